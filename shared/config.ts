@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * Names of the environment variables the functions read. infra/ imports these so the stack and the
+ * functions cannot drift apart.
+ */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  inviteQueueUrl: 'INVITE_QUEUE_URL',
+  campaignDefaults: 'CAMPAIGN_DEFAULTS',
+  aseedBaseUrl: 'ASEED_BASE_URL',
+  aseedTokenSecretArn: 'ASEED_TOKEN_SECRET_ARN',
+  sesConfigurationSet: 'SES_CONFIGURATION_SET',
+  sesSendRatePerSecond: 'SES_SEND_RATE',
+  inviteMaxConcurrency: 'INVITE_MAX_CONCURRENCY',
+  inviteMaxReceiveCount: 'INVITE_MAX_RECEIVE_COUNT',
+} as const;
+
+const nonEmpty = z.string().trim().min(1);
+
+/** Environment of the ingest function. */
+export const IngestEnvSchema = z.object({
+  [ENV.tableName]: nonEmpty,
+  [ENV.inviteQueueUrl]: nonEmpty,
+  [ENV.campaignDefaults]: nonEmpty,
+});
+
+/** Environment of the invite function. */
+export const InviteEnvSchema = z.object({
+  [ENV.tableName]: nonEmpty,
+  [ENV.aseedBaseUrl]: z.url(),
+  [ENV.aseedTokenSecretArn]: nonEmpty,
+  [ENV.sesConfigurationSet]: nonEmpty.optional(),
+  [ENV.sesSendRatePerSecond]: z.coerce.number().positive(),
+  [ENV.inviteMaxConcurrency]: z.coerce.number().int().positive(),
+  [ENV.inviteMaxReceiveCount]: z.coerce.number().int().positive(),
+});
+
+/** Raised at cold start when the environment is incomplete; the message names every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses `env` with `schema`, failing loudly with the name and reason of each missing or bad variable. */
+export const parseEnv = <S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> => {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+};
