@@ -1,0 +1,183 @@
+/**
+ * Ingest benchmark: a generated CSV (a million rows by default) parsed, validated and enqueued through the
+ * real ingest use case (`ingestUpload`) with real SDK clients, in a child process so its peak RSS is the
+ * ingest's alone (the emulators run in the parent). Modes:
+ * - `parse`: parse + validate only, from a file on disk (no AWS at all);
+ * - `ingest`: the use case against the emulators: CSV from S3 (fauxqs), messages to SQS (fauxqs), respondent
+ *   items to DynamoDB. `dynamo: 'emulator'` writes them to dynalite; `dynamo: 'stub'` answers BatchWriteItem
+ *   in-process (the SDK still builds, marshals and serialises every request; everything else — campaign
+ *   record, lease, checkpoints — still goes to dynalite), optionally after `dynamoLatencyMs`, to model a real
+ *   table's round trip. dynalite stores ~1,000–2,000 items/s on this machine, so a million items would
+ *   take the emulator 10+ minutes: the stub shows what our code costs, the emulator run what dynalite does.
+ *
+ * Run alone: `npx tsx bench/ingest.ts [rows]` (parse + stubbed ingest, prints JSON).
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
+import { build } from 'esbuild';
+import { makeAwsClients } from '#local/aws.ts';
+import type { EmulatorEndpoints } from '#local/emulators.ts';
+import { createLocalResources, type LocalResources } from '#local/runtime/resources.ts';
+import type { DynamoMode, IngestChildArgs, IngestChildResult } from './ingest-child.ts';
+import { type CsvSpec, type GeneratedCsv, generateCsvFile } from './generate-csv.ts';
+
+export type { DynamoMode, IngestChildArgs, IngestChildResult } from './ingest-child.ts';
+
+let childBundle: Promise<string> | undefined;
+
+/**
+ * Bundles bench/ingest-child.ts (and everything it imports, AWS SDK included) into one ESM file in the temp
+ * directory, as a Lambda bundle would be, so the measured process carries no TypeScript loader.
+ */
+const bundleChild = (): Promise<string> => {
+  childBundle ??= (async () => {
+    const outfile = join(tmpdir(), `aseed-bench-ingest-child-${process.pid}.mjs`);
+    await build({
+      entryPoints: [join(import.meta.dirname, 'ingest-child.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      minify: true,
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+      tsconfig: join(import.meta.dirname, '..', 'tsconfig.json'),
+      logLevel: 'silent',
+    });
+    return outfile;
+  })();
+  return childBundle;
+};
+
+/** Runs one measurement in a fresh Node process and returns its result. */
+export const runIngestChild = async (args: IngestChildArgs, timeoutMs = 20 * 60_000): Promise<IngestChildResult> => {
+  const file = await bundleChild();
+  return new Promise((resolve, reject) => {
+    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each child there (open it in Chrome DevTools).
+    // Profiled children run the TypeScript through tsx, so the profile names real files and packages.
+    const profile = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, '--import', 'tsx', join(import.meta.dirname, 'ingest-child.ts')]
+      : [file];
+    const proc = spawn(process.execPath, ['--no-warnings', ...profile, JSON.stringify(args)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    proc.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    proc.on('close', (code) => {
+      clearTimeout(timer);
+      const line = stdout.trim().split('\n').pop() ?? '';
+      try {
+        if (code !== 0) throw new Error(`exit code ${code}`);
+        resolve(JSON.parse(line) as IngestChildResult);
+      } catch (error) {
+        reject(new Error(`ingest child (${args.mode}) failed: ${(error as Error).message}\n${stderr}`));
+      }
+    });
+  });
+};
+
+/** The CSV every ingest measurement uses: a few bad rows (1 in 10,000) and duplicates (1 in 5,000). */
+export const ingestCsvSpec = (rows: number): CsvSpec => ({
+  rows,
+  badEvery: 10_000,
+  duplicateEvery: 5_000,
+  languages: true,
+  domain: 'ingest.bench.example.com',
+});
+
+/** A CSV uploaded to a fresh bucket, with fresh resources, ready for an `ingest` child. */
+export interface PreparedUpload {
+  csv: GeneratedCsv;
+  resources: LocalResources;
+  key: string;
+}
+
+/** Generates (or reuses) the CSV and uploads it to fresh local resources named `prefix`. */
+export const prepareUpload = async (
+  endpoints: EmulatorEndpoints,
+  rows: number,
+  prefix: string,
+): Promise<PreparedUpload> => {
+  const csv = await generateCsvFile(ingestCsvSpec(rows));
+  const clients = makeAwsClients(endpoints, { requestTimeout: 120_000 });
+  try {
+    const resources = await createLocalResources(clients, { prefix });
+    const key = `campaigns/bench-${rows}.csv`;
+    await clients.s3.send(
+      new PutObjectCommand({
+        Bucket: resources.bucketName,
+        Key: key,
+        Body: createReadStream(csv.path),
+        ContentLength: statSync(csv.path).size,
+        ContentType: 'text/csv',
+      }),
+    );
+    return { csv, resources, key };
+  } finally {
+    clients.destroy();
+  }
+};
+
+/** Messages waiting in the invite queue; then purges it (the benchmark's messages are never consumed). */
+export const drainQueueCount = async (endpoints: EmulatorEndpoints, queueUrl: string): Promise<number> => {
+  const clients = makeAwsClients(endpoints);
+  try {
+    const attributes = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
+    await clients.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+    return Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0);
+  } finally {
+    clients.destroy();
+  }
+};
+
+/** Ingest run against prepared resources. */
+export const ingestChildArgs = (
+  endpoints: EmulatorEndpoints,
+  upload: PreparedUpload,
+  dynamo: DynamoMode,
+  dynamoLatencyMs = 0,
+): IngestChildArgs => ({
+  mode: 'ingest',
+  endpoints,
+  tableName: upload.resources.tableName,
+  queueUrl: upload.resources.queueUrl,
+  bucket: upload.resources.bucketName,
+  key: upload.key,
+  dynamo,
+  dynamoLatencyMs,
+});
+
+const main = async () => {
+  const rows = Number(process.argv[2] ?? 1_000_000);
+  const { startEmulators } = await import('#local/emulators.ts');
+  const emulators = await startEmulators({ dynamo: 'dynalite' });
+  try {
+    const csv = await generateCsvFile(ingestCsvSpec(rows));
+    console.log(JSON.stringify({ csv }));
+    console.log(JSON.stringify(await runIngestChild({ mode: 'parse', file: csv.path })));
+    const upload = await prepareUpload(emulators.endpoints, rows, `bench-ingest-${Date.now()}`);
+    const result = await runIngestChild(ingestChildArgs(emulators.endpoints, upload, 'stub'));
+    console.log(JSON.stringify({ ...result, queued: await drainQueueCount(emulators.endpoints, upload.resources.queueUrl) }));
+  } finally {
+    await emulators.stop();
+  }
+};
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  await main();
+}

@@ -1,0 +1,25 @@
+// Lambda entry of the ingest function: config parsed and clients built once per cold start.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ENV, IngestEnvSchema, parseEnv } from '#shared/config.ts';
+import { createLogger } from '#shared/log.ts';
+import { CampaignStore } from '#shared/store/store.ts';
+import { createIngestHandler } from './app.ts';
+
+const env = parseEnv(IngestEnvSchema);
+const requestHandler = { requestTimeout: 10_000, connectionTimeout: 3_000 };
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler }), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
+/** The Lambda handler (S3 ObjectCreated notifications of campaign CSVs). */
+export const handler = createIngestHandler({
+  s3: new S3Client({ requestHandler }),
+  sqs: new SQSClient({ requestHandler }),
+  store: new CampaignStore({ doc, tableName: env[ENV.tableName] }),
+  queueUrl: env[ENV.inviteQueueUrl],
+  campaignDefaults: env[ENV.campaignDefaults],
+  logger: createLogger('ingest'),
+});

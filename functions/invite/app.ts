@@ -1,0 +1,51 @@
+// Flow: SQS event → BatchProcessor (one record = one batch of ≤ 100 respondents) → invite use case →
+// partial batch response (failed records are redelivered; on the last receive they are dead-lettered).
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { type InviteDeps, processInviteRecord } from '#shared/campaign/invite.ts';
+import { createPacer } from '#shared/campaign/pacer.ts';
+
+/** The invite Lambda handler: SQS event in, `{ batchItemFailures }` out. */
+export type InviteHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+/** Deps of the invite handler: the use case's, plus the per-invocation SES rate (SES_SEND_RATE / concurrency). */
+export interface InviteHandlerDeps extends InviteDeps {
+  /** Emails per second this invocation may send; ignored when `pacer` is given. */
+  sendRatePerSecond?: number;
+}
+
+/** ApproximateReceiveCount of a record (1 when absent). */
+export const receiveCountOf = (record: SQSRecord): number => {
+  const count = Number(record.attributes?.ApproximateReceiveCount ?? '1');
+  return Number.isFinite(count) && count > 0 ? count : 1;
+};
+
+/**
+ * Builds the invite handler over injected deps. Records are processed one after another so the shared
+ * SES pacer holds for the whole invocation; a failing record never blocks the others.
+ */
+export const createInviteHandler = (deps: InviteHandlerDeps): InviteHandler => {
+  // One pacer per container: a container runs one invocation at a time, so this paces the invocation.
+  const pacer =
+    deps.pacer ??
+    (deps.sendRatePerSecond
+      ? createPacer({ ratePerSecond: deps.sendRatePerSecond, ...clockAndSleep(deps) })
+      : undefined);
+  const useCaseDeps: InviteDeps = { ...deps, ...(pacer ? { pacer } : {}) };
+  return async (event, context) => {
+    const processor = new BatchProcessor(EventType.SQS);
+    return processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        await processInviteRecord(useCaseDeps, record.body, receiveCountOf(record));
+      },
+      processor,
+      { ...(context ? { context } : {}), processInParallel: false, throwOnFullBatchFailure: false },
+    );
+  };
+};
+
+const clockAndSleep = (deps: InviteDeps) => ({
+  ...(deps.clock ? { clock: deps.clock } : {}),
+  ...(deps.sleep ? { sleep: deps.sleep } : {}),
+});

@@ -1,0 +1,105 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IConstruct } from 'constructs';
+import type { ENV } from '#shared/config.ts';
+
+// A binding is one thing a function may use: the environment variable that tells the code where it is and
+// the IAM grant that lets the code use it, declared together so neither can exist without the other.
+
+/** Name of an environment variable the functions read (from `ENV` in shared/config.ts). */
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** One resource or setting a function uses: its environment (if any) and its grant (if any). */
+export interface Binding {
+  /** Environment variables this binding sets. */
+  readonly environment: Readonly<Partial<Record<EnvName, string>>>;
+  /** Grants the function's role what the binding needs. */
+  readonly grant?: (grantee: IGrantable) => void;
+}
+
+/** DynamoDB item actions the pipeline uses: single-item conditional writes, BatchWriteItem, Query, Get. */
+export const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+] as const;
+
+/** A plain setting: an environment variable and no permission. */
+export const setting = (name: EnvName, value: string | number): Binding => ({
+  environment: { [name]: String(value) },
+});
+
+/** The campaign table: its name, and item reads/writes/queries (never Scan, never table management). */
+export const tableAccess = (
+  name: EnvName,
+  table: { tableName: string; grant(grantee: IGrantable, ...actions: string[]): unknown },
+): Binding => ({
+  environment: { [name]: table.tableName },
+  grant: (grantee) => table.grant(grantee, ...TABLE_ACTIONS),
+});
+
+/** A queue the function sends to: its URL, and sqs:SendMessage on it. */
+export const queueSend = (name: EnvName, queue: IQueue): Binding => ({
+  environment: { [name]: queue.queueUrl },
+  grant: (grantee) => queue.grantSendMessages(grantee),
+});
+
+/** A secret read at cold start: its ARN (never its value), and GetSecretValue on that one secret. */
+export const secretRead = (name: EnvName, secret: ISecret): Binding => ({
+  environment: { [name]: secret.secretArn },
+  grant: (grantee) => {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+    );
+  },
+});
+
+/** Objects under `prefix` in the upload bucket: read only (the bucket name arrives in the S3 event). */
+export const uploadsRead = (bucket: IBucket, prefix: string): Binding => ({
+  environment: {},
+  grant: (grantee) => {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [bucket.arnForObjects(`${prefix}*`)],
+      }),
+    );
+    const bucketId = Stack.of(bucket).resolve((bucket.node.defaultChild as CfnBucket).logicalId);
+    Validations.of(grantee.grantPrincipal as unknown as IConstruct).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
+      reason: `Object reads are limited to the ${prefix} prefix; the object names are the researchers' uploads.`,
+    });
+  },
+});
+
+/**
+ * Sending through SES v2 with one configuration set: its name, and the send actions on exactly the sender
+ * identity (plus sandbox recipient identities) and that configuration set. SendBulkEmail is authorised as
+ * `ses:SendBulkEmail` by the v2 API; `ses:SendBulkTemplatedEmail` (the v1 name some regions still check for
+ * v2 bulk sends) is listed too, on the same resources.
+ */
+export const sesSend = (
+  name: EnvName,
+  configurationSet: { configurationSetName: string },
+  configurationSetArn: string,
+  identityArns: readonly string[],
+): Binding => ({
+  environment: { [name]: configurationSet.configurationSetName },
+  grant: (grantee) => {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendBulkEmail', 'ses:SendBulkTemplatedEmail'],
+        resources: [...identityArns, configurationSetArn],
+      }),
+    );
+  },
+});

@@ -1,0 +1,89 @@
+// Resource facts shared by the CDK stack (infra/) and the local runtime (local/), so the two cannot drift.
+// Data only: no CDK imports, no AWS SDK imports.
+
+/** DynamoDB attribute type used by the table's key schema ('S' = string). */
+export type KeyAttributeType = 'S' | 'N' | 'B';
+
+/** The single campaign table: key schema, TTL attribute and secondary indexes. */
+export const TABLE = {
+  /** Partition key of every item (campaign record and respondent items). */
+  partitionKey: { name: 'pk', type: 'S' },
+  /** Sort key of every item. */
+  sortKey: { name: 'sk', type: 'S' },
+  /** Epoch-seconds attribute after which DynamoDB may delete the item (personal data is not kept forever). */
+  timeToLiveAttribute: 'expiresAt',
+  /** Global secondary indexes; none yet (a Query on pk/sk serves every access pattern). */
+  globalSecondaryIndexes: [] as ReadonlyArray<{
+    readonly indexName: string;
+    readonly partitionKey: { readonly name: string; readonly type: KeyAttributeType };
+    readonly sortKey?: { readonly name: string; readonly type: KeyAttributeType };
+  }>,
+} as const;
+
+/** Where researchers upload campaigns in the bucket, and which keys start a campaign. */
+export const UPLOADS = {
+  /** Key prefix of campaign uploads; only objects under it notify the ingest function. */
+  prefix: 'campaigns/',
+  /** Suffix of the respondent CSV; only these objects notify the ingest function. */
+  csvSuffix: '.csv',
+  /** `campaigns/<name>.settings.json` beside `campaigns/<name>.csv` overrides the defaults (upload it first). */
+  settingsSuffix: '.settings.json',
+} as const;
+
+/** Timeouts and memory of the two functions. */
+export const FUNCTIONS = {
+  ingest: {
+    /** Entry point, relative to the repository root. */
+    entry: 'functions/ingest/handler.ts',
+    /** Streams the CSV, writes respondents and enqueues batches: large files need minutes, not seconds. */
+    timeoutSeconds: 600,
+    memoryMb: 1024,
+  },
+  invite: {
+    /** Entry point, relative to the repository root. */
+    entry: 'functions/invite/handler.ts',
+    /** One invocation handles up to `INVITE_QUEUE.batchSize` messages of up to 100 respondents each. */
+    timeoutSeconds: 300,
+    memoryMb: 512,
+  },
+} as const;
+
+/** The invite queue, its dead-letter queue and the Lambda event source that drains it. */
+export const INVITE_QUEUE = {
+  /** AWS guidance for SQS-triggered functions: visibility timeout ≥ 6 × the function timeout. */
+  visibilityTimeoutSeconds: 6 * FUNCTIONS.invite.timeoutSeconds,
+  /** Receives before a message moves to the DLQ (the invite function marks its respondents on the last one). */
+  maxReceiveCount: 5,
+  /** Messages per invocation (each message carries up to `respondentsPerMessage` respondents). */
+  batchSize: 10,
+  /** Upper bound of respondents in one message: one Aseed create call makes at most 100 rooms. */
+  respondentsPerMessage: 100,
+  /** How long an unprocessed message is kept (4 days, the SQS default). */
+  retentionSeconds: 4 * 24 * 3600,
+  /** How long a dead-lettered message is kept for inspection and redrive (14 days, the SQS maximum). */
+  deadLetterRetentionSeconds: 14 * 24 * 3600,
+} as const;
+
+/**
+ * How the invite event source's maximum concurrency follows the SES send rate:
+ * `clamp(ceil(sendRate / emailsPerSecondPerInvocation), min, max)`. The function paces its sends to
+ * `SES_SEND_RATE / INVITE_MAX_CONCURRENCY` per invocation, so concurrent invocations never exceed the quota.
+ */
+export const INVITE_CONCURRENCY = {
+  /** Send rate one invocation can use well (SendBulkEmail calls of 50 between room creations). */
+  emailsPerSecondPerInvocation: 10,
+  /** Lower bound imposed by Lambda's SQS ScalingConfig. */
+  min: 2,
+  /** Upper bound we allow, so a large quota cannot flood the Aseed API with parallel create calls. */
+  max: 20,
+} as const;
+
+/** CloudFormation output keys of the stack; the `invites` CLI reads them to find the deployed resources. */
+export const STACK_OUTPUTS = {
+  bucketName: 'UploadBucketName',
+  tableName: 'TableName',
+  inviteQueueUrl: 'InviteQueueUrl',
+  inviteDeadLetterQueueUrl: 'InviteDeadLetterQueueUrl',
+  aseedTokenSecretArn: 'AseedTokenSecretArn',
+  sesConfigurationSetName: 'SesConfigurationSetName',
+} as const;

@@ -1,0 +1,295 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  ConfigurationSet,
+  ConfigurationSetTlsPolicy,
+  EmailIdentity,
+  EmailSendingEvent,
+  EventDestination,
+  Identity,
+  SuppressionReasons,
+} from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ENV, IngestEnvSchema, InviteEnvSchema } from '#shared/config.ts';
+import { type DeployConfig, inviteMaxConcurrency, sesIdentityOf } from './config.ts';
+import { AppFunction } from './constructs/app-function.ts';
+import { queueSend, secretRead, sesSend, setting, tableAccess, uploadsRead } from './constructs/bindings.ts';
+import { FUNCTIONS, INVITE_QUEUE, STACK_OUTPUTS, TABLE, UPLOADS } from './definitions.ts';
+
+/** Service name prefix of the functions' Powertools logs and traces. */
+export const SERVICE_NAME = 'aseed-invites';
+
+/** Props of `InvitesStack`. */
+export interface InvitesStackProps extends StackProps {
+  readonly config: DeployConfig;
+}
+
+/**
+ * The whole product on AWS: upload bucket → ingest function → invite queue (+ DLQ) → invite function →
+ * Aseed API and SES, state in one DynamoDB table, the Aseed token in Secrets Manager, alarms on failures.
+ * Environment-agnostic (no lookups): synthesizes offline.
+ */
+export class InvitesStack extends Stack {
+  readonly bucket: Bucket;
+  readonly table: Table;
+  readonly inviteQueue: Queue;
+  readonly inviteDeadLetterQueue: Queue;
+  readonly ingest: AppFunction;
+  readonly invite: AppFunction;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: InvitesStackProps) {
+    super(scope, id, {
+      description: 'Aseed interview invitations: CSV upload → rooms → emails',
+      ...props,
+    });
+    const { config } = props;
+    Tags.of(this).add('project', SERVICE_NAME);
+    const removalPolicy = config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    // --- Storage -----------------------------------------------------------------------------------------
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED, // server access logging cannot write to SSE-KMS buckets
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'ExpireAccessLogs', expiration: Duration.days(90) }],
+      removalPolicy,
+    });
+
+    this.bucket = new Bucket(this, 'Uploads', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'uploads/',
+      lifecycleRules: [
+        {
+          // Respondent CSVs are personal data: keep them only as long as a campaign needs them.
+          id: 'ExpireUploads',
+          expiration: Duration.days(config.uploadRetentionDays),
+          noncurrentVersionExpiration: Duration.days(7),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      removalPolicy,
+    });
+
+    this.table = new Table(this, 'Campaigns', {
+      partitionKey: { name: TABLE.partitionKey.name, type: AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey.name, type: AttributeType.STRING },
+      timeToLiveAttribute: TABLE.timeToLiveAttribute,
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+    });
+
+    const secret = new Secret(this, 'AseedToken', {
+      description: 'Aseed API token used by the invite function. Put the real token here after deploying.',
+      removalPolicy,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason:
+        'The Aseed API token is issued in the Aseed UI; there is no API to rotate it, so rotation is manual.',
+    });
+
+    // --- Queues ------------------------------------------------------------------------------------------
+    const deadLetterProps = {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.seconds(INVITE_QUEUE.deadLetterRetentionSeconds),
+    };
+    this.inviteDeadLetterQueue = new Queue(this, 'InviteDeadLetters', deadLetterProps);
+    this.inviteQueue = new Queue(this, 'Invites', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(INVITE_QUEUE.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.seconds(INVITE_QUEUE.retentionSeconds),
+      deadLetterQueue: { queue: this.inviteDeadLetterQueue, maxReceiveCount: INVITE_QUEUE.maxReceiveCount },
+    });
+    const ingestFailures = new Queue(this, 'IngestFailures', deadLetterProps);
+
+    // --- SES ---------------------------------------------------------------------------------------------
+    const configurationSet = new ConfigurationSet(this, 'Mail', {
+      reputationMetrics: true,
+      sendingEnabled: true,
+      suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      tlsPolicy: ConfigurationSetTlsPolicy.REQUIRE,
+    });
+    // Bounces and complaints go to the default event bus, where a later rule consumes them.
+    configurationSet.addEventDestination('BouncesAndComplaints', {
+      destination: EventDestination.eventBus(EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.REJECT],
+    });
+    const identity = sesIdentityOf(config);
+    if (config.ses.createIdentity) {
+      new EmailIdentity(this, 'SenderIdentity', {
+        identity: identity.includes('@') ? Identity.email(identity) : Identity.domain(identity),
+        configurationSet,
+      });
+    }
+    const identityArns = [identity, ...config.ses.sandboxRecipients].map((name) =>
+      this.formatArn({ service: 'ses', resource: 'identity', resourceName: name }),
+    );
+    const configurationSetArn = this.formatArn({
+      service: 'ses',
+      resource: 'configuration-set',
+      resourceName: configurationSet.configurationSetName,
+    });
+
+    // --- Functions ---------------------------------------------------------------------------------------
+    const common = {
+      serviceName: SERVICE_NAME,
+      logLevel: config.logLevel,
+      logRetention: config.logRetentionDays as RetentionDays,
+      removalPolicy,
+    };
+    this.ingest = new AppFunction(this, 'Ingest', {
+      ...common,
+      name: 'ingest',
+      ...FUNCTIONS.ingest,
+      envSchema: IngestEnvSchema,
+      deadLetterQueue: ingestFailures,
+      bindings: [
+        uploadsRead(this.bucket, UPLOADS.prefix),
+        tableAccess(ENV.tableName, this.table),
+        queueSend(ENV.inviteQueueUrl, this.inviteQueue),
+        setting(ENV.campaignDefaults, JSON.stringify(config.campaignDefaults)),
+      ],
+    });
+    this.bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.ingest.function), {
+      prefix: UPLOADS.prefix,
+      suffix: UPLOADS.csvSuffix,
+    });
+    // CDK configures S3 notifications through its own singleton custom resource.
+    const notificationsHandler = this.node.children.find((child) =>
+      child.node.id.startsWith('BucketNotificationsHandler'),
+    );
+    if (notificationsHandler) {
+      Validations.of(notificationsHandler).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          "CDK's built-in handler that sets the bucket's notification configuration during deployments only; " +
+          'the managed policy gives it CloudWatch Logs writes, and its one other permission is ' +
+          's3:PutBucketNotification on the upload bucket.',
+      });
+    }
+
+    const maxConcurrency = inviteMaxConcurrency(config.ses.sendRatePerSecond);
+    this.invite = new AppFunction(this, 'Invite', {
+      ...common,
+      name: 'invite',
+      ...FUNCTIONS.invite,
+      envSchema: InviteEnvSchema,
+      bindings: [
+        tableAccess(ENV.tableName, this.table),
+        secretRead(ENV.aseedTokenSecretArn, secret),
+        setting(ENV.aseedBaseUrl, config.aseedBaseUrl),
+        sesSend(ENV.sesConfigurationSet, configurationSet, configurationSetArn, identityArns),
+        setting(ENV.sesSendRatePerSecond, config.ses.sendRatePerSecond),
+        setting(ENV.inviteMaxConcurrency, maxConcurrency),
+        setting(ENV.inviteMaxReceiveCount, INVITE_QUEUE.maxReceiveCount),
+      ],
+    });
+    this.invite.function.addEventSource(
+      new SqsEventSource(this.inviteQueue, {
+        batchSize: INVITE_QUEUE.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency,
+      }),
+    );
+
+    // --- Alarms ------------------------------------------------------------------------------------------
+    const alarm = (id: string, metric: IMetric, threshold: number, description: string): void => {
+      this.alarms.push(
+        new Alarm(this, id, {
+          metric,
+          threshold,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+          alarmDescription: description,
+        }),
+      );
+    };
+    const minute = Duration.minutes(1);
+    alarm(
+      'InviteDeadLettersAlarm',
+      this.inviteDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: minute,
+        statistic: Stats.MAXIMUM,
+      }),
+      0,
+      'Invite messages reached the dead-letter queue: their respondents were not invited.',
+    );
+    alarm(
+      'IngestFailuresAlarm',
+      ingestFailures.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: Stats.MAXIMUM }),
+      0,
+      'An upload event failed ingest after retries: that campaign did not start.',
+    );
+    alarm(
+      'InviteBacklogAgeAlarm',
+      this.inviteQueue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: Stats.MAXIMUM }),
+      config.alarms.oldestMessageAgeSeconds,
+      'Invite messages wait too long: the invite function is failing, throttled or too slow.',
+    );
+    for (const [name, fn] of [
+      ['Ingest', this.ingest],
+      ['Invite', this.invite],
+    ] as const) {
+      alarm(
+        `${name}ErrorsAlarm`,
+        fn.function.metricErrors({ period: Duration.minutes(5), statistic: Stats.SUM }),
+        0,
+        `The ${name.toLowerCase()} function failed (see its log group).`,
+      );
+      alarm(
+        `${name}ThrottlesAlarm`,
+        fn.function.metricThrottles({ period: Duration.minutes(5), statistic: Stats.SUM }),
+        0,
+        `The ${name.toLowerCase()} function was throttled.`,
+      );
+    }
+    if (config.alarms.email) {
+      const topic = new Topic(this, 'AlarmTopic', { displayName: 'Aseed invites alarms', enforceSSL: true });
+      topic.addSubscription(new EmailSubscription(config.alarms.email));
+      for (const each of this.alarms) each.addAlarmAction(new SnsAction(topic));
+    }
+
+    // --- Outputs -----------------------------------------------------------------------------------------
+    const output = (key: string, value: string, description: string) =>
+      new CfnOutput(this, key, { key, value, description });
+    output(STACK_OUTPUTS.bucketName, this.bucket.bucketName, `Upload CSVs to s3://<this>/${UPLOADS.prefix}`);
+    output(STACK_OUTPUTS.tableName, this.table.tableName, 'Campaign state table');
+    output(STACK_OUTPUTS.inviteQueueUrl, this.inviteQueue.queueUrl, 'Invite queue');
+    output(
+      STACK_OUTPUTS.inviteDeadLetterQueueUrl,
+      this.inviteDeadLetterQueue.queueUrl,
+      'Invite dead-letter queue',
+    );
+    output(STACK_OUTPUTS.aseedTokenSecretArn, secret.secretArn, 'Put the Aseed API token in this secret');
+    output(
+      STACK_OUTPUTS.sesConfigurationSetName,
+      configurationSet.configurationSetName,
+      'SES configuration set',
+    );
+  }
+}

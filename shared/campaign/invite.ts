@@ -1,0 +1,693 @@
+import { randomUUID } from 'node:crypto';
+import type { AseedClient } from '../aseed/client.ts';
+import { AseedNotFoundError, AseedRejectedError, CreateOutcomeUnknownError } from '../aseed/errors.ts';
+import type { InterviewRoom } from '../aseed/schemas.ts';
+import { PermanentError, RetryableError } from '../errors.ts';
+import { type AppLogger, errorFields, maskEmail, silentLogger } from '../log.ts';
+import type { Mailer, SendOutcome } from '../mail/mailer.ts';
+import { inviteData } from '../mail/template.ts';
+import { mapLimit, realSleep, type Sleep } from '../store/concurrency.ts';
+import { campaignPk, spareSk } from '../store/keys.ts';
+import type { CampaignStore } from '../store/store.ts';
+import {
+  type CampaignRecord,
+  type CreateIntent,
+  type RespondentItem,
+  type RespondentState,
+  type RoomMarkerItem,
+  type SpareRoomItem,
+  TERMINAL_STATES,
+} from '../store/types.ts';
+import { type InviteMessage, parseInviteMessage } from './messages.ts';
+import { createPacer, type Pacer } from './pacer.ts';
+import { createRequestOf, roomMatchesParams, roomParamsFor } from './rooms.ts';
+import { type CampaignSettings, languageFor, templateFor } from './settings.ts';
+
+/** Most destinations per SendBulkEmail call. */
+const SES_CHUNK = 50;
+/** Parallel single-item writes per batch. */
+const WRITES_IN_PARALLEL = 16;
+
+/** The Aseed calls the invite side makes. */
+export type InviteAseed = Pick<AseedClient, 'createRooms' | 'listRooms' | 'deleteRoom'>;
+/** The mail call the invite side makes. */
+export type InviteMailer = Pick<Mailer, 'sendBulk'>;
+
+/** What the invite use case needs; everything is injectable so tests and the local runtime pass their own. */
+export interface InviteDeps {
+  store: CampaignStore;
+  aseed: InviteAseed;
+  mailer: InviteMailer;
+  /** SES configuration set to send through, if any. */
+  configurationSetName?: string;
+  /** Pacing of SES sends for this invocation (SES_SEND_RATE / INVITE_MAX_CONCURRENCY per second). */
+  pacer?: Pacer;
+  /** Receives after which SQS moves a message to the DLQ (the last receive records it on the campaign). */
+  maxReceiveCount: number;
+  logger?: AppLogger;
+  /** Epoch ms. */
+  clock?: () => number;
+  sleep?: Sleep;
+  newId?: () => string;
+  /** Lease of the per-project create lock; must exceed one create call's timeout by a margin (default 60 s). */
+  lockLeaseMs?: number;
+  /** How long to wait for a busy create lock before failing the message for a later retry (default 30 s). */
+  lockWaitMs?: number;
+  /** Clock skew allowed between us and Aseed when matching rooms to a create intent (default 60 s). */
+  reconcileSkewMs?: number;
+  /** Pause before listing rooms after an unknown create outcome (default 1 s). */
+  reconcileDelayMs?: number;
+}
+
+/** What one processed batch did (for logs and tests). */
+export interface BatchResult {
+  campaignId: string;
+  batch?: number;
+  emailed: number;
+  failed: number;
+  skipped: number;
+  completed: boolean;
+}
+
+interface Ctx {
+  deps: InviteDeps;
+  store: CampaignStore;
+  logger: AppLogger;
+  clock: () => number;
+  sleep: Sleep;
+  newId: () => string;
+  pacer: Pacer;
+}
+
+const context = (deps: InviteDeps): Ctx => ({
+  deps,
+  store: deps.store,
+  logger: deps.logger ?? silentLogger,
+  clock: deps.clock ?? Date.now,
+  sleep: deps.sleep ?? realSleep,
+  newId: deps.newId ?? randomUUID,
+  pacer: deps.pacer ?? createPacer({ ratePerSecond: 1_000_000 }),
+});
+
+const isTerminal = (r: RespondentItem) => TERMINAL_STATES.includes(r.state);
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 300);
+
+/**
+ * Handles one invite-queue record: parse, process, and on the last allowed receive of a failing batch
+ * record the dead-lettering on the campaign before failing the record (so SQS moves it to the DLQ).
+ */
+export const processInviteRecord = async (
+  deps: InviteDeps,
+  body: string,
+  receiveCount: number,
+): Promise<BatchResult> => {
+  const ctx = context(deps);
+  let msg: InviteMessage;
+  try {
+    msg = parseInviteMessage(body);
+  } catch (error) {
+    ctx.logger.error('poison message: not an invite message', { receiveCount, ...errorFields(error) });
+    throw new PermanentError('not an invite message', { cause: error });
+  }
+  ctx.logger.appendKeys({ campaignId: msg.campaignId, ...('batch' in msg ? { batch: msg.batch } : {}) });
+  try {
+    return await processInviteMessage(deps, msg);
+  } catch (error) {
+    if ('batch' in msg && receiveCount >= deps.maxReceiveCount) {
+      ctx.logger.error('last receive failed: dead-lettering the batch', {
+        receiveCount,
+        ...errorFields(error),
+      });
+      try {
+        await deadLetterBatch(ctx, msg.campaignId, msg.batch, error);
+      } catch (recordError) {
+        ctx.logger.error('could not record the dead-lettering', errorFields(recordError));
+      }
+    } else {
+      ctx.logger.warn('batch failed; SQS will redeliver', { receiveCount, ...errorFields(error) });
+    }
+    throw error;
+  } finally {
+    ctx.logger.removeKeys(['campaignId', 'batch']);
+  }
+};
+
+/**
+ * Invite use case for one message: the batch's respondents get rooms (exactly once, reconciling any
+ * interrupted create), the assignment is stored, then emails go out (≤ 50 per SES call, paced), each
+ * recorded with its SES message id. Respondents already done are skipped, so redelivery is harmless.
+ * Throws a RetryableError when something must be retried later (SQS redelivers the message).
+ */
+export const processInviteMessage = async (deps: InviteDeps, msg: InviteMessage): Promise<BatchResult> => {
+  const ctx = context(deps);
+  const campaign = await ctx.store.getCampaign(msg.campaignId);
+  const result: BatchResult = {
+    campaignId: msg.campaignId,
+    emailed: 0,
+    failed: 0,
+    skipped: 0,
+    completed: false,
+  };
+  if (!campaign || campaign.status === 'failed') {
+    ctx.logger.warn('message for a campaign that is missing or failed: dropped', {
+      status: campaign?.status,
+    });
+    return result;
+  }
+  if (!('batch' in msg)) {
+    result.completed = await completeIfDone(ctx, campaign);
+    return result;
+  }
+  result.batch = msg.batch;
+  const settings = campaign.settings as unknown as CampaignSettings;
+  let respondents = await ctx.store.queryBatch(msg.campaignId, msg.batch);
+  result.skipped = respondents.filter(isTerminal).length;
+  if (respondents.some((r) => r.state === 'accepted')) {
+    await ensureRooms(ctx, campaign, settings, msg.batch, respondents);
+    respondents = await ctx.store.queryBatch(msg.campaignId, msg.batch);
+  }
+  const sent = await sendInvites(ctx, campaign, settings, respondents);
+  result.emailed = sent.emailed;
+  result.failed = sent.failed;
+  if (sent.retry > 0) {
+    throw new RetryableError(`${sent.retry} emails must be retried: ${sent.retryReason}`);
+  }
+  respondents = await ctx.store.queryBatch(msg.campaignId, msg.batch);
+  const waiting = respondents.filter((r) => r.state === 'accepted').length;
+  if (waiting > 0) throw new RetryableError(`${waiting} respondents still wait for a room`);
+  result.completed = await finishBatch(ctx, campaign, msg.batch, respondents, { swallowCancelErrors: false });
+  return result;
+};
+
+// ------------------------------------------------------------------------------------------------ rooms
+
+/**
+ * Gives every `accepted` respondent of the batch a room. Runs under the per-project create lock so creates
+ * are serialised and an intent left by a crashed holder is reconciled before anything new is created.
+ */
+const ensureRooms = async (
+  ctx: Ctx,
+  campaign: CampaignRecord,
+  settings: CampaignSettings,
+  batch: number,
+  respondents: RespondentItem[],
+): Promise<void> => {
+  const first = respondents.find((r) => r.state === 'accepted');
+  if (!first) return;
+  const params = roomParamsFor(
+    settings,
+    languageFor(settings, first.language as Parameters<typeof languageFor>[1]).roomLanguage,
+  );
+  const projectId = params.projectId;
+  const owner = ctx.newId();
+  const leaseMs = ctx.deps.lockLeaseMs ?? 60_000;
+  const waitUntil = ctx.clock() + (ctx.deps.lockWaitMs ?? 30_000);
+  for (let attempt = 0; ; attempt++) {
+    const acquired = await ctx.store.acquireCreateLock({ projectId, owner, nowMs: ctx.clock(), leaseMs });
+    if (acquired.acquired) {
+      if (acquired.lock.intent) await reconcileIntent(ctx, acquired.lock.intent, owner, undefined);
+      break;
+    }
+    if (ctx.clock() > waitUntil) throw new RetryableError(`create lock of project ${projectId} stayed busy`);
+    await ctx.sleep(100 + Math.floor(Math.random() * Math.min(1000, 100 * 2 ** attempt)));
+  }
+  try {
+    // Under the lock: who still needs a room (a duplicate delivery may have served some meanwhile)?
+    let needing = (await ctx.store.queryBatch(campaign.campaignId, batch)).filter(
+      (r) => r.state === 'accepted',
+    );
+    needing = await drawSpares(ctx, campaign.campaignId, first.roomKey, needing);
+    if (needing.length === 0) return;
+    const intent: CreateIntent = {
+      intentId: ctx.newId(),
+      campaignId: campaign.campaignId,
+      batch,
+      roomKey: first.roomKey,
+      params,
+      count: needing.length,
+      respondents: needing.map((r) => r.sk),
+      startedAt: ctx.clock(),
+    };
+    await ctx.store.writeCreateIntent({ projectId, owner, intent, leaseUntil: ctx.clock() + leaseMs });
+    let rooms: InterviewRoom[];
+    try {
+      rooms = await ctx.deps.aseed.createRooms(createRequestOf(params, needing.length));
+    } catch (error) {
+      await ctx.store.addCounts(campaign.campaignId, { createCalls: 1 }).catch(() => {});
+      if (error instanceof CreateOutcomeUnknownError) {
+        ctx.logger.warn('create outcome unknown: reconciling', errorFields(error));
+        // Give a create still running server-side a moment to land before listing.
+        await ctx.sleep(ctx.deps.reconcileDelayMs ?? 1000);
+        await reconcileIntent(ctx, intent, owner, ctx.clock());
+        // Respondents the reconcile could not serve stay `accepted`: the message is retried for them.
+        return;
+      }
+      // 429 and 4xx: the server created nothing.
+      await ctx.store.clearCreateIntent({ projectId, owner, intentId: intent.intentId });
+      throw error;
+    }
+    await ctx.store.addCounts(campaign.campaignId, { createCalls: 1 });
+    ctx.logger.info('rooms created', { count: rooms.length });
+    await ctx.store.countCreatedRooms(campaign.campaignId, intent.intentId, rooms.length);
+    await adoptRooms(ctx, intent, rooms, intent.respondents);
+    await ctx.store.clearCreateIntent({ projectId, owner, intentId: intent.intentId });
+  } finally {
+    await ctx.store.releaseCreateLock({ projectId, owner }).catch(() => {});
+  }
+};
+
+/**
+ * Takes charge of rooms of one create intent: a marker per room first (so the store knows it before it is
+ * handed out), then the respondent it was meant for gets it (conditional on still being `accepted`), and any
+ * room nobody can take goes to the campaign's spare pool.
+ */
+const adoptRooms = async (
+  ctx: Ctx,
+  intent: CreateIntent,
+  rooms: readonly InterviewRoom[],
+  respondentSks: readonly string[],
+): Promise<void> => {
+  const createdAt = new Date(ctx.clock()).toISOString();
+  await mapLimit(rooms, WRITES_IN_PARALLEL, async (room, index) => {
+    const respondentSk = respondentSks[index];
+    const marker: RoomMarkerItem = {
+      pk: `ROOM#${room.id}`,
+      sk: 'ROOM',
+      type: 'room',
+      roomId: room.id,
+      campaignId: intent.campaignId,
+      intentId: intent.intentId,
+      roomKey: intent.roomKey,
+      url: room.url,
+      ...(room.expires_at ? { roomExpiresAt: room.expires_at } : {}),
+      state: respondentSk ? 'intended' : 'spare',
+      ...(respondentSk ? { respondentSk } : {}),
+      createdAt,
+      expiresAt: ctx.store.expiresAt(ctx.clock()),
+    };
+    const existing = await ctx.store.putRoomMarker(marker);
+    // A marker from another intent means someone else already owns the room: leave it alone.
+    if (existing && existing.intentId !== intent.intentId) return;
+    await settleMarker(ctx, existing ?? marker);
+  });
+};
+
+/** Hands a marked room to its intended respondent, or to the spare pool when that is no longer possible. */
+const settleMarker = async (ctx: Ctx, marker: RoomMarkerItem): Promise<void> => {
+  if (marker.state === 'intended' && marker.respondentSk) {
+    const assigned = await ctx.store.transitionRespondent({
+      campaignId: marker.campaignId,
+      sk: marker.respondentSk,
+      from: ['accepted'],
+      to: 'room_assigned',
+      set: { roomId: marker.roomId, roomUrl: marker.url, roomExpiresAt: marker.roomExpiresAt },
+      nowMs: ctx.clock(),
+    });
+    if (assigned) return;
+    const current = await ctx.store.getRespondent(marker.campaignId, marker.respondentSk);
+    if (current?.roomId === marker.roomId) return;
+  }
+  await ctx.store.putSpare({
+    pk: campaignPk(marker.campaignId),
+    sk: spareSk(marker.roomKey, marker.roomId),
+    type: 'spare',
+    campaignId: marker.campaignId,
+    roomId: marker.roomId,
+    roomKey: marker.roomKey,
+    url: marker.url,
+    ...(marker.roomExpiresAt ? { roomExpiresAt: marker.roomExpiresAt } : {}),
+    createdAt: new Date(ctx.clock()).toISOString(),
+    expiresAt: ctx.store.expiresAt(ctx.clock()),
+  });
+};
+
+/**
+ * Finds the rooms of an interrupted create (crash mid-create or unknown outcome): pending rooms of the
+ * project created inside the intent window with the intent's parameters. Rooms already marked by this intent
+ * are settled again (idempotent); unmarked ones (at most as many as the call could have made) are adopted:
+ * given to the intent's respondents still waiting, the rest to the spare pool. Then the intent is cleared.
+ */
+const reconcileIntent = async (
+  ctx: Ctx,
+  intent: CreateIntent,
+  owner: string,
+  endedAtMs: number | undefined,
+): Promise<void> => {
+  const skew = ctx.deps.reconcileSkewMs ?? 60_000;
+  const from = intent.startedAt - skew;
+  const to = (endedAtMs ?? ctx.clock()) + skew;
+  const listed = await ctx.deps.aseed.listRooms({ projectId: intent.params.projectId, status: 'pending' });
+  const candidates = listed
+    .filter((room) => {
+      const created = Date.parse(room.created_at);
+      return created >= from && created <= to && roomMatchesParams(room, intent.params);
+    })
+    .sort(
+      (a, b) =>
+        Math.abs(Date.parse(a.created_at) - intent.startedAt) -
+        Math.abs(Date.parse(b.created_at) - intent.startedAt),
+    );
+  let ours = 0;
+  const covered = new Set<string>();
+  const unknown: InterviewRoom[] = [];
+  for (const room of candidates) {
+    const marker = await ctx.store.getRoomMarker(room.id);
+    if (!marker) unknown.push(room);
+    else if (marker.intentId === intent.intentId) {
+      ours++;
+      if (marker.respondentSk) covered.add(marker.respondentSk);
+      await settleMarker(ctx, marker);
+    }
+  }
+  const adopt = unknown.slice(0, Math.max(0, intent.count - ours));
+  if (adopt.length > 0) {
+    const waiting = intent.respondents.filter((sk) => !covered.has(sk));
+    await adoptRooms(ctx, intent, adopt, waiting);
+  }
+  ctx.logger.info('create intent reconciled', {
+    intentId: intent.intentId,
+    alreadyMarked: ours,
+    adopted: adopt.length,
+    candidates: candidates.length,
+  });
+  await ctx.store.countCreatedRooms(intent.campaignId, intent.intentId, ours + adopt.length);
+  await ctx.store.clearCreateIntent({ projectId: intent.params.projectId, owner, intentId: intent.intentId });
+  // Orphans of a campaign that is already over are cancelled at once: nobody will draw them.
+  const campaign = await ctx.store.getCampaign(intent.campaignId);
+  if (campaign?.status === 'completed') await cancelSpares(ctx, intent.campaignId, true);
+};
+
+/**
+ * Draws spare rooms with the batch's room settings for waiting respondents (before any new room is created).
+ * Runs under the create lock, so a spare claimed by someone else is a leftover of a crash and is finished
+ * or released here. Returns the respondents still without a room.
+ */
+const drawSpares = async (
+  ctx: Ctx,
+  campaignId: string,
+  roomKey: string,
+  needing: RespondentItem[],
+): Promise<RespondentItem[]> => {
+  const spares = await ctx.store.listSpares(campaignId, roomKey);
+  if (spares.length === 0) return needing;
+  const waiting = new Map(needing.map((r) => [r.sk, r]));
+  const free: SpareRoomItem[] = [];
+  for (const spare of spares) {
+    if (!spare.takenBy) free.push(spare);
+    else {
+      // A claim left by a crashed holder: finish it (the respondent may belong to another batch) or release it.
+      await handOverSpare(ctx, spare, spare.takenBy);
+      waiting.delete(spare.takenBy);
+    }
+  }
+  for (const spare of free) {
+    const next = waiting.values().next();
+    if (next.done) break;
+    const respondent = next.value;
+    if (!(await ctx.store.takeSpare({ spare, respondentSk: respondent.sk, nowMs: ctx.clock() }))) continue;
+    await handOverSpare(ctx, spare, respondent.sk);
+    // Either it has this room now, or it was no longer waiting: both mean it needs nothing more from us.
+    waiting.delete(respondent.sk);
+  }
+  return [...waiting.values()];
+};
+
+/** Completes a claimed spare: respondent → room_assigned, spare removed; or releases it. True if assigned. */
+const handOverSpare = async (ctx: Ctx, spare: SpareRoomItem, respondentSk: string): Promise<boolean> => {
+  const assigned = await ctx.store.transitionRespondent({
+    campaignId: spare.campaignId,
+    sk: respondentSk,
+    from: ['accepted'],
+    to: 'room_assigned',
+    set: { roomId: spare.roomId, roomUrl: spare.url, roomExpiresAt: spare.roomExpiresAt },
+    nowMs: ctx.clock(),
+  });
+  const current = assigned ?? (await ctx.store.getRespondent(spare.campaignId, respondentSk));
+  if (current?.roomId === spare.roomId) {
+    await ctx.store.deleteSpare(spare);
+    return Boolean(assigned);
+  }
+  await ctx.store.releaseSpare({ spare, respondentSk });
+  return false;
+};
+
+/** Cancels a room through the API; a room already gone or no longer pending counts as done. */
+const cancelRoom = async (ctx: Ctx, roomId: string): Promise<void> => {
+  try {
+    await ctx.deps.aseed.deleteRoom(roomId);
+  } catch (error) {
+    if (error instanceof AseedNotFoundError || error instanceof AseedRejectedError) return;
+    throw error;
+  }
+};
+
+/** Cancels every spare of a finished campaign (releasing their token reservations) and drops them. */
+const cancelSpares = async (ctx: Ctx, campaignId: string, swallowErrors: boolean): Promise<void> => {
+  const spares = await ctx.store.listSpares(campaignId);
+  let cancelled = 0;
+  for (const spare of spares) {
+    try {
+      if (spare.takenBy) {
+        const holder = await ctx.store.getRespondent(campaignId, spare.takenBy);
+        if (holder?.roomId === spare.roomId) {
+          await ctx.store.deleteSpare(spare);
+          continue;
+        }
+      }
+      await cancelRoom(ctx, spare.roomId);
+      await ctx.store.deleteSpare(spare);
+      cancelled++;
+    } catch (error) {
+      if (!swallowErrors) throw error;
+      ctx.logger.warn('could not cancel a spare room', { roomId: spare.roomId, ...errorFields(error) });
+    }
+  }
+  if (cancelled > 0) {
+    ctx.logger.info('spare rooms cancelled', { cancelled });
+    await ctx.store.addCounts(campaignId, { roomsCancelled: cancelled });
+  }
+};
+
+// ------------------------------------------------------------------------------------------------ email
+
+interface SendSummary {
+  emailed: number;
+  failed: number;
+  retry: number;
+  retryReason: string;
+}
+
+/**
+ * Emails every respondent with a room (`room_assigned`, or `sending` from an interrupted attempt: those are
+ * sent again, at-least-once). Per chunk of ≤ 50 with one locale: mark `sending`, one SendBulkEmail, then
+ * `emailed` with the message id or `failed` with SES's reason; throttled ones stay `sending` for a retry.
+ */
+const sendInvites = async (
+  ctx: Ctx,
+  campaign: CampaignRecord,
+  settings: CampaignSettings,
+  respondents: RespondentItem[],
+): Promise<SendSummary> => {
+  const summary: SendSummary = { emailed: 0, failed: 0, retry: 0, retryReason: '' };
+  const due = respondents.filter((r) => r.state === 'room_assigned' || r.state === 'sending');
+  const byLocale = new Map<string, RespondentItem[]>();
+  for (const r of due) {
+    const { locale } = languageFor(settings, r.language as Parameters<typeof languageFor>[1]);
+    byLocale.set(locale, [...(byLocale.get(locale) ?? []), r]);
+  }
+  let sesCalls = 0;
+  try {
+    for (const [locale, group] of byLocale) {
+      for (let i = 0; i < group.length; i += SES_CHUNK) {
+        const chunk = group.slice(i, i + SES_CHUNK);
+        const marked = (
+          await mapLimit(chunk, WRITES_IN_PARALLEL, (r) => markSending(ctx, campaign.campaignId, r))
+        ).filter((r): r is RespondentItem => r !== undefined);
+        if (marked.length === 0) continue;
+        const ready: Array<{ respondent: RespondentItem; data: ReturnType<typeof inviteData> }> = [];
+        for (const respondent of marked) {
+          try {
+            ready.push({ respondent, data: invitationData(settings, locale, respondent) });
+          } catch (error) {
+            await failRespondent(ctx, respondent, `cannot render the invitation: ${message(error)}`, true);
+            summary.failed++;
+          }
+        }
+        if (ready.length === 0) continue;
+        await ctx.pacer.take(ready.length);
+        sesCalls++;
+        const outcomes = await ctx.deps.mailer.sendBulk({
+          from: settings.sender,
+          ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
+          ...(ctx.deps.configurationSetName ? { configurationSetName: ctx.deps.configurationSetName } : {}),
+          template: templateFor(settings, locale as Parameters<typeof templateFor>[1]),
+          tags: { campaign: campaign.campaignId },
+          destinations: ready.map(({ respondent, data }) => ({ to: respondent.email, data })),
+        });
+        await mapLimit(ready, WRITES_IN_PARALLEL, async ({ respondent }, index) => {
+          const outcome: SendOutcome = outcomes[index] ?? { status: 'retry', reason: 'no outcome' };
+          if (outcome.status === 'sent') {
+            const done = await ctx.store.transitionRespondent({
+              campaignId: campaign.campaignId,
+              sk: respondent.sk,
+              from: ['sending'],
+              to: 'emailed',
+              set: { messageId: outcome.messageId },
+              nowMs: ctx.clock(),
+            });
+            if (done) summary.emailed++;
+          } else if (outcome.status === 'failed') {
+            ctx.logger.warn('recipient rejected', {
+              respondent: maskEmail(respondent.email),
+              reason: outcome.reason,
+            });
+            if (await failRespondent(ctx, respondent, outcome.reason, true)) summary.failed++;
+          } else {
+            summary.retry++;
+            summary.retryReason = outcome.reason;
+          }
+        });
+      }
+    }
+  } finally {
+    if (sesCalls > 0) await ctx.store.addCounts(campaign.campaignId, { sesCalls }).catch(() => {});
+  }
+  return summary;
+};
+
+/** room_assigned → sending (a respondent already `sending` stays so); undefined if it moved on meanwhile. */
+const markSending = async (
+  ctx: Ctx,
+  campaignId: string,
+  r: RespondentItem,
+): Promise<RespondentItem | undefined> => {
+  if (r.state === 'sending') return r;
+  const moved = await ctx.store.transitionRespondent({
+    campaignId,
+    sk: r.sk,
+    from: ['room_assigned'],
+    to: 'sending',
+    nowMs: ctx.clock(),
+  });
+  if (moved) return moved;
+  const current = await ctx.store.getRespondent(campaignId, r.sk);
+  return current?.state === 'sending' ? current : undefined;
+};
+
+/** Merge data of one invitation. */
+const invitationData = (settings: CampaignSettings, locale: string, r: RespondentItem) => {
+  if (!r.roomUrl) throw new PermanentError('no room URL');
+  const expiresAt = r.roomExpiresAt
+    ? new Date(r.roomExpiresAt)
+    : new Date(Date.parse(r.updatedAt) + settings.expiresInDays * 86_400_000);
+  return inviteData({
+    locale: locale as Parameters<typeof templateFor>[1],
+    ...(r.name ? { name: r.name } : {}),
+    roomUrl: r.roomUrl,
+    durationMinutes: settings.maxDurationMinutes,
+    expiresAt,
+    fields: r.fields,
+  });
+};
+
+/** Ends a respondent in `failed`; `roomUnsent` says no email with its room can have gone out. */
+const failRespondent = async (
+  ctx: Ctx,
+  r: RespondentItem,
+  reason: string,
+  roomUnsent: boolean,
+): Promise<boolean> => {
+  const from: RespondentState[] = ['accepted', 'room_assigned', 'sending'];
+  const moved = await ctx.store.transitionRespondent({
+    campaignId: r.campaignId,
+    sk: r.sk,
+    from,
+    to: 'failed',
+    set: { reason, failedFrom: r.state, roomUnsent },
+    nowMs: ctx.clock(),
+  });
+  return moved !== undefined;
+};
+
+// ------------------------------------------------------------------------------------------------ batch end
+
+/**
+ * Closes a batch whose respondents are all terminal: cancels rooms of respondents that failed before any
+ * email could carry them, adds the batch's counts once, and completes the campaign when it was the last.
+ */
+const finishBatch = async (
+  ctx: Ctx,
+  campaign: CampaignRecord,
+  batch: number,
+  respondents: RespondentItem[],
+  options: { swallowCancelErrors: boolean },
+): Promise<boolean> => {
+  if (!respondents.every(isTerminal)) return false;
+  for (const r of respondents) {
+    if (r.state !== 'failed' || !r.roomUnsent || !r.roomId || r.roomCancelled) continue;
+    try {
+      await cancelRoom(ctx, r.roomId);
+      await ctx.store.markRoomCancelled(r.campaignId, r.sk);
+      r.roomCancelled = true;
+    } catch (error) {
+      if (!options.swallowCancelErrors) throw error;
+      ctx.logger.warn('could not cancel the room of a failed respondent', errorFields(error));
+    }
+  }
+  const tally = {
+    emailed: respondents.filter((r) => r.state === 'emailed').length,
+    failed: respondents.filter((r) => r.state === 'failed').length,
+    deadLettered: respondents.filter((r) => r.state === 'failed' && r.reason?.startsWith('dead-lettered'))
+      .length,
+    roomsCancelled: respondents.filter((r) => r.roomCancelled).length,
+  };
+  const { record } = await ctx.store.tallyBatch({
+    campaignId: campaign.campaignId,
+    batch,
+    tally,
+    nowMs: ctx.clock(),
+  });
+  return record ? completeIfDone(ctx, record) : false;
+};
+
+/** Completes the campaign when every batch is tallied, then cancels its leftover spare rooms. */
+const completeIfDone = async (ctx: Ctx, record: CampaignRecord): Promise<boolean> => {
+  if (
+    record.status === 'enqueued' &&
+    (record.batchesDone ?? 0) >= (record.batches ?? Number.POSITIVE_INFINITY)
+  ) {
+    if (await ctx.store.completeCampaign(record.campaignId, ctx.clock())) {
+      ctx.logger.info('campaign completed');
+    }
+  }
+  const now = record.status === 'completed' ? record : await ctx.store.getCampaign(record.campaignId);
+  if (now?.status !== 'completed') return false;
+  await cancelSpares(ctx, record.campaignId, false);
+  return true;
+};
+
+/**
+ * Last receive of a failing batch: every respondent not yet done ends `failed` with
+ * `dead-lettered: <last error>`, rooms that cannot have been emailed are cancelled (best effort), and the
+ * batch is tallied (deadLettered count) so the campaign record shows it and can still complete.
+ */
+const deadLetterBatch = async (
+  ctx: Ctx,
+  campaignId: string,
+  batch: number,
+  error: unknown,
+): Promise<void> => {
+  const campaign = await ctx.store.getCampaign(campaignId);
+  if (!campaign) return;
+  const reason = `dead-lettered: ${message(error)}`;
+  const respondents = await ctx.store.queryBatch(campaignId, batch);
+  await mapLimit(
+    respondents.filter((r) => !isTerminal(r)),
+    WRITES_IN_PARALLEL,
+    (r) =>
+      // A respondent in `sending` may have been emailed: its room stays.
+      failRespondent(ctx, r, reason, r.state !== 'sending'),
+  );
+  const after = await ctx.store.queryBatch(campaignId, batch);
+  await finishBatch(ctx, campaign, batch, after, { swallowCancelErrors: true });
+};

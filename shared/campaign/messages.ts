@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/**
+ * Body of an invite-queue message: tiny by design, the respondents live in the table.
+ * `{ campaignId, batch }` processes one batch; `{ campaignId, finalize: true }` asks the invite side to
+ * complete the campaign (sent by an ingest that finishes after the invite side already did every batch).
+ */
+export const InviteMessage = z.union([
+  z.strictObject({ campaignId: z.string().min(1).max(64), batch: z.int().min(0) }),
+  z.strictObject({ campaignId: z.string().min(1).max(64), finalize: z.literal(true) }),
+]);
+/** One invite-queue message. */
+export type InviteMessage = z.infer<typeof InviteMessage>;
+
+/** JSON body of a message. */
+export const serializeInviteMessage = (message: InviteMessage): string => JSON.stringify(message);
+
+/** Parses a message body; throws a zod error for anything else (a poison message). */
+export const parseInviteMessage = (body: string): InviteMessage => InviteMessage.parse(JSON.parse(body));

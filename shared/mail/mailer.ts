@@ -1,0 +1,217 @@
+import {
+  type BulkEmailEntry,
+  type BulkEmailEntryResult,
+  type MessageTag,
+  type SESv2Client,
+  SendBulkEmailCommand,
+} from '@aws-sdk/client-sesv2';
+import { type AppError, PermanentError, RetryableError } from '#shared/errors.ts';
+import { checkEmail, formatMailbox, parseMailbox } from './address.ts';
+import {
+  type EmailTemplate,
+  type MergeData,
+  mergeData,
+  parseTemplate,
+  sesTemplateData,
+  toSesTemplate,
+} from './template.ts';
+
+/** Most destinations SES v2 accepts in one SendBulkEmail call. */
+export const MAX_BULK_DESTINATIONS = 50;
+
+/** One recipient of a bulk send: address, merge data, optional message tags. */
+export interface BulkDestination {
+  to: string;
+  data: MergeData | Record<string, string>;
+  tags?: Record<string, string>;
+}
+
+/** A bulk send: one template, many recipients. `from`/`replyTo` may be `Name <email>`. */
+export interface BulkEmail {
+  from: string;
+  replyTo?: string | string[];
+  configurationSetName?: string;
+  template: EmailTemplate;
+  /** Data shared by every destination (sent once per call as DefaultTemplateData). */
+  defaultData?: MergeData | Record<string, string>;
+  /** Tags on every message. */
+  tags?: Record<string, string>;
+  destinations: BulkDestination[];
+}
+
+/**
+ * What happened to one destination: `sent` (SES accepted it), `retry` (try again later: throttling,
+ * transient or account-level trouble) or `failed` (this recipient can never succeed as sent).
+ */
+export type SendOutcome =
+  | { status: 'sent'; messageId: string }
+  | { status: 'retry'; reason: string; code?: string }
+  | { status: 'failed'; reason: string; code?: string };
+
+/** Mailer dependencies. `beforeSend` is an optional pacing hook (rate limiter) awaited before each call. */
+export interface MailerOptions {
+  client: SESv2Client;
+  beforeSend?: (destinations: number) => Promise<void>;
+}
+
+// Respondent-specific rejections; every other non-success status is about the account, the
+// configuration or a transient condition, so the respondent should be retried rather than given up on.
+const PERMANENT_STATUSES = new Set(['MESSAGE_REJECTED', 'INVALID_PARAMETER', 'FAILED']);
+
+const RETRYABLE_ERROR_NAMES = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'Throttling',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'AbortError',
+  'InternalFailure',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+]);
+
+const EMAILS = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
+
+/** Masks addresses in SES messages (`a***@example.com`) so reasons and errors are safe to log. */
+export const maskEmails = (text: string): string => text.replace(EMAILS, '$1***@$2');
+
+const TAG_CHARS = /[^A-Za-z0-9_-]/g;
+
+const toTags = (tags: Record<string, string> | undefined): MessageTag[] | undefined => {
+  if (!tags) return undefined;
+  const list = Object.entries(tags).map(([Name, Value]) => ({
+    Name: Name.replace(TAG_CHARS, '_').slice(0, 256),
+    Value: (Value.replace(TAG_CHARS, '_') || '_').slice(0, 256),
+  }));
+  return list.length > 0 ? list : undefined;
+};
+
+/** Classifies a failed SendBulkEmail call: throttling, 5xx, timeouts and network errors are retryable. */
+export const classifySesError = (error: unknown): AppError => {
+  const e = (error ?? {}) as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  const name = e.name ?? 'Error';
+  const detail = maskEmails(`${name}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? ''}`.slice(0, 300));
+  if (status === 429 || (status !== undefined && status >= 500) || RETRYABLE_ERROR_NAMES.has(name)) {
+    return new RetryableError(`SES SendBulkEmail failed, transient: ${detail}`, { cause: error });
+  }
+  if (status !== undefined && status >= 400) {
+    return new PermanentError(`SES SendBulkEmail refused the request: ${detail}`, { cause: error });
+  }
+  // No HTTP status: the request never got an answer (connection reset, DNS…): worth retrying.
+  return new RetryableError(`SES SendBulkEmail failed, no response: ${detail}`, { cause: error });
+};
+
+/** Maps one BulkEmailEntryResult to an outcome. */
+export const outcomeOf = (result: BulkEmailEntryResult | undefined): SendOutcome => {
+  if (!result) return { status: 'retry', reason: 'SES returned no status for this destination' };
+  const code = result.Status ?? 'FAILED';
+  if (code === 'SUCCESS') return { status: 'sent', messageId: result.MessageId ?? '' };
+  const reason = maskEmails(`${code}${result.Error ? `: ${result.Error}` : ''}`.slice(0, 500));
+  return PERMANENT_STATUSES.has(code)
+    ? { status: 'failed', reason, code }
+    : { status: 'retry', reason, code };
+};
+
+const checkedMailbox = (value: string, field: string): string => {
+  const parsed = parseMailbox(value);
+  if (!parsed.ok) throw new PermanentError(`${field} ${parsed.problem}`);
+  return formatMailbox(parsed.mailbox);
+};
+
+/**
+ * Sends templated email through SES v2 SendBulkEmail with inline template content: ≤ 50 destinations per
+ * call, values prepared per part (HTML-escaped, subject on one line) so SES's verbatim substitution is safe.
+ */
+export class Mailer {
+  private readonly client: SESv2Client;
+  private readonly beforeSend: ((destinations: number) => Promise<void>) | undefined;
+
+  constructor(options: MailerOptions) {
+    this.client = options.client;
+    this.beforeSend = options.beforeSend;
+  }
+
+  /**
+   * Sends to every destination; returns one outcome per destination, in order. Larger lists are split
+   * into calls of 50. A failed call throws (RetryableError or PermanentError, with `cause`) only while
+   * nothing has been sent; after a successful call, a failed one turns its destinations and the rest
+   * into `retry`/`failed` outcomes instead, so the caller can still record what went out.
+   */
+  async sendBulk(email: BulkEmail): Promise<SendOutcome[]> {
+    const from = checkedMailbox(email.from, 'from');
+    const replyTo = (email.replyTo === undefined ? [] : [email.replyTo].flat()).map((r) =>
+      checkedMailbox(r, 'replyTo'),
+    );
+    for (const part of ['subject', 'text', 'html'] as const) parseTemplate(email.template[part]);
+    const sesTemplate = toSesTemplate(email.template);
+    const defaults = email.defaultData instanceof Map ? email.defaultData : mergeData(email.defaultData);
+    const defaultJson = JSON.stringify(sesTemplateData(email.template, defaults));
+
+    const outcomes: (SendOutcome | undefined)[] = new Array(email.destinations.length);
+    const pending: { index: number; entry: BulkEmailEntry }[] = [];
+    email.destinations.forEach((destination, index) => {
+      const to = checkEmail(destination.to);
+      if (!to.ok) {
+        outcomes[index] = { status: 'failed', reason: `invalid recipient address: ${to.problem}` };
+        return;
+      }
+      pending.push({
+        index,
+        entry: {
+          Destination: { ToAddresses: [to.email] },
+          ReplacementEmailContent: {
+            ReplacementTemplate: {
+              ReplacementTemplateData: JSON.stringify(sesTemplateData(email.template, destination.data)),
+            },
+          },
+          ReplacementTags: toTags(destination.tags),
+        },
+      });
+    });
+
+    let sentSomething = false;
+    for (let start = 0; start < pending.length; start += MAX_BULK_DESTINATIONS) {
+      const chunk = pending.slice(start, start + MAX_BULK_DESTINATIONS);
+      let results: BulkEmailEntryResult[];
+      try {
+        await this.beforeSend?.(chunk.length);
+        const response = await this.client.send(
+          new SendBulkEmailCommand({
+            FromEmailAddress: from,
+            ReplyToAddresses: replyTo.length > 0 ? replyTo : undefined,
+            ConfigurationSetName: email.configurationSetName,
+            DefaultEmailTags: toTags(email.tags),
+            DefaultContent: {
+              Template: {
+                TemplateContent: {
+                  Subject: sesTemplate.subject,
+                  Text: sesTemplate.text,
+                  Html: sesTemplate.html,
+                },
+                TemplateData: defaultJson,
+              },
+            },
+            BulkEmailEntries: chunk.map((c) => c.entry),
+          }),
+        );
+        results = response.BulkEmailEntryResults ?? [];
+      } catch (error) {
+        const classified = classifySesError(error);
+        if (!sentSomething) throw classified;
+        const unsent: SendOutcome = classified.retryable
+          ? { status: 'retry', reason: classified.message }
+          : { status: 'failed', reason: classified.message };
+        for (const rest of pending.slice(start)) outcomes[rest.index] = unsent;
+        break;
+      }
+      sentSomething = true;
+      chunk.forEach((c, i) => {
+        outcomes[c.index] = outcomeOf(results[i]);
+      });
+    }
+    return outcomes.map((o) => o ?? { status: 'retry', reason: 'not sent' });
+  }
+}

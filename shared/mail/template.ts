@@ -1,0 +1,210 @@
+import { compactFieldName } from '#shared/csv/columns.ts';
+import { PermanentError } from '#shared/errors.ts';
+import { stripControlChars } from './address.ts';
+import type { Locale } from './locale.ts';
+
+/** An email template: subject, plain text and HTML, with `{{field}}` merge fields. */
+export interface EmailTemplate {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** A rendered email. */
+export type RenderedEmail = EmailTemplate;
+
+/** A template that cannot be used (bad merge-field syntax). */
+export class TemplateError extends PermanentError {}
+
+/** Merge fields every invitation provides; CSV columns cannot override them. */
+export const BUILTIN_FIELDS = ['name', 'greeting', 'roomUrl', 'durationMinutes', 'expiresOn'] as const;
+
+type Piece = string | { ref: string; key: string };
+
+const REF = /\{\{([^{}]*)\}\}/g;
+const NAME = /^[\p{L}\p{N}_][\p{L}\p{N}_ .-]*$/u;
+
+/**
+ * Splits a template into literal text and merge-field references. Only `{{ field }}` is allowed: block
+ * helpers, comments, partials and triple braces are refused, because SES renders templates with
+ * Handlebars and would otherwise run them.
+ */
+export const parseTemplate = (source: string): Piece[] => {
+  const pieces: Piece[] = [];
+  let last = 0;
+  for (const match of source.matchAll(REF)) {
+    const index = match.index;
+    const inner = (match[1] as string).trim();
+    const literal = source.slice(last, index);
+    checkLiteral(literal);
+    if (literal.endsWith('\\')) throw new TemplateError('a backslash right before "{{" is not supported');
+    if (source[index + match[0].length] === '}' || (index > 0 && source[index - 1] === '{')) {
+      throw new TemplateError('triple braces "{{{ }}}" are not supported: use {{field}}');
+    }
+    if (!NAME.test(inner)) {
+      const shown = inner.slice(0, 30);
+      throw new TemplateError(
+        /^[#/!>^&@]|^else\b/.test(inner)
+          ? `"{{${shown}}}" is not supported: only plain {{field}} merge fields are`
+          : `"{{${shown}}}" is not a valid merge field name`,
+      );
+    }
+    if (literal) pieces.push(literal);
+    pieces.push({ ref: inner, key: compactFieldName(inner) });
+    last = index + match[0].length;
+  }
+  const tail = source.slice(last);
+  checkLiteral(tail);
+  if (tail) pieces.push(tail);
+  return pieces;
+};
+
+const checkLiteral = (literal: string): void => {
+  if (literal.includes('{{')) throw new TemplateError('"{{" without a matching "}}"');
+};
+
+/** The merge fields a template references (compact names, e.g. `roomurl`, `companyname`). */
+export const templateFields = (template: EmailTemplate): string[] => {
+  const keys = new Set<string>();
+  for (const part of [template.subject, template.text, template.html]) {
+    for (const piece of parseTemplate(part)) if (typeof piece !== 'string') keys.add(piece.key);
+  }
+  return [...keys];
+};
+
+/** HTML-escapes text for element content and quoted attribute values. */
+export const escapeHtml = (value: string): string =>
+  value.replace(/[&<>"']/g, (c) =>
+    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;',
+  );
+
+/** A value for the HTML part: escaped, line breaks as `<br>`. */
+export const htmlValue = (value: string): string => escapeHtml(value).replace(/\r\n?|\n/g, '<br>');
+
+/** A value for the subject: one line, no control characters. */
+export const subjectValue = (value: string): string => stripControlChars(value);
+
+/** Merge data with keys compacted (`Company Name`, `company_name` and `companyName` are one field). */
+export type MergeData = Map<string, string>;
+
+/** Builds merge data from plain records; later records win. */
+export const mergeData = (...records: (Record<string, string> | undefined)[]): MergeData => {
+  const data: MergeData = new Map();
+  for (const record of records) {
+    if (!record) continue;
+    for (const [key, value] of Object.entries(record)) data.set(compactFieldName(key), value);
+  }
+  return data;
+};
+
+const fill = (pieces: Piece[], data: MergeData, transform: (v: string) => string): string => {
+  let out = '';
+  for (const piece of pieces) out += typeof piece === 'string' ? piece : transform(data.get(piece.key) ?? '');
+  return out;
+};
+
+/**
+ * Renders a template locally, exactly as SES will render `toSesTemplate` + `sesTemplateData`: the subject
+ * is one line (control characters become spaces), the text part gets raw values, the HTML part escaped
+ * ones. Unknown merge fields render empty.
+ */
+export const renderTemplate = (
+  template: EmailTemplate,
+  data: MergeData | Record<string, string>,
+): RenderedEmail => {
+  const merged = data instanceof Map ? data : mergeData(data);
+  return {
+    subject: fill(parseTemplate(template.subject), merged, subjectValue),
+    text: fill(parseTemplate(template.text), merged, (v) => v),
+    html: fill(parseTemplate(template.html), merged, htmlValue),
+  };
+};
+
+// Each part gets its own variable namespace so one value can be raw in the text and escaped in the HTML.
+const PREFIX = { subject: 's_', text: 't_', html: 'h_' } as const;
+
+const toSes = (pieces: Piece[], prefix: string): string =>
+  pieces.map((p) => (typeof p === 'string' ? p : `{{${prefix}${p.key}}}`)).join('');
+
+/**
+ * The template as SES receives it: each `{{field}}` becomes a part-specific variable (`{{s_name}}`,
+ * `{{t_name}}`, `{{h_name}}`). SES substitutes values verbatim, so the values are prepared per part by
+ * `sesTemplateData` (escaped for HTML, one line for the subject).
+ */
+export const toSesTemplate = (template: EmailTemplate): EmailTemplate => ({
+  subject: toSes(parseTemplate(template.subject), PREFIX.subject),
+  text: toSes(parseTemplate(template.text), PREFIX.text),
+  html: toSes(parseTemplate(template.html), PREFIX.html),
+});
+
+/** The SES template data for `data`: only the variables the template uses, each prepared for its part. */
+export const sesTemplateData = (
+  template: EmailTemplate,
+  data: MergeData | Record<string, string>,
+): Record<string, string> => {
+  const merged = data instanceof Map ? data : mergeData(data);
+  const out: Record<string, string> = {};
+  const add = (source: string, prefix: string, transform: (v: string) => string) => {
+    for (const piece of parseTemplate(source)) {
+      if (typeof piece === 'string') continue;
+      const value = merged.get(piece.key);
+      if (value !== undefined) out[`${prefix}${piece.key}`] = transform(value);
+    }
+  };
+  add(template.subject, PREFIX.subject, subjectValue);
+  add(template.text, PREFIX.text, (v) => v);
+  add(template.html, PREFIX.html, htmlValue);
+  return out;
+};
+
+/** Formats the expiry date for a locale, e.g. `5 December 2026` / `5 декабря 2026 г.`. */
+export const formatExpiry = (date: Date, locale: Locale, timeZone = 'UTC'): string =>
+  new Intl.DateTimeFormat(locale === 'ru' ? 'ru-RU' : 'en-GB', {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone,
+  }).format(date);
+
+/** What an invitation email is rendered from. */
+export interface InviteValues {
+  locale: Locale;
+  name?: string;
+  roomUrl: string;
+  durationMinutes: number;
+  expiresAt: Date;
+  /** Extra CSV columns (merge fields). */
+  fields?: Record<string, string>;
+  timeZone?: string;
+}
+
+/**
+ * Merge data for one invitation. Built-in fields win over CSV columns of the same name, so a column
+ * called "room url" can never replace the link. The room URL must be http(s).
+ */
+export const inviteData = (values: InviteValues): MergeData => {
+  let url: URL;
+  try {
+    url = new URL(values.roomUrl);
+  } catch {
+    throw new TemplateError('roomUrl is not a valid URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new TemplateError('roomUrl must be http(s)');
+  const name = values.name?.trim() ?? '';
+  const greeting =
+    values.locale === 'ru'
+      ? name
+        ? `Здравствуйте, ${name}!`
+        : 'Здравствуйте!'
+      : name
+        ? `Hello ${name},`
+        : 'Hello,';
+  return mergeData(values.fields, {
+    name,
+    greeting,
+    roomUrl: values.roomUrl,
+    durationMinutes: String(values.durationMinutes),
+    expiresOn: formatExpiry(values.expiresAt, values.locale, values.timeZone),
+  });
+};

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+
+// Key layout of the single table (pk/sk strings). Zero-padded numbers keep sort order = numeric order.
+
+/** Partition key of everything that belongs to one campaign. */
+export const campaignPk = (campaignId: string): string => `CAMPAIGN#${campaignId}`;
+/** Sort key of the campaign record. */
+export const META_SK = 'META';
+/** Width of the batch number in respondent sort keys (a million batches = 100M respondents). */
+const BATCH_WIDTH = 6;
+/** Width of the respondent position inside its batch (≤ 100). */
+const SEQ_WIDTH = 3;
+/** Width of the rejected-row chunk number. */
+const CHUNK_WIDTH = 6;
+
+/** Prefix of all respondents of one batch: the invite side Queries `begins_with(sk, batchPrefix)`. */
+export const batchPrefix = (batch: number): string => `R#${String(batch).padStart(BATCH_WIDTH, '0')}#`;
+/** Sort key of one respondent. */
+export const respondentSk = (batch: number, seq: number): string =>
+  `${batchPrefix(batch)}${String(seq).padStart(SEQ_WIDTH, '0')}`;
+/** Prefix of every respondent of a campaign. */
+export const RESPONDENT_PREFIX = 'R#';
+/** Sort key of one chunk of rejected and duplicate rows (for the report). */
+export const rejectedChunkSk = (chunk: number): string => `X#${String(chunk).padStart(CHUNK_WIDTH, '0')}`;
+/** Prefix of the rejected-row chunks. */
+export const REJECTED_PREFIX = 'X#';
+/** Prefix of the spare rooms of a campaign with one room-settings key. */
+export const sparePrefix = (roomKey: string): string => `SPARE#${roomKey}#`;
+/** Sort key of one spare room of a campaign. */
+export const spareSk = (roomKey: string, roomId: string): string => `${sparePrefix(roomKey)}${roomId}`;
+/** Prefix of all spare rooms of a campaign. */
+export const SPARE_PREFIX = 'SPARE#';
+
+/** Partition key of the per-project room-creation lock. */
+export const projectPk = (projectId: string): string => `PROJECT#${projectId}`;
+/** Sort key of the room-creation lock. */
+export const CREATE_LOCK_SK = 'CREATE_LOCK';
+/** Partition key of a room's ownership marker: one item per room this system ever took charge of. */
+export const roomPk = (roomId: string): string => `ROOM#${roomId}`;
+/** Sort key of the room marker. */
+export const ROOM_SK = 'ROOM';
+
+/**
+ * Campaign id derived from the upload: the same bucket + key + content (ETag, or versionId when there is no
+ * ETag) always gives the same id, so a duplicate S3 event or an identical re-upload maps to one campaign.
+ */
+export const campaignIdFor = (source: { bucket: string; key: string; etag?: string; versionId?: string }) => {
+  const etag = source.etag?.replace(/"/g, '');
+  const content = etag ? `etag:${etag}` : `version:${source.versionId ?? ''}`;
+  return createHash('sha256')
+    .update(`${source.bucket}\n${source.key}\n${content}`)
+    .digest('base64url')
+    .slice(0, 22);
+};
+
+/** Short stable hash of a JSON-able value (room-settings keys). */
+export const shortHash = (value: unknown): string =>
+  createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 12);

@@ -1,0 +1,206 @@
+// Item shapes of the single campaign table. Every item has `pk`, `sk` and a `type`; see docs/DESIGN.md.
+
+/** Campaign lifecycle. `ingesting` → `enqueued` → `completed`, or `failed` (whole-file or settings error). */
+export type CampaignStatus = 'ingesting' | 'enqueued' | 'completed' | 'failed';
+
+/** Where a campaign came from. */
+export interface CampaignSource {
+  bucket: string;
+  key: string;
+  etag?: string;
+  versionId?: string;
+  settingsKey?: string;
+}
+
+/** Counters on the campaign record. Batch-level ones are added exactly once per batch (see tallyBatch). */
+export interface CampaignCounts {
+  /** Data rows in the file (accepted + rejected + duplicates). */
+  rows: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  /** Batches (SQS messages) the ingest produced. */
+  batches: number;
+  /** Batches whose respondents all reached a terminal state and were tallied. */
+  batchesDone: number;
+  emailed: number;
+  failed: number;
+  /** Respondents failed because their batch reached the DLQ (included in `failed`). */
+  deadLettered: number;
+  /** Rooms created for this campaign (counted once per create intent). */
+  roomsCreated: number;
+  /** Rooms cancelled again (spares left at completion, rooms of respondents whose email failed). */
+  roomsCancelled: number;
+  /** Aseed create calls and SES calls made for this campaign (operational metrics, best effort). */
+  createCalls: number;
+  sesCalls: number;
+}
+
+/** The campaign record (`CAMPAIGN#<id>` / `META`). */
+export interface CampaignRecord extends Partial<CampaignCounts> {
+  pk: string;
+  sk: string;
+  type: 'campaign';
+  campaignId: string;
+  source: CampaignSource;
+  status: CampaignStatus;
+  /** The resolved settings (defaults + the upload's settings file); absent when resolving them failed. */
+  settings?: Record<string, unknown>;
+  failureReason?: string;
+  createdAt: string;
+  updatedAt: string;
+  enqueuedAt?: string;
+  completedAt?: string;
+  /** Ingest lease: who ingests and until when; a duplicate event backs off, a crashed ingest is taken over. */
+  leaseOwner?: string;
+  leaseUntil?: number;
+  /** Batches below this number are fully written and enqueued (resume point of a taken-over ingest). */
+  checkpoint?: number;
+  /** Batch numbers already tallied (makes the per-batch ADD idempotent). */
+  doneBatches?: Set<string>;
+  /** Create intents already counted in roomsCreated. */
+  createIntents?: Set<string>;
+  /** Epoch seconds after which the table's TTL may delete it (housekeeping only, never relied on). */
+  expiresAt?: number;
+}
+
+/** Respondent states; see the state machine in docs/DESIGN.md. */
+export type RespondentState = 'accepted' | 'room_assigned' | 'sending' | 'emailed' | 'failed';
+/** States after which nothing happens to a respondent any more. */
+export const TERMINAL_STATES: readonly RespondentState[] = ['emailed', 'failed'];
+
+/** One accepted respondent (`CAMPAIGN#<id>` / `R#<batch>#<seq>`). */
+export interface RespondentItem {
+  pk: string;
+  sk: string;
+  type: 'respondent';
+  campaignId: string;
+  batch: number;
+  seq: number;
+  /** Spreadsheet row number of the respondent in the CSV. */
+  line: number;
+  email: string;
+  emailKey: string;
+  name?: string;
+  language?: string;
+  /** Extra CSV columns, for the email's merge fields. */
+  fields: Record<string, string>;
+  /** Room-settings key: respondents of a batch share it, spares are pooled by it. */
+  roomKey: string;
+  state: RespondentState;
+  roomId?: string;
+  roomUrl?: string;
+  /** ISO expiry of the room (for the email). */
+  roomExpiresAt?: string;
+  messageId?: string;
+  reason?: string;
+  /** State the respondent failed from (decides whether its room can be cancelled). */
+  failedFrom?: RespondentState;
+  /** The respondent failed before any email with its room could have gone out: the room may be cancelled. */
+  roomUnsent?: boolean;
+  /** Set once the room of a failed respondent was cancelled. */
+  roomCancelled?: boolean;
+  updatedAt: string;
+  expiresAt?: number;
+}
+
+/** One rejected or duplicate row, as kept for the report. */
+export interface RejectedRow {
+  line: number;
+  kind: 'rejected' | 'duplicate';
+  email?: string;
+  reason: string;
+}
+
+/** A chunk of rejected and duplicate rows (`CAMPAIGN#<id>` / `X#<chunk>`). */
+export interface RejectedChunkItem {
+  pk: string;
+  sk: string;
+  type: 'rejected';
+  campaignId: string;
+  rows: RejectedRow[];
+  expiresAt?: number;
+}
+
+/** Room parameters a create call used; reconciliation matches listed rooms against them. */
+export interface RoomParams {
+  projectId: string;
+  maxDurationMinutes: number;
+  expiresInDays: number;
+  voice?: string;
+  realtimeProvider?: string;
+  language?: string;
+  topicsForRespondent?: string;
+}
+
+/** A create call in flight, recorded on the lock before the call so a crash mid-create can be reconciled. */
+export interface CreateIntent {
+  intentId: string;
+  campaignId: string;
+  batch: number;
+  roomKey: string;
+  params: RoomParams;
+  count: number;
+  /** Respondent sort keys the rooms are meant for, in order. */
+  respondents: string[];
+  /** Epoch ms just before the call. */
+  startedAt: number;
+}
+
+/** The per-project create lock (`PROJECT#<projectId>` / `CREATE_LOCK`). */
+export interface CreateLockItem {
+  pk: string;
+  sk: string;
+  type: 'create-lock';
+  owner?: string;
+  leaseUntil?: number;
+  intent?: CreateIntent;
+}
+
+/** What happened to a room this system took charge of. */
+export type RoomMarkerState = 'intended' | 'spare';
+
+/** Room marker (`ROOM#<roomId>` / `ROOM`): the store knows this room; written before the room is handed out. */
+export interface RoomMarkerItem {
+  pk: string;
+  sk: string;
+  type: 'room';
+  roomId: string;
+  campaignId: string;
+  intentId: string;
+  roomKey: string;
+  url: string;
+  roomExpiresAt?: string;
+  /** `intended`: created for `respondentSk`; `spare`: adopted into the campaign's spare pool. */
+  state: RoomMarkerState;
+  respondentSk?: string;
+  createdAt: string;
+  expiresAt?: number;
+}
+
+/** A spare room of a campaign (`CAMPAIGN#<id>` / `SPARE#<roomKey>#<roomId>`), drawn before creating new ones. */
+export interface SpareRoomItem {
+  pk: string;
+  sk: string;
+  type: 'spare';
+  campaignId: string;
+  roomId: string;
+  roomKey: string;
+  url: string;
+  roomExpiresAt?: string;
+  /** Respondent this spare is being handed to (claim taken before the respondent is updated). */
+  takenBy?: string;
+  takenAt?: number;
+  createdAt: string;
+  expiresAt?: number;
+}
+
+/** One line of the campaign report. */
+export interface ReportRow {
+  line: number;
+  email: string;
+  /** `emailed`, `failed`, `rejected`, `duplicate`, or an in-progress respondent state. */
+  status: RespondentState | 'rejected' | 'duplicate';
+  roomUrl: string;
+  reason: string;
+}

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bundleSizes, MAX_BUNDLE_BYTES } from '#infra/bundle-size.ts';
+import { ESM_REQUIRE_BANNER } from '#infra/constructs/app-function.ts';
+import { synth } from './synth.ts';
+
+describe('function bundles (real esbuild bundling)', () => {
+  it('bundles each function as minified ESM with a source map, under 1 MB', { timeout: 60_000 }, () => {
+    // Prepare + Act
+    const { outdir, template } = synth({ bundle: true });
+    const sizes = bundleSizes(outdir);
+
+    // Assert
+    expect(sizes.map((size) => size.function).sort()).toEqual([
+      expect.stringMatching(/^IngestFunction/),
+      expect.stringMatching(/^InviteFunction/),
+    ]);
+    for (const size of sizes) {
+      console.log(`${size.function}: ${size.codeBytes} bytes (+ ${size.sourceMapBytes} bytes source map)`);
+      expect(size.codeBytes).toBeLessThan(MAX_BUNDLE_BYTES);
+      expect(size.sourceMapBytes).toBeGreaterThan(0);
+    }
+    const keys = Object.values(template.findResources('AWS::Lambda::Function'))
+      .map((fn) => fn.Properties?.Code?.S3Key as unknown)
+      .filter((key): key is string => typeof key === 'string');
+    expect(keys).toHaveLength(2);
+    for (const key of keys) {
+      const code = readFileSync(join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
+      expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+      expect(code).toMatch(/export\s*\{[^}]*\bas handler\b|export\s*\{[^}]*\bhandler\b/);
+      expect(code).toContain('//# sourceMappingURL=index.mjs.map');
+    }
+  });
+});

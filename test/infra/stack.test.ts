@@ -1,0 +1,359 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inviteMaxConcurrency } from '#infra/config.ts';
+import { FUNCTIONS, INVITE_QUEUE, TABLE, UPLOADS } from '#infra/definitions.ts';
+import { ENV, InviteEnvSchema } from '#shared/config.ts';
+import { FULL_CONTEXT, type Synthesized, synth } from './synth.ts';
+
+type Resource = { Type: string; Properties?: Record<string, unknown> };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+const resourcesOf = (synthesized: Synthesized, type: string): Record<string, Resource> =>
+  synthesized.template.findResources(type) as Record<string, Resource>;
+
+const logicalIdOf = (synthesized: Synthesized, type: string, idPrefix: string): string => {
+  const id = Object.keys(resourcesOf(synthesized, type)).find((key) => key.startsWith(idPrefix));
+  if (!id) throw new Error(`no ${type} ${idPrefix}*`);
+  return id;
+};
+
+const functionNamed = (synthesized: Synthesized, idPrefix: string): Resource => {
+  const id = logicalIdOf(synthesized, 'AWS::Lambda::Function', idPrefix);
+  return resourcesOf(synthesized, 'AWS::Lambda::Function')[id] as Resource;
+};
+
+const statementsOf = (synthesized: Synthesized): Statement[] =>
+  Object.values(resourcesOf(synthesized, 'AWS::IAM::Policy')).flatMap(
+    (policy) =>
+      (policy.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
+  );
+
+const actionsOf = (statement: Statement): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+const environmentOf = (fn: Resource): Record<string, unknown> =>
+  (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+
+describe('the stack', () => {
+  let stack: Synthesized;
+
+  beforeAll(() => {
+    // Prepare: every optional resource on (alarm topic, higher SES rate), bundling skipped for speed.
+    stack = synth({ context: FULL_CONTEXT });
+  });
+
+  it('drains the invite queue with partial batch responses, the batch size and an SES-derived concurrency', () => {
+    // Act
+    const mapping = stack.template.findResources('AWS::Lambda::EventSourceMapping');
+
+    // Assert
+    expect(Object.values(mapping)).toHaveLength(1);
+    stack.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack, 'AWS::SQS::Queue', 'Invites'), 'Arn'] },
+      FunctionName: { Ref: logicalIdOf(stack, 'AWS::Lambda::Function', 'InviteFunction') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: INVITE_QUEUE.batchSize,
+      ScalingConfig: { MaximumConcurrency: inviteMaxConcurrency(Number(FULL_CONTEXT.sesSendRate)) },
+    });
+    // 100 emails/s at 10 per invocation → 10 concurrent invocations, told to the function too.
+    expect(inviteMaxConcurrency(100)).toBe(10);
+    expect(environmentOf(functionNamed(stack, 'InviteFunction'))[ENV.inviteMaxConcurrency]).toBe('10');
+  });
+
+  it('redrives invite messages to the dead-letter queue after maxReceiveCount receives', () => {
+    // Act
+    const queue = resourcesOf(stack, 'AWS::SQS::Queue')[logicalIdOf(stack, 'AWS::SQS::Queue', 'Invites')];
+
+    // Assert
+    expect(queue?.Properties?.RedrivePolicy).toEqual({
+      deadLetterTargetArn: {
+        'Fn::GetAtt': [logicalIdOf(stack, 'AWS::SQS::Queue', 'InviteDeadLetters'), 'Arn'],
+      },
+      maxReceiveCount: INVITE_QUEUE.maxReceiveCount,
+    });
+    expect(environmentOf(functionNamed(stack, 'InviteFunction'))[ENV.inviteMaxReceiveCount]).toBe(
+      String(INVITE_QUEUE.maxReceiveCount),
+    );
+  });
+
+  it('keeps the invite visibility timeout at least 6 × the invite function timeout', () => {
+    // Act
+    const queue = resourcesOf(stack, 'AWS::SQS::Queue')[logicalIdOf(stack, 'AWS::SQS::Queue', 'Invites')];
+    const fn = functionNamed(stack, 'InviteFunction');
+
+    // Assert
+    const visibility = queue?.Properties?.VisibilityTimeout as number;
+    const timeout = fn.Properties?.Timeout as number;
+    expect(timeout).toBe(FUNCTIONS.invite.timeoutSeconds);
+    expect(visibility).toBeGreaterThanOrEqual(6 * timeout);
+  });
+
+  it('encrypts every queue and denies non-TLS access to it', () => {
+    // Act
+    const queues = resourcesOf(stack, 'AWS::SQS::Queue');
+    const policies = Object.values(resourcesOf(stack, 'AWS::SQS::QueuePolicy'));
+
+    // Assert
+    for (const [id, queue] of Object.entries(queues)) {
+      expect(queue.Properties?.SqsManagedSseEnabled, id).toBe(true);
+      const policy = policies.find((each) => JSON.stringify(each.Properties?.Queues).includes(id));
+      expect(JSON.stringify(policy?.Properties?.PolicyDocument), id).toContain(
+        '"aws:SecureTransport":"false"',
+      );
+    }
+  });
+
+  it('grants no wildcard actions, and "*" resources only to X-Ray', () => {
+    // Act
+    const statements = statementsOf(stack);
+
+    // Assert
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      for (const action of actionsOf(statement)) expect(action).not.toContain('*');
+      if (
+        statement.Resource === '*' ||
+        (Array.isArray(statement.Resource) && statement.Resource.includes('*'))
+      ) {
+        expect(actionsOf(statement).every((action) => action.startsWith('xray:'))).toBe(true);
+      }
+    }
+  });
+
+  it('lets the invite function read only its secret and send only as the sender identity and configuration set', () => {
+    // Act
+    const statements = statementsOf(stack);
+    const secretId = logicalIdOf(stack, 'AWS::SecretsManager::Secret', 'AseedToken');
+    const secretStatements = statements.filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
+    );
+    const sesStatements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
+
+    // Assert
+    expect(secretStatements).toEqual([
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } },
+    ]);
+    expect(sesStatements).toHaveLength(1);
+    const resources = JSON.stringify(sesStatements[0]?.Resource);
+    expect(resources).toContain(':identity/invites.example.org"');
+    expect(resources).toContain(':identity/tester@example.org"');
+    expect(resources).toContain(':configuration-set/');
+    expect(resources).not.toContain('identity/*');
+  });
+
+  it('never puts the Aseed token in a function environment or in the template', () => {
+    // Act
+    const functions = Object.values(resourcesOf(stack, 'AWS::Lambda::Function'));
+    const secret = Object.values(resourcesOf(stack, 'AWS::SecretsManager::Secret'))[0];
+
+    // Assert
+    const template = JSON.stringify(stack.template.toJSON());
+    expect(template).not.toContain('{{resolve:secretsmanager');
+    expect(secret?.Properties?.SecretString).toBeUndefined();
+    for (const fn of functions) {
+      for (const [name, value] of Object.entries(environmentOf(fn))) {
+        if (name === ENV.aseedTokenSecretArn) {
+          expect(value).toEqual({ Ref: logicalIdOf(stack, 'AWS::SecretsManager::Secret', 'AseedToken') });
+        } else {
+          expect(name).not.toMatch(/TOKEN|SECRET/);
+          expect(JSON.stringify(value)).not.toContain('AseedToken');
+        }
+      }
+    }
+  });
+
+  it('gives each function exactly the environment its code parses at cold start', () => {
+    // Act
+    const invite = environmentOf(functionNamed(stack, 'InviteFunction'));
+    const ingest = environmentOf(functionNamed(stack, 'IngestFunction'));
+
+    // Assert
+    for (const name of Object.keys(InviteEnvSchema.shape)) expect(invite).toHaveProperty(name);
+    expect(invite[ENV.aseedBaseUrl]).toBe('https://app.aseed.ai/custdev');
+    expect(invite[ENV.sesSendRatePerSecond]).toBe('100');
+    expect(JSON.parse(ingest[ENV.campaignDefaults] as string)).toEqual(stack.config.campaignDefaults);
+    expect(stack.config.campaignDefaults).toMatchObject({
+      projectId: '3f1c2a9e-5b7d-4c8e-9f10-2a3b4c5d6e7f',
+      sender: 'research@invites.example.org',
+      replyTo: 'team@example.org',
+    });
+    for (const env of [invite, ingest]) {
+      expect(env).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', LOG_LEVEL: 'INFO' });
+      expect(env.POWERTOOLS_SERVICE_NAME).toMatch(/^aseed-invites-/);
+    }
+  });
+
+  it('runs both functions on Node.js 22, ARM64, traced, logging to a log group with retention', () => {
+    // Act
+    const groups = resourcesOf(stack, 'AWS::Logs::LogGroup');
+
+    // Assert
+    for (const prefix of ['IngestFunction', 'InviteFunction']) {
+      const fn = functionNamed(stack, prefix);
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+      });
+      const groupRef = (fn.Properties?.LoggingConfig as { LogGroup: { Ref: string } } | undefined)?.LogGroup
+        .Ref;
+      expect(groupRef).toBeDefined();
+      expect(groups[groupRef ?? '']?.Properties?.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('secures the upload bucket: no public access, encryption, versioning, expiry, TLS only', () => {
+    // Act
+    const bucketId = logicalIdOf(stack, 'AWS::S3::Bucket', 'Uploads');
+    const bucket = resourcesOf(stack, 'AWS::S3::Bucket')[bucketId];
+    const policy = Object.values(resourcesOf(stack, 'AWS::S3::BucketPolicy')).find(
+      (each) => JSON.stringify(each.Properties?.Bucket) === JSON.stringify({ Ref: bucketId }),
+    );
+
+    // Assert
+    expect(bucket?.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: [
+          expect.objectContaining({
+            ExpirationInDays: 30,
+            NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+          }),
+        ],
+      },
+    });
+    const statements = (policy?.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)
+      ?.Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 's3:*',
+        Principal: { AWS: '*' },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+  });
+
+  it('notifies the ingest function only for CSVs under the campaign prefix', () => {
+    // Act
+    const [notifications] = Object.values(resourcesOf(stack, 'Custom::S3BucketNotifications'));
+
+    // Assert
+    expect(notifications?.Properties).toMatchObject({
+      BucketName: { Ref: logicalIdOf(stack, 'AWS::S3::Bucket', 'Uploads') },
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: {
+              Key: {
+                FilterRules: expect.arrayContaining([
+                  { Name: 'prefix', Value: UPLOADS.prefix },
+                  { Name: 'suffix', Value: UPLOADS.csvSuffix },
+                ]),
+              },
+            },
+            LambdaFunctionArn: {
+              'Fn::GetAtt': [logicalIdOf(stack, 'AWS::Lambda::Function', 'IngestFunction'), 'Arn'],
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('keeps state in an on-demand, encrypted, point-in-time-recoverable table with the shared key schema and TTL', () => {
+    // Act + Assert
+    stack.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: TABLE.sortKey.name, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: TABLE.partitionKey.name, AttributeType: TABLE.partitionKey.type },
+        { AttributeName: TABLE.sortKey.name, AttributeType: TABLE.sortKey.type },
+      ],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: TABLE.timeToLiveAttribute, Enabled: true },
+      DeletionProtectionEnabled: true,
+    });
+  });
+
+  it('alarms as soon as one message is in the invite dead-letter queue, and notifies the alarm topic', () => {
+    // Act
+    const dlqId = logicalIdOf(stack, 'AWS::SQS::Queue', 'InviteDeadLetters');
+    const topicId = logicalIdOf(stack, 'AWS::SNS::Topic', 'AlarmTopic');
+
+    // Assert
+    stack.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      AlarmActions: [{ Ref: topicId }],
+    });
+    stack.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.org',
+      TopicArn: { Ref: topicId },
+    });
+  });
+
+  it('alarms on function errors and throttles and on the age of the oldest invite message', () => {
+    // Act
+    const alarms = Object.values(resourcesOf(stack, 'AWS::CloudWatch::Alarm')).map(
+      (alarm) => alarm.Properties,
+    );
+
+    // Assert
+    for (const prefix of ['IngestFunction', 'InviteFunction']) {
+      const dimension = [
+        { Name: 'FunctionName', Value: { Ref: logicalIdOf(stack, 'AWS::Lambda::Function', prefix) } },
+      ];
+      for (const metric of ['Errors', 'Throttles']) {
+        expect(alarms).toContainEqual(expect.objectContaining({ MetricName: metric, Dimensions: dimension }));
+      }
+    }
+    expect(alarms).toContainEqual(
+      expect.objectContaining({ MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 3600 }),
+    );
+  });
+
+  it('sends bounce and complaint events of the SES configuration set to EventBridge', () => {
+    // Act + Assert
+    stack.template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: Match.arrayWith(['bounce', 'complaint']),
+        EventBridgeDestination: { EventBusArn: Match.anyValue() },
+      },
+    });
+  });
+});
+
+describe('the stack with the offline defaults', () => {
+  it('synthesizes with demo values, no alarm topic, and warns about them', () => {
+    // Act
+    const stack = synth();
+
+    // Assert
+    expect(stack.warnings.join('\n')).toMatch(/campaignDefaults\.projectId[\s\S]*campaignDefaults\.sender/);
+    expect(Object.keys(resourcesOf(stack, 'AWS::SNS::Topic'))).toEqual([]);
+    stack.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+});

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type CampaignSettings,
+  languageFor,
+  missingMergeFields,
+  resolveSettings,
+  SettingsError,
+} from '#shared/campaign/settings.ts';
+import { DEFAULT_TEMPLATES } from '#shared/campaign/templates/default.ts';
+import { renderTemplate } from '#shared/mail/template.ts';
+
+const PROJECT = '6f1c1f4e-8a3b-4c1e-9d2a-1b2c3d4e5f60';
+const defaults = { projectId: PROJECT, sender: 'Research Team <research@example.com>' };
+
+const errorOf = (fn: () => unknown): SettingsError => {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof SettingsError) return error;
+    throw error;
+  }
+  throw new Error('expected a SettingsError');
+};
+
+describe('resolveSettings', () => {
+  it('fills in defaults and the shipped templates', () => {
+    // Act
+    const settings = resolveSettings(defaults);
+    // Assert
+    expect(settings).toMatchObject({
+      projectId: PROJECT,
+      maxDurationMinutes: 30,
+      expiresInDays: 7,
+      language: 'auto',
+      fallbackLocale: 'en',
+      sender: 'Research Team <research@example.com>',
+    });
+    expect(settings.templates).toEqual(DEFAULT_TEMPLATES);
+  });
+
+  it('lets overrides win, deep-merging templates so one part can change', () => {
+    // Prepare
+    const overrides = { maxDurationMinutes: 15, templates: { ru: { subject: 'Интервью для {{name}}' } } };
+    // Act
+    const settings = resolveSettings(JSON.stringify({ ...defaults, voice: 'alloy' }), overrides);
+    // Assert
+    expect(settings.maxDurationMinutes).toBe(15);
+    expect(settings.voice).toBe('alloy');
+    expect(settings.templates.ru.subject).toBe('Интервью для {{name}}');
+    expect(settings.templates.ru.text).toBe(DEFAULT_TEMPLATES.ru.text);
+    expect(settings.templates.en).toEqual(DEFAULT_TEMPLATES.en);
+  });
+
+  it('lets an override clear a default with null and accepts numeric strings (object metadata)', () => {
+    // Act
+    const settings = resolveSettings({ ...defaults, voice: 'alloy' }, { voice: null, expiresInDays: '14' });
+    // Assert
+    expect(settings.voice).toBeUndefined();
+    expect(settings.expiresInDays).toBe(14);
+  });
+
+  it.each([
+    [{ maxDurationMinutes: 0 }, 'settings.maxDurationMinutes: must be an integer ≥ 1'],
+    [{ maxDurationMinutes: 2.5 }, 'settings.maxDurationMinutes: must be an integer between 1 and 180'],
+    [{ expiresInDays: 'soon' }, 'settings.expiresInDays: must be an integer between 1 and 90'],
+    [{ projectId: 'nope' }, 'settings.projectId: must be a UUID'],
+    [{ language: 'de' }, 'settings.language: must be one of auto, en, ru'],
+    [{ sender: 'Team <team@@example.com>' }, 'settings.sender: address has 2 "@" (exactly one expected)'],
+    [{ replyTo: 'help@example.com\r\nBcc: x@evil.com' }, 'settings.replyTo: contains a control character'],
+    [{ colour: 'blue' }, 'settings.colour: is not a known setting'],
+    [{ templates: { fr: DEFAULT_TEMPLATES.en } }, 'settings.templates.fr: is not a known setting'],
+    [
+      { templates: { en: { subject: 'Hi\r\nBcc: x@evil.com' } } },
+      'settings.templates.en.subject: must be one line',
+    ],
+    [
+      { templates: { en: { html: '{{#if name}}x{{/if}} {{roomUrl}}' } } },
+      'settings.templates.en.html: "{{#if name}}"',
+    ],
+    [
+      { templates: { en: { text: 'Hello {{name}}' } } },
+      'settings.templates.en.text: must contain the {{roomUrl}} link',
+    ],
+    [{ templates: { ru: { html: '{{{roomUrl}}}' } } }, 'settings.templates.ru.html: triple braces'],
+  ])('names the field and the reason (%#)', (override, message) => {
+    // Act
+    const error = errorOf(() => resolveSettings(defaults, override));
+    // Assert
+    expect(error.message).toContain(message);
+    expect(error.retryable).toBe(false);
+  });
+
+  it('reports every missing required field at once', () => {
+    // Act
+    const error = errorOf(() => resolveSettings({}));
+    // Assert
+    expect(error.issues).toEqual([
+      { path: 'settings.projectId', message: 'is required' },
+      { path: 'settings.sender', message: 'is required' },
+    ]);
+  });
+
+  it('refuses overrides that are not a JSON object', () => {
+    // Act
+    const error = errorOf(() => resolveSettings(defaults, '{not json'));
+    // Assert
+    expect(error.message).toBe('settings: settings overrides are not valid JSON');
+  });
+});
+
+describe('languageFor', () => {
+  const base = { language: 'auto', fallbackLocale: 'ru' } as Pick<
+    CampaignSettings,
+    'language' | 'fallbackLocale'
+  >;
+
+  it('uses the respondent language for both the room and the email when given', () => {
+    // Act + Assert
+    expect(languageFor({ ...base, language: 'en' }, 'ru')).toEqual({ roomLanguage: 'ru', locale: 'ru' });
+  });
+
+  it('falls back to the campaign language, or to auto and the fallback email locale', () => {
+    // Act + Assert
+    expect(languageFor({ ...base, language: 'en' })).toEqual({ roomLanguage: 'en', locale: 'en' });
+    expect(languageFor(base)).toEqual({ roomLanguage: undefined, locale: 'ru' });
+  });
+});
+
+describe('missingMergeFields', () => {
+  it('lists merge fields that neither the built-ins nor the CSV columns provide', () => {
+    // Prepare
+    const settings = resolveSettings(defaults, {
+      templates: { en: { subject: '{{Company Name}} and {{team}} invite you, {{name}}' } },
+    });
+    // Act
+    const missing = missingMergeFields(settings, ['company_name']);
+    // Assert
+    expect(missing).toEqual(['team']);
+  });
+});
+
+describe('shipped templates', () => {
+  it.each(['en', 'ru'] as const)('render a complete %s invitation', (locale) => {
+    // Prepare
+    const data = {
+      greeting: locale === 'en' ? 'Hello Anna,' : 'Здравствуйте, Анна!',
+      roomUrl: 'https://app.example.com/interview/tok',
+      durationMinutes: '30',
+      expiresOn: '5 December 2026',
+    };
+    // Act
+    const email = renderTemplate(DEFAULT_TEMPLATES[locale], data);
+    // Assert
+    for (const part of [email.text, email.html]) {
+      expect(part).toContain('https://app.example.com/interview/tok');
+      expect(part).toContain('30');
+      expect(part).toContain('5 December 2026');
+      expect(part).not.toContain('{{');
+    }
+    expect(email.subject).toContain('30');
+  });
+});
