@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { resolveSettings, SettingsError } from '#shared/campaign/settings.ts';
 import { parseMailbox } from '#shared/mail/address.ts';
-import { INVITE_CONCURRENCY } from './definitions.ts';
+import { FUNCTIONS, INVITE_CONCURRENCY, INVITE_QUEUE } from './definitions.ts';
 
 // Deploy-time configuration: defaults ← JSON file (`-c config=./deploy.json`) ← single context keys
 // (`-c sender=...`, from the command line or cdk.json). Validated with zod at synth; a bad value fails synth
@@ -166,10 +166,18 @@ export const loadDeployConfig = (
   raw.campaignDefaults = defaults;
 
   const result = DeployConfigSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    );
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  try {
+    resolveSettings(defaults);
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    for (const issue of error.issues) {
+      problems.push(`${issue.path.replace(/^settings\b/, 'campaignDefaults')}: ${issue.message}`);
+    }
+  }
+  if (!result.success || problems.length > 0) {
     throw new DeployConfigError(`Invalid deploy configuration: ${problems.join('; ')}`);
   }
   if (warnings.length > 0) {
@@ -198,3 +206,17 @@ export const inviteMaxConcurrency = (sendRatePerSecond: number): number =>
       Math.ceil(sendRatePerSecond / INVITE_CONCURRENCY.emailsPerSecondPerInvocation),
     ),
   );
+
+/**
+ * Invite batch size for an SES send rate: at most `INVITE_QUEUE.batchSize`, and never more messages than one
+ * invocation can email at its share of the rate (`rate / concurrency`) in half the function timeout, so a
+ * low quota (the sandbox's 1/s) cannot turn every batch into a timeout.
+ */
+export const inviteBatchSize = (sendRatePerSecond: number): number => {
+  const perInvocation = sendRatePerSecond / inviteMaxConcurrency(sendRatePerSecond);
+  const affordable = (FUNCTIONS.invite.timeoutSeconds / 2) * perInvocation;
+  return Math.min(
+    INVITE_QUEUE.batchSize,
+    Math.max(1, Math.floor(affordable / INVITE_QUEUE.respondentsPerMessage)),
+  );
+};

@@ -54,7 +54,10 @@ export const INVITE_QUEUE = {
   visibilityTimeoutSeconds: 6 * FUNCTIONS.invite.timeoutSeconds,
   /** Receives before a message moves to the DLQ (the invite function marks its respondents on the last one). */
   maxReceiveCount: 5,
-  /** Messages per invocation (each message carries up to `respondentsPerMessage` respondents). */
+  /**
+   * Messages per invocation (each carries up to `respondentsPerMessage` respondents). The stack lowers it
+   * when the configured SES send rate could not email a full batch in half the function timeout.
+   */
   batchSize: 10,
   /** Upper bound of respondents in one message: one Aseed create call makes at most 100 rooms. */
   respondentsPerMessage: 100,
@@ -86,4 +89,6 @@ export const STACK_OUTPUTS = {
   inviteDeadLetterQueueUrl: 'InviteDeadLetterQueueUrl',
   aseedTokenSecretArn: 'AseedTokenSecretArn',
   sesConfigurationSetName: 'SesConfigurationSetName',
+  ingestLogGroupName: 'IngestLogGroupName',
+  inviteLogGroupName: 'InviteLogGroupName',
 } as const;

@@ -22,7 +22,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV, IngestEnvSchema, InviteEnvSchema } from '#shared/config.ts';
-import { type DeployConfig, inviteMaxConcurrency, sesIdentityOf } from './config.ts';
+import { type DeployConfig, inviteBatchSize, inviteMaxConcurrency, sesIdentityOf } from './config.ts';
 import { AppFunction } from './constructs/app-function.ts';
 import { queueSend, secretRead, sesSend, setting, tableAccess, uploadsRead } from './constructs/bindings.ts';
 import { FUNCTIONS, INVITE_QUEUE, STACK_OUTPUTS, TABLE, UPLOADS } from './definitions.ts';
@@ -210,7 +210,7 @@ export class InvitesStack extends Stack {
     });
     this.invite.function.addEventSource(
       new SqsEventSource(this.inviteQueue, {
-        batchSize: INVITE_QUEUE.batchSize,
+        batchSize: inviteBatchSize(config.ses.sendRatePerSecond),
         reportBatchItemFailures: true,
         maxConcurrency,
       }),
@@ -290,6 +290,16 @@ export class InvitesStack extends Stack {
       STACK_OUTPUTS.sesConfigurationSetName,
       configurationSet.configurationSetName,
       'SES configuration set',
+    );
+    output(
+      STACK_OUTPUTS.ingestLogGroupName,
+      this.ingest.logGroup.logGroupName,
+      'Logs of the ingest function',
+    );
+    output(
+      STACK_OUTPUTS.inviteLogGroupName,
+      this.invite.logGroup.logGroupName,
+      'Logs of the invite function',
     );
   }
 }

@@ -107,8 +107,9 @@ export class AppFunction extends Construct {
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: false,
         tsconfig: resolve(REPO_ROOT, 'tsconfig.json'),
-        // The Node.js 22 runtime ships AWS SDK v3; bundling it would multiply the bundle size.
-        externalModules: ['@aws-sdk/*'],
+        // The Node.js 22 runtime ships AWS SDK v3 (and its @smithy packages); bundling them would multiply
+        // the bundle size. Powertools, zod and csv-parse are bundled.
+        externalModules: ['@aws-sdk/*', '@smithy/*'],
       },
     });
     for (const binding of props.bindings) binding.grant?.(this.function);

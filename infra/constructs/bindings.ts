@@ -63,7 +63,10 @@ export const secretRead = (name: EnvName, secret: ISecret): Binding => ({
   },
 });
 
-/** Objects under `prefix` in the upload bucket: read only (the bucket name arrives in the S3 event). */
+/**
+ * Objects under `prefix` in the upload bucket: read only, plus listing so a missing object is a 404 (the
+ * bucket name arrives in the S3 event, so there is no environment variable).
+ */
 export const uploadsRead = (bucket: IBucket, prefix: string): Binding => ({
   environment: {},
   grant: (grantee) => {
@@ -72,6 +75,11 @@ export const uploadsRead = (bucket: IBucket, prefix: string): Binding => ({
         actions: ['s3:GetObject', 's3:GetObjectVersion'],
         resources: [bucket.arnForObjects(`${prefix}*`)],
       }),
+    );
+    // Without ListBucket, S3 answers a missing key (an upload without a settings file) with 403 AccessDenied
+    // instead of 404 NoSuchKey, and ingest could not tell "no settings" from "no permission".
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
     );
     const bucketId = Stack.of(bucket).resolve((bucket.node.defaultChild as CfnBucket).logicalId);
     Validations.of(grantee.grantPrincipal as unknown as IConstruct).acknowledge({

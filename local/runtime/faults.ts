@@ -38,9 +38,10 @@ export const instrumentClient = <C extends SendingClient>(
   let injected = 0;
   const random = options.random ?? Math.random;
   const wrapped = new Proxy(client, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (property !== 'send' || typeof value !== 'function') return value;
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (property !== 'send') return value.bind(target);
       return async (...args: unknown[]) => {
         const name =
           (args[0] as { constructor?: { name?: string } } | undefined)?.constructor?.name ?? 'unknown';

@@ -110,9 +110,10 @@ export const crashable = async <T>(label: string, call: () => Promise<T>): Promi
  */
 export const crashableClient = <C extends { send: (...args: never[]) => Promise<unknown> }>(client: C): C =>
   new Proxy(client, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (property !== 'send' || typeof value !== 'function') return value;
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (property !== 'send') return value.bind(target);
       return (...args: unknown[]) => {
         const command = args[0] as { constructor?: { name?: string } } | undefined;
         const label = command?.constructor?.name ?? 'send';
@@ -120,6 +121,33 @@ export const crashableClient = <C extends { send: (...args: never[]) => Promise<
       };
     },
   });
+
+/** The part of an SDK v3 client that {@link installCrashPoints} needs (loose: the SDK's `add` is overloaded). */
+interface MiddlewareClient {
+  middlewareStack: { add: (...args: never[]) => unknown };
+}
+
+type InitializeMiddleware = (
+  next: (args: unknown) => Promise<unknown>,
+  context: { commandName?: string },
+) => (args: unknown) => Promise<unknown>;
+
+/**
+ * Makes every command of an SDK v3 client crashable in place, through a middleware. Unlike
+ * {@link crashableClient} this also covers a `DynamoDBDocumentClient` built from the client (they share one
+ * middleware stack). Outside an invocation the middleware does nothing.
+ */
+export const installCrashPoints = <C extends MiddlewareClient>(client: C): C => {
+  const middleware: InitializeMiddleware = (next, context) => (args) =>
+    crashable(context.commandName ?? 'send', () => next(args));
+  const add = client.middlewareStack.add as unknown as (m: InitializeMiddleware, options: object) => void;
+  add.call(client.middlewareStack, middleware, {
+    step: 'initialize',
+    name: 'localRuntimeCrashPoints',
+    override: true,
+  });
+  return client;
+};
 
 /**
  * Wraps an object whose methods are async (e.g. `AseedClient`) so each listed method (default: every

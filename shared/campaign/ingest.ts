@@ -166,7 +166,8 @@ export const ingestUpload = async (deps: IngestDeps, request: IngestRequest): Pr
     try {
       body = await readCsvObject(deps.s3, request);
     } catch (error) {
-      if (error instanceof CsvFileError) return await fail(deps, campaignId, owner, clock(), error.message, logger);
+      if (error instanceof CsvFileError)
+        return await fail(deps, campaignId, owner, clock(), error.message, logger);
       throw error;
     }
     const writer = new BatchWriter(deps, { campaignId, owner, resumed, checkpoint, leaseMs, clock, sleep });

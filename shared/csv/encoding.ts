@@ -115,10 +115,15 @@ export const peek = async (
   const head = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   async function* rest(): AsyncGenerator<Buffer> {
     if (done) return;
-    for (;;) {
-      const next = await source.next();
-      if (next.done) return;
-      yield next.value;
+    try {
+      for (;;) {
+        const next = await source.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      // A consumer that stops early must still release the source (an S3 body holds a socket).
+      await source.return?.();
     }
   }
   return { head, rest: rest() };

@@ -229,6 +229,19 @@ export async function* parseRespondents(
 ): AsyncGenerator<ParsedRow, void, undefined> {
   const maxFieldLength = options.maxFieldLength ?? 1000;
   const source = buffers(input)[Symbol.asyncIterator]();
+  try {
+    yield* parseSource(source, options, maxFieldLength);
+  } finally {
+    // Whole-file errors and consumers that stop early must still close the input (an S3 body holds a socket).
+    await source.return(undefined);
+  }
+}
+
+async function* parseSource(
+  source: AsyncGenerator<Buffer>,
+  options: ParseOptions,
+  maxFieldLength: number,
+): AsyncGenerator<ParsedRow, void, undefined> {
   const raw = await peek(source, 16);
   const sniffed = sniff(raw.head);
   if (sniffed.kind === 'empty') throw new CsvFileError('the file is empty');

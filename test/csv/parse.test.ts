@@ -387,3 +387,26 @@ describe('parseRespondents: whole-file failures', () => {
     expect(error).toMatchObject({ retryable: false, name: 'CsvFileError' });
   });
 });
+
+describe('parseRespondents: releasing the input', () => {
+  it('destroys the stream when the file is refused', async () => {
+    // Prepare
+    const stream = chunked('name\nAnna\n', 3);
+    // Act
+    await parseAll(stream).catch(() => undefined);
+    // Assert
+    expect(stream.destroyed).toBe(true);
+  });
+
+  it('destroys the stream when the consumer stops early', async () => {
+    // Prepare
+    const stream = chunked(
+      `email\n${Array.from({ length: 1000 }, (_, i) => `u${i}@example.com`).join('\n')}\n`,
+      64,
+    );
+    // Act
+    for await (const row of parseRespondents(stream)) if (row.line === 3) break;
+    // Assert
+    expect(stream.destroyed).toBe(true);
+  });
+});

@@ -30,6 +30,13 @@ describe('function bundles (real esbuild bundling)', () => {
       expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
       expect(code).toMatch(/export\s*\{[^}]*\bas handler\b|export\s*\{[^}]*\bhandler\b/);
       expect(code).toContain('//# sourceMappingURL=index.mjs.map');
+      // Only Node built-ins and the runtime's AWS SDK may stay unbundled.
+      const imports = [
+        ...code.matchAll(/\bimport\s*(?:[\w$*{}\s,]+?\s*from\s*)?["']([^"']+)["']/g),
+        ...code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),
+      ].map((match) => match[1]);
+      expect(imports).toContain('node:module');
+      for (const specifier of imports) expect(specifier).toMatch(/^(node:|@aws-sdk\/|@smithy\/)/);
     }
   });
 });

@@ -6,6 +6,7 @@ import {
   DEMO_PROJECT_ID,
   DEMO_SENDER,
   DeployConfigError,
+  inviteBatchSize,
   inviteMaxConcurrency,
   loadDeployConfig,
   sesIdentityOf,
@@ -107,5 +108,10 @@ describe('deploy configuration', () => {
   it('derives the invite concurrency from the SES send rate within the SQS bounds', () => {
     // Act + Assert: the sandbox's 1/s and a typical 14/s both get the minimum of 2.
     expect([1, 14, 21, 100, 10_000].map(inviteMaxConcurrency)).toEqual([2, 2, 3, 10, 20]);
+  });
+
+  it('shrinks the invite batch when the send rate cannot email a full batch in half the timeout', () => {
+    // Act + Assert: 1/s → 0.5/s per invocation → 75 emails in 150 s → one message; 14/s → 7/s → 10.
+    expect([1, 5, 14, 100].map(inviteBatchSize)).toEqual([1, 3, 10, 10]);
   });
 });

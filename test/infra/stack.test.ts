@@ -120,6 +120,28 @@ describe('the stack', () => {
     }
   });
 
+  it('lets the ingest function read uploads only under the campaign prefix (and list, for 404s)', () => {
+    // Act
+    const bucketId = logicalIdOf(stack, 'AWS::S3::Bucket', 'Uploads');
+    const s3Statements = statementsOf(stack).filter(
+      (s) =>
+        actionsOf(s).some((a) => a.startsWith('s3:')) && !actionsOf(s).includes('s3:PutBucketNotification'),
+    );
+
+    // Assert
+    expect(s3Statements).toEqual(
+      expect.arrayContaining([
+        {
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:GetObjectVersion'],
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${UPLOADS.prefix}*`]] },
+        },
+        { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] } },
+      ]),
+    );
+    expect(s3Statements).toHaveLength(2);
+  });
+
   it('lets the invite function read only its secret and send only as the sender identity and configuration set', () => {
     // Act
     const statements = statementsOf(stack);
@@ -353,7 +375,9 @@ describe('the stack with the offline defaults', () => {
     expect(stack.warnings.join('\n')).toMatch(/campaignDefaults\.projectId[\s\S]*campaignDefaults\.sender/);
     expect(Object.keys(resourcesOf(stack, 'AWS::SNS::Topic'))).toEqual([]);
     stack.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      // Sandbox rate 1/s: 2 invocations at 0.5 emails/s each, one message of 100 per batch (200 s < 300 s).
       ScalingConfig: { MaximumConcurrency: 2 },
+      BatchSize: 1,
     });
   });
 });

@@ -1,12 +1,15 @@
-import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand as RawQueryCommand } from '@aws-sdk/client-dynamodb';
 import { SendEmailCommand, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeDocClient, makeDynamoClient } from '#local/aws.ts';
 import { throttledSes } from '#local/runtime/faults.ts';
 import {
   crashableClient,
   crashableObject,
+  installCrashPoints,
   invoke,
   SimulatedCrash,
   seededRandom,
@@ -14,7 +17,7 @@ import {
 import { createLocalResources, type LocalResources } from '#local/runtime/resources.ts';
 import { createS3Bridge, decodeS3EventKey } from '#local/runtime/s3-bridge.ts';
 import { createSqsPoller, type SqsPollerOptions } from '#local/runtime/sqs-poller.ts';
-import { testClients, uniqueName } from '#test/support/aws.ts';
+import { emulatorEndpoints, testClients, uniqueName } from '#test/support/aws.ts';
 
 const clients = testClients();
 afterAll(() => clients.destroy());
@@ -239,7 +242,7 @@ describe.concurrent('SQS poller (Lambda event source semantics)', () => {
     // Act
     const stats = await poller(res, handler, { timeoutMs: 1000 }).drain();
     const written = await clients.dynamo.send(
-      new QueryCommand({
+      new RawQueryCommand({
         TableName: res.tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': { S: 'slow' } },
@@ -434,6 +437,39 @@ describe('fault injection', () => {
     expect(api.created()).toEqual(['room0', 'room1', 'room2']);
   });
 
+  it('installs crash points in a client so a document client built from it crashes too', async () => {
+    // Prepare
+    const res = await resources();
+    const dynamo = installCrashPoints(makeDynamoClient(emulatorEndpoints().dynamo));
+    const doc = makeDocClient(dynamo);
+    const put = (sk: string) =>
+      doc.send(new PutCommand({ TableName: res.tableName, Item: { pk: 'doc', sk } }));
+
+    // Act
+    const crashed = await invoke(
+      () => put('inside'),
+      {},
+      {
+        functionName: 'f',
+        timeoutMs: 1000,
+        crash: { probability: 1, mode: 'per-call', random: () => 0 },
+      },
+    );
+    await put('outside');
+    const stored = await doc.send(
+      new QueryCommand({
+        TableName: res.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'doc' },
+      }),
+    );
+    dynamo.destroy();
+
+    // Assert
+    expect(crashed).toMatchObject({ kind: 'crash', point: 'before PutItemCommand' });
+    expect(stored.Items?.map((item) => item.sk)).toEqual(['outside']);
+  });
+
   it('kills an invocation after a call really happened (crash after side effect)', async () => {
     // Prepare
     const res = await resources();
@@ -458,7 +494,7 @@ describe('fault injection', () => {
       crash: { probability: 0.5, mode: 'per-call', random: () => draws.shift() ?? 0.99 },
     }).drain();
     const written = await clients.dynamo.send(
-      new QueryCommand({
+      new RawQueryCommand({
         TableName: res.tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': { S: 'after' } },

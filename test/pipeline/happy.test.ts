@@ -25,7 +25,13 @@ describe('pipeline: upload → ingest → invite', () => {
     const campaignId = ingested?.campaignId ?? '';
     const campaign = await world.store.getCampaign(campaignId);
     expect(campaign?.failureReason).toBeUndefined();
-    expect(campaign).toMatchObject({ status: 'completed', rows: 123, accepted: 120, rejected: 2, duplicates: 1 });
+    expect(campaign).toMatchObject({
+      status: 'completed',
+      rows: 123,
+      accepted: 120,
+      rejected: 2,
+      duplicates: 1,
+    });
     expect(campaign).toMatchObject({ emailed: 120, failed: 0 });
     const truth = await groundTruth(world, campaignId);
     expect(truth.rooms).toHaveLength(120);
@@ -36,7 +42,10 @@ describe('pipeline: upload → ingest → invite', () => {
     expect(report).toHaveLength(123);
     expect(report.filter((r) => r.status === 'emailed')).toHaveLength(120);
     expect(report.find((r) => r.line === 122)).toMatchObject({ status: 'rejected' });
-    expect(report.find((r) => r.line === 123)).toMatchObject({ status: 'duplicate', reason: 'duplicate of line 7' });
+    expect(report.find((r) => r.line === 123)).toMatchObject({
+      status: 'duplicate',
+      reason: 'duplicate of line 7',
+    });
     expect(report.find((r) => r.line === 124)).toMatchObject({ status: 'rejected' });
     expect(report.find((r) => r.line === 122)?.reason).not.toBe('');
   });

@@ -13,7 +13,13 @@ import type { S3Event, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createIngestHandler } from '#functions/ingest/app.ts';
 import { createInviteHandler, type InviteHandler } from '#functions/invite/app.ts';
 import { TABLE } from '#infra/definitions.ts';
-import { type AwsClients, makeAwsClients, makeDocClient, makeDynamoClient, readSesStore } from '#local/aws.ts';
+import {
+  type AwsClients,
+  makeAwsClients,
+  makeDocClient,
+  makeDynamoClient,
+  readSesStore,
+} from '#local/aws.ts';
 import { type Standin, type StandinFaults, startStandin } from '#local/standin/server.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
 import type { InviteAseed, InviteDeps, InviteMailer } from '#shared/campaign/invite.ts';
@@ -70,6 +76,7 @@ const instrumentDynamo = (
         counts.dynamoWriteItems += requests.reduce((sum, list) => sum + list.length, 0);
         onWrite?.(name, input);
       } else counts.dynamoReads++;
+      if (kill.dead) throw new Crash('invocation died before the call');
       const result = await next(args);
       if (kill.dead) throw new Crash('invocation died after the call');
       return result;
@@ -137,7 +144,10 @@ export interface World {
   upload(key: string, body: string | Uint8Array, settings?: unknown): Promise<{ etag: string }>;
   s3Event(key: string, etag: string): S3Event;
   /** Polls the queue like Lambda's event source until it is empty (or `maxRounds`). */
-  drain(handler?: InviteHandler, options?: { maxRounds?: number }): Promise<{ rounds: number; failures: number }>;
+  drain(
+    handler?: InviteHandler,
+    options?: { maxRounds?: number },
+  ): Promise<{ rounds: number; failures: number }>;
   /** One receive of up to 10 messages as a genuine SQS event (not deleted). */
   receiveEvent(): Promise<SQSEvent>;
   /** Emails the SES emulator got for this world's domain. */
@@ -145,17 +155,25 @@ export interface World {
   close(): Promise<void>;
 }
 
-/** A CSV with `n` valid respondents at `domain` (plus optional extra lines appended). */
-export const makeCsv = (n: number, domain: string, extra: string[] = []): string => {
+/**
+ * A CSV with `n` valid respondents at `domain` (plus optional extra lines appended). Languages alternate
+ * (every third `ru`) unless `language` fixes one for all rows (then the rows form a single batch per 100).
+ */
+export const makeCsv = (n: number, domain: string, extra: string[] = [], language?: string): string => {
   const lines = ['email,name,language,team'];
-  for (let i = 0; i < n; i++) lines.push(`person${i}@${domain},Person ${i},${i % 3 === 0 ? 'ru' : 'en'},t${i % 5}`);
+  for (let i = 0; i < n; i++) {
+    lines.push(`person${i}@${domain},Person ${i},${language ?? (i % 3 === 0 ? 'ru' : 'en')},t${i % 5}`);
+  }
   return `${[...lines, ...extra].join('\n')}\n`;
 };
 
 /** Builds a world: own table, bucket, queues and stand-in; shared emulators from the global setup. */
 export const createWorld = async (options: WorldOptions = {}): Promise<World> => {
   const endpoints = emulatorEndpoints();
-  const clients = makeAwsClients(endpoints, options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {});
+  const clients = makeAwsClients(
+    endpoints,
+    options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {},
+  );
   const counts: CallCounts = { dynamoWriteRequests: 0, dynamoWriteItems: 0, dynamoReads: 0, sesCalls: 0 };
   const alive: KillSwitch = { dead: false };
   instrumentDynamo(clients.dynamo, counts, alive);
@@ -219,7 +237,10 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
   };
   const extraClients: Array<{ destroy(): void }> = [];
 
-  const killableStore = (kill: KillSwitch, onWrite?: (name: string, input: Record<string, unknown>) => void) => {
+  const killableStore = (
+    kill: KillSwitch,
+    onWrite?: (name: string, input: Record<string, unknown>) => void,
+  ) => {
     const dynamo = makeDynamoClient(options.dynamoEndpoint ?? endpoints.dynamo, endpoints.region);
     instrumentDynamo(dynamo, counts, kill, onWrite);
     const doc = makeDocClient(dynamo);
@@ -328,7 +349,9 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
               }),
             );
           } else {
-            await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }));
+            await clients.sqs.send(
+              new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }),
+            );
           }
         }
       }
@@ -337,7 +360,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
     emails: async () => {
       const all = await readSesStore(endpoints.ses);
       return all
-        .filter((m) => m.to.some((to) => to.endsWith(`@${domain}`)))
+        .filter((m) => m.to.some((to) => to.endsWith(domain)))
         .map((m) => ({ to: m.to[0] ?? '', subject: m.subject, text: m.text ?? '', html: m.html ?? '' }));
     },
     close: async () => {
@@ -394,7 +417,8 @@ export const sqsRecordOf = (
     ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
     SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
     SenderId: message.Attributes?.SenderId ?? 'TEST',
-    ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    ApproximateFirstReceiveTimestamp:
+      message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
   },
   messageAttributes: {},
   md5OfBody: message.MD5OfBody ?? '',
@@ -426,7 +450,8 @@ export const groundTruth = async (world: World, campaignId: string) => {
   const urlOwners = new Map<string, Set<string>>();
   for (const email of emails) {
     for (const room of rooms) {
-      if (email.text.includes(room.url)) urlOwners.set(room.url, (urlOwners.get(room.url) ?? new Set()).add(email.to));
+      if (email.text.includes(room.url))
+        urlOwners.set(room.url, (urlOwners.get(room.url) ?? new Set()).add(email.to));
     }
   }
   return { respondents, emails, rooms, byRecipient, urlOwners };

@@ -1,0 +1,164 @@
+/**
+ * One end-to-end campaign through the local runtime: the real handlers (createIngestHandler,
+ * createInviteHandler) behind the S3 → ingest bridge and the SQS poller with Lambda's semantics, against the
+ * emulators and the stand-in (behind the latency proxy). Timed from the upload to the campaign's completion.
+ */
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { createIngestHandler } from '#functions/ingest/app.ts';
+import { createInviteHandler } from '#functions/invite/app.ts';
+import { FUNCTIONS, INVITE_CONCURRENCY, UPLOADS } from '#infra/definitions.ts';
+import { makeAwsClients } from '#local/aws.ts';
+import type { EmulatorEndpoints } from '#local/emulators.ts';
+import { createLocalResources } from '#local/runtime/resources.ts';
+import { createS3Bridge } from '#local/runtime/s3-bridge.ts';
+import { createSqsPoller } from '#local/runtime/sqs-poller.ts';
+import { AseedClient } from '#shared/aseed/client.ts';
+import { Mailer } from '#shared/mail/mailer.ts';
+import { CampaignStore } from '#shared/store/store.ts';
+import { csvText } from './generate-csv.ts';
+import { type AcceptedSend, achievedRate, meterSes, type SesMeterStats } from './ses-meter.ts';
+
+/** The Aseed side of a run: the proxy's URL plus what the stand-in accepts. */
+export interface AseedTarget {
+  baseUrl: string;
+  token: string;
+  projectId: string;
+  /** Create calls the stand-in has received so far (to take deltas). */
+  createCalls: () => number;
+}
+
+/** Options of {@link runPipeline}. */
+export interface PipelineRunOptions {
+  endpoints: EmulatorEndpoints;
+  aseed: AseedTarget;
+  respondents: number;
+  /** SES_SEND_RATE of the run; also the emulated SES limit when `throttle` is set. */
+  sesRate: number;
+  /** Emulate SES's maximum send rate (token bucket) and count throttles. */
+  throttle?: boolean;
+  /** Unique per run. */
+  prefix: string;
+  /** Give up after this long. */
+  timeoutMs?: number;
+}
+
+/** What a run measured. */
+export interface PipelineRunResult {
+  respondents: number;
+  ms: number;
+  completed: boolean;
+  status: string | undefined;
+  emailed: number;
+  failed: number;
+  createCalls: number;
+  ses: SesMeterStats;
+  sends: AcceptedSend[];
+  achievedRate: number | undefined;
+  concurrency: number;
+  invocations: number;
+  batchFailures: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The event source's maximum concurrency for a send rate, as infra computes it. */
+export const inviteConcurrency = (sesRate: number): number =>
+  Math.min(
+    INVITE_CONCURRENCY.max,
+    Math.max(INVITE_CONCURRENCY.min, Math.ceil(sesRate / INVITE_CONCURRENCY.emailsPerSecondPerInvocation)),
+  );
+
+/** Runs one campaign of `respondents` generated respondents end to end. */
+export const runPipeline = async (options: PipelineRunOptions): Promise<PipelineRunResult> => {
+  const clients = makeAwsClients(options.endpoints, { requestTimeout: 30_000 });
+  const sesClient = new SESv2Client({
+    endpoint: options.endpoints.ses,
+    region: options.endpoints.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler: { requestTimeout: 30_000, connectionTimeout: 2000 },
+  });
+  const meter = meterSes(sesClient, options.throttle ? { ratePerSecond: options.sesRate } : {});
+  // Failed batches come back after the visibility timeout: seconds, not the deployed 30 minutes.
+  const resources = await createLocalResources(clients, {
+    prefix: options.prefix,
+    overrides: { visibilityTimeoutSeconds: 20 },
+  });
+  const store = new CampaignStore({ doc: clients.doc, tableName: resources.tableName });
+  const concurrency = inviteConcurrency(options.sesRate);
+  const maxReceiveCount = resources.definitions.inviteQueue.maxReceiveCount;
+
+  const ingest = createIngestHandler({
+    s3: clients.s3,
+    sqs: clients.sqs,
+    store,
+    queueUrl: resources.queueUrl,
+    campaignDefaults: { projectId: options.aseed.projectId, sender: 'Research Team <research@bench.example.com>' },
+  });
+  const invite = createInviteHandler({
+    store,
+    aseed: new AseedClient({ baseUrl: options.aseed.baseUrl, token: options.aseed.token }),
+    mailer: new Mailer({ client: meter.client }),
+    // As handler.ts: each invocation paces to SES_SEND_RATE / INVITE_MAX_CONCURRENCY.
+    sendRatePerSecond: options.sesRate / concurrency,
+    maxReceiveCount,
+  });
+  const bridge = createS3Bridge({
+    s3: clients.s3,
+    bucket: resources.bucketName,
+    prefix: UPLOADS.prefix,
+    suffix: UPLOADS.csvSuffix,
+    handler: ingest as never,
+    timeoutMs: FUNCTIONS.ingest.timeoutSeconds * 1000,
+  });
+  let batchFailures = 0;
+  const poller = createSqsPoller({
+    sqs: clients.sqs,
+    queueUrl: resources.queueUrl,
+    queueArn: resources.queueArn,
+    handler: invite as never,
+    batchSize: resources.definitions.inviteQueue.batchSize,
+    maxConcurrency: concurrency,
+    timeoutMs: FUNCTIONS.invite.timeoutSeconds * 1000,
+    waitTimeSeconds: 1,
+    onInvocation: (report) => {
+      if (report.failedIds.length > 0) batchFailures++;
+    },
+  });
+
+  const csv = csvText({ rows: options.respondents, domain: `${options.prefix}.example.com` });
+  const createCallsBefore = options.aseed.createCalls();
+  const started = performance.now();
+  // Lambda polls the queue while the ingest still runs: so does the local event source.
+  poller.start();
+  const report = await bridge.putObject({ Key: `${UPLOADS.prefix}${options.prefix}.csv`, Body: csv });
+  const campaignId = (report.deliveries[0]?.attempts.at(-1) as { result?: Array<{ campaignId: string }> } | undefined)
+    ?.result?.[0]?.campaignId;
+  let record = campaignId ? await store.getCampaign(campaignId) : undefined;
+  const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
+  while (record && record.status !== 'completed' && record.status !== 'failed' && Date.now() < deadline) {
+    await sleep(50);
+    record = await store.getCampaign(record.campaignId);
+  }
+  const ms = performance.now() - started;
+  await poller.stop();
+  await bridge.close();
+  const stats = poller.stats();
+  clients.destroy();
+  sesClient.destroy();
+  const sends = meter.accepted();
+  return {
+    respondents: options.respondents,
+    ms: Math.round(ms),
+    completed: record?.status === 'completed',
+    status: record?.status,
+    emailed: record?.emailed ?? 0,
+    failed: record?.failed ?? 0,
+    createCalls: options.aseed.createCalls() - createCallsBefore,
+    ses: meter.stats(),
+    sends,
+    achievedRate: achievedRate(sends),
+    concurrency,
+    invocations: stats.invocations,
+    batchFailures,
+  };
+};

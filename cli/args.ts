@@ -1,0 +1,160 @@
+// Argument parsing helpers and help texts of the `invites` CLI (node:util parseArgs, no dependencies).
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+/** A mistake in the command line: printed with a hint to `--help`, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Exit codes of the CLI. */
+export const EXIT = {
+  /** Every accepted respondent reached a terminal state (or the dry run found the input usable). */
+  ok: 0,
+  /** The campaign did not finish, failed, or the input is unusable. */
+  failed: 1,
+  /** Bad command line. */
+  usage: 2,
+  /** Interrupted (Ctrl-C). */
+  interrupted: 130,
+} as const;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs with strict checking, turning its errors into {@link UsageError}s. */
+export const parse = <O extends Options>(command: string, args: string[], options: O) => {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = (error as Error).message
+      .replace(/^Unknown option '(.+?)'.*$/s, 'unknown option $1')
+      .replace(/\. To specify a positional argument.*$/s, '');
+    throw new UsageError(message, command);
+  }
+};
+
+/** A probability in [0, 1] from an option value. */
+export const probability = (command: string, name: string, value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new UsageError(`--${name} must be a probability between 0 and 1, got "${value}"`, command);
+  }
+  return n;
+};
+
+/** A non-negative integer from an option value. */
+export const integer = (command: string, name: string, value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim())) {
+    throw new UsageError(`--${name} must be a whole number ≥ 0, got "${value}"`, command);
+  }
+  return Number(value);
+};
+
+/** Parses an SES fault spec: `throttle=0.1`. */
+export const parseSesFaultSpec = (command: string, spec: string): { throttle: number } => {
+  let throttle = 0;
+  for (const part of spec.split(',')) {
+    const entry = part.trim();
+    if (entry === '') continue;
+    const [key, value, ...rest] = entry.split('=');
+    if (key?.trim().toLowerCase() !== 'throttle' || rest.length > 0 || value === undefined) {
+      throw new UsageError(`bad --ses-faults entry "${entry}": expected throttle=<probability>`, command);
+    }
+    throttle = probability(command, 'ses-faults throttle', value) ?? 0;
+  }
+  return { throttle };
+};
+
+/** Exactly one positional argument (the CSV or the campaign id). */
+export const onePositional = (command: string, positionals: string[], what: string): string => {
+  if (positionals.length === 0) throw new UsageError(`missing ${what}`, command);
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `expected one ${what}, got ${positionals.length}: ${positionals.join(' ')}`,
+      command,
+    );
+  }
+  return positionals[0] as string;
+};
+
+/** Top-level help. */
+export const MAIN_HELP = `invites — Aseed interview invitation campaigns: CSV → rooms → emails.
+
+Usage: invites <command> [options]
+
+Commands:
+  local <csv>                 run a whole campaign on the local stack (emulators + Aseed stand-in)
+  send <csv> --stack <name>   upload a campaign to the deployed stack and watch it
+  status <campaign> --stack   show a deployed campaign's progress
+  report <campaign> --stack   write a deployed campaign's report CSV
+
+Run 'invites <command> --help' for the options of a command.
+Exit codes: 0 every accepted respondent reached a terminal state; 1 it did not (or the input is unusable);
+2 bad command line.
+`;
+
+/** Help of each command. */
+export const HELP: Record<string, string> = {
+  local: `Usage: invites local <csv> [options]
+
+Runs the campaign on a local stack started in this process: S3 and SQS (fauxqs), SES (aws-ses-v2-local),
+DynamoDB (dynalite) and the Aseed stand-in, with the resources the CDK stack defines and the real handlers.
+Prints a summary, writes the results, and exits 0 when every accepted respondent reached a terminal state.
+
+Options:
+  --settings <file.json>   campaign settings, uploaded beside the CSV (see examples/settings.example.json)
+  --out <dir>              write report.csv, summary.json, emails.jsonl, rooms.json there
+                           (default: out/<csv name>)
+  --json                   print summary.json on stdout (human output goes to stderr)
+  --faults <spec>          stand-in faults per create call, e.g. 429=0.1,500=0.05,503=0.05,drop=0.02,latency=50
+  --ses-faults <spec>      SES faults, e.g. throttle=0.1 (that share of SES calls is throttled)
+  --crash <p>              kill a handler invocation at a random point with probability p (like a timeout)
+  --seed <n>               seed of every random choice (faults, throttling, crashes), for replays
+  --serve                  keep the emulators and the SES web inbox up until Ctrl-C
+  --dry-run                validate the CSV and settings, show rejected rows and the token cost; create nothing
+  --api-url <url>          use a real Aseed API instead of the stand-in (with --api-token)
+  --api-token <token>      bearer token of that API
+  --deadline <seconds>     give up waiting after this long (default 120)
+  -h, --help               this help
+`,
+  send: `Usage: invites send <csv> --stack <name> [options]
+
+Uploads the settings (if any) and then the CSV to the deployed stack's bucket (under campaigns/), then
+watches the campaign's progress in the store until it is done. Ctrl-C stops watching; the campaign keeps
+running in AWS. Uses the default AWS credentials and region (AWS_PROFILE, AWS_REGION, ...).
+
+Options:
+  --stack <name>           CloudFormation stack name (required)
+  --settings <file.json>   campaign settings overriding the deployment defaults
+  --dry-run                validate the CSV and settings, show rejected rows; upload nothing
+  --api-url <url>          with --dry-run: ask this Aseed API for the token price (with --api-token)
+  --api-token <token>      bearer token of that API
+  --json                   print the final summary as JSON on stdout
+  -h, --help               this help
+`,
+  status: `Usage: invites status <campaign> --stack <name> [--json]
+
+Shows a deployed campaign's status and counts.
+
+Options:
+  --stack <name>           CloudFormation stack name (required)
+  --json                   print the campaign record's status and counts as JSON
+  -h, --help               this help
+`,
+  report: `Usage: invites report <campaign> --stack <name> [--out file]
+
+Writes the campaign's report (line,email,status,room_url,reason; formula-safe cells) to a file or stdout.
+
+Options:
+  --stack <name>           CloudFormation stack name (required)
+  --out <file>             write the CSV there instead of stdout
+  -h, --help               this help
+`,
+};

@@ -1,0 +1,261 @@
+// `invites send|status|report`: campaigns on the deployed stack, found through its CloudFormation outputs.
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { STACK_OUTPUTS, UPLOADS } from '#infra/definitions.ts';
+import type { ReportLine, ReportStatus } from '#local/campaign.ts';
+import { campaignIdFor } from '#shared/store/keys.ts';
+import { CampaignStore } from '#shared/store/store.ts';
+import type { CampaignRecord } from '#shared/store/types.ts';
+import { EXIT, onePositional, parse, UsageError } from './args.ts';
+import { apiOption, fetchPrice, type Io, requireFile } from './local.ts';
+import { createProgress, reportCsv } from './output.ts';
+import { formatValidation, validateCampaign } from './validate.ts';
+
+const requestHandler = { requestTimeout: 15_000, connectionTimeout: 5_000 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The deployed resources the CLI needs, from the stack's outputs. */
+export interface StackResources {
+  bucketName: string;
+  tableName: string;
+}
+
+/** Reads the stack's outputs (STACK_OUTPUTS keys) with DescribeStacks. */
+export const describeStack = async (stackName: string): Promise<StackResources> => {
+  const cfn = new CloudFormationClient({ requestHandler });
+  try {
+    const response = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    const outputs = new Map((response.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+    const bucketName = outputs.get(STACK_OUTPUTS.bucketName);
+    const tableName = outputs.get(STACK_OUTPUTS.tableName);
+    if (!bucketName || !tableName) {
+      throw new Error(
+        `stack ${stackName} has no ${!bucketName ? STACK_OUTPUTS.bucketName : STACK_OUTPUTS.tableName} output: is it the invites stack?`,
+      );
+    }
+    return { bucketName, tableName };
+  } finally {
+    cfn.destroy();
+  }
+};
+
+const storeFor = (tableName: string) => {
+  const dynamo = new DynamoDBClient({ requestHandler });
+  const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  return { store: new CampaignStore({ doc, tableName }), destroy: () => dynamo.destroy() };
+};
+
+const requireStack = (command: string, stack: string | undefined): string => {
+  if (!stack) throw new UsageError('--stack <name> is required', command);
+  return stack;
+};
+
+/** Report rows from the store, with the CLI's four statuses (unfinished respondents show their state). */
+const reportLines = async (store: CampaignStore, campaignId: string): Promise<ReportLine[]> =>
+  (await store.listReportRows(campaignId)).map((row) => ({
+    line: row.line,
+    email: row.email,
+    status: row.status as ReportStatus,
+    room_url: row.roomUrl,
+    reason: row.reason,
+  }));
+
+/** Counts of a campaign record, for humans. */
+const formatRecord = (record: CampaignRecord): string => {
+  const n = (value: number | undefined) => value ?? 0;
+  return [
+    `Campaign ${record.campaignId}: ${record.status}${record.failureReason ? ` (${record.failureReason})` : ''}`,
+    `  source      s3://${record.source.bucket}/${record.source.key}`,
+    `  rows ${n(record.rows)}, accepted ${n(record.accepted)}, rejected ${n(record.rejected)}, duplicates ${n(record.duplicates)}`,
+    `  batches ${n(record.batchesDone)}/${n(record.batches)} done, emailed ${n(record.emailed)}, failed ${n(record.failed)} (dead-lettered ${n(record.deadLettered)})`,
+    `  rooms created ${n(record.roomsCreated)} (cancelled ${n(record.roomsCancelled)}), create calls ${n(record.createCalls)}, SES calls ${n(record.sesCalls)}`,
+    '',
+  ].join('\n');
+};
+
+const statusCounts = (record: CampaignRecord) => ({
+  campaignId: record.campaignId,
+  status: record.status,
+  ...(record.failureReason ? { failureReason: record.failureReason } : {}),
+  rows: record.rows ?? 0,
+  accepted: record.accepted ?? 0,
+  rejected: record.rejected ?? 0,
+  duplicates: record.duplicates ?? 0,
+  emailed: record.emailed ?? 0,
+  failed: record.failed ?? 0,
+  roomsCreated: record.roomsCreated ?? 0,
+  apiCreateCalls: record.createCalls ?? 0,
+  sesCalls: record.sesCalls ?? 0,
+});
+
+/** `invites send`. */
+export const sendCommand = async (args: string[], io: Io): Promise<number> => {
+  const { values, positionals } = parse('send', args, {
+    stack: { type: 'string' },
+    settings: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'api-url': { type: 'string' },
+    'api-token': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return -1;
+  const csvPath = onePositional('send', positionals, 'CSV file');
+  requireFile('send', csvPath, 'CSV file');
+  if (values.settings !== undefined) requireFile('send', values.settings, 'settings file');
+  const api = apiOption('send', values['api-url'], values['api-token']);
+  const human = values.json ? (text: string) => io.stderr.write(text) : io.stdout;
+
+  if (values['dry-run']) {
+    // The deployment's defaults live in the function's environment; placeholders stand in for the two
+    // required ones so only the file's own fields are judged here.
+    const validation = await validateCampaign({
+      csvPath,
+      ...(values.settings ? { settingsPath: values.settings } : {}),
+      defaults: {
+        projectId: '00000000-0000-4000-8000-000000000000',
+        sender: 'deployment-default@example.com',
+      },
+    });
+    const price =
+      validation.settings && !validation.fileError
+        ? api
+          ? await fetchPrice(api)
+          : { source: '', problem: 'pass --api-url and --api-token to ask Aseed for the price' }
+        : { source: '' };
+    human(formatValidation(validation, price));
+    return validation.fileError || validation.settingsError ? EXIT.failed : EXIT.ok;
+  }
+
+  const stack = requireStack('send', values.stack);
+  const resources = await describeStack(stack);
+  const s3 = new S3Client({ requestHandler });
+  const { store, destroy } = storeFor(resources.tableName);
+  try {
+    const stem =
+      basename(csvPath)
+        .replace(/\.csv$/i, '')
+        .replace(/[^A-Za-z0-9._-]+/g, '-') || 'respondents';
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+    const key = `${UPLOADS.prefix}${stem}-${stamp}${UPLOADS.csvSuffix}`;
+    if (values.settings !== undefined) {
+      // Settings first: ingest reads them when the CSV's event arrives.
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: resources.bucketName,
+          Key: `${key.slice(0, -UPLOADS.csvSuffix.length)}${UPLOADS.settingsSuffix}`,
+          Body: await readFile(values.settings),
+          ContentType: 'application/json',
+        }),
+      );
+    }
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: resources.bucketName,
+        Key: key,
+        Body: await readFile(csvPath),
+        ContentType: 'text/csv',
+      }),
+    );
+    const campaignId = campaignIdFor({
+      bucket: resources.bucketName,
+      key,
+      ...(put.ETag ? { etag: put.ETag } : {}),
+      ...(put.VersionId ? { versionId: put.VersionId } : {}),
+    });
+    human(`Uploaded s3://${resources.bucketName}/${key}\nCampaign ${campaignId}\n`);
+    const stop = io.interrupted().then(() => 'interrupted' as const);
+    const progress = createProgress(io.stderr);
+    const started = Date.now();
+    let record: CampaignRecord | undefined;
+    for (;;) {
+      record = await store.getCampaign(campaignId);
+      const total = record?.accepted ?? 0;
+      const done = (record?.emailed ?? 0) + (record?.failed ?? 0);
+      progress.update({
+        label: record?.status ?? 'waiting',
+        done,
+        total,
+        detail: `emailed ${record?.emailed ?? 0}, failed ${record?.failed ?? 0}`,
+        elapsedMs: Date.now() - started,
+      });
+      if (record && (record.status === 'completed' || record.status === 'failed')) break;
+      if ((await Promise.race([stop, sleep(2000)])) === 'interrupted') {
+        progress.done();
+        io.stderr.write(
+          `Stopped watching; the campaign keeps running. Check it with: invites status ${campaignId} --stack ${stack}\n`,
+        );
+        return EXIT.interrupted;
+      }
+    }
+    progress.done();
+    human(formatRecord(record));
+    if (values.json) io.stdout(`${JSON.stringify(statusCounts(record), null, 2)}\n`);
+    human(`Report: invites report ${campaignId} --stack ${stack} --out report.csv\n`);
+    if (record.status === 'failed') {
+      io.stderr.write(`invites: the campaign failed: ${record.failureReason ?? 'no reason recorded'}\n`);
+      return EXIT.failed;
+    }
+    return EXIT.ok;
+  } finally {
+    s3.destroy();
+    destroy();
+  }
+};
+
+/** `invites status`. */
+export const statusCommand = async (args: string[], io: Io): Promise<number> => {
+  const { values, positionals } = parse('status', args, {
+    stack: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return -1;
+  const campaignId = onePositional('status', positionals, 'campaign id');
+  const stack = requireStack('status', values.stack);
+  const { store, destroy } = storeFor((await describeStack(stack)).tableName);
+  try {
+    const record = await store.getCampaign(campaignId);
+    if (!record) {
+      io.stderr.write(`invites: no campaign ${campaignId} in stack ${stack}\n`);
+      return EXIT.failed;
+    }
+    io.stdout(values.json ? `${JSON.stringify(statusCounts(record), null, 2)}\n` : formatRecord(record));
+    const done = record.status === 'completed';
+    return done ? EXIT.ok : EXIT.failed;
+  } finally {
+    destroy();
+  }
+};
+
+/** `invites report`. */
+export const reportCommand = async (args: string[], io: Io): Promise<number> => {
+  const { values, positionals } = parse('report', args, {
+    stack: { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return -1;
+  const campaignId = onePositional('report', positionals, 'campaign id');
+  const stack = requireStack('report', values.stack);
+  const { store, destroy } = storeFor((await describeStack(stack)).tableName);
+  try {
+    const record = await store.getCampaign(campaignId);
+    if (!record) {
+      io.stderr.write(`invites: no campaign ${campaignId} in stack ${stack}\n`);
+      return EXIT.failed;
+    }
+    const csv = reportCsv(await reportLines(store, campaignId));
+    if (values.out) {
+      await writeFile(values.out, csv);
+      io.stderr.write(`Report written to ${values.out}\n`);
+    } else io.stdout(csv);
+    return EXIT.ok;
+  } finally {
+    destroy();
+  }
+};

@@ -1,0 +1,208 @@
+// `invites local`: one campaign on the local stack (or --dry-run: validation and cost only).
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { LOCAL_SENDER, type LocalCampaignOptions, runLocalCampaign } from '#local/campaign.ts';
+import { DEMO_PROJECT_ID, parseFaultSpec, startStandin } from '#local/standin/server.ts';
+import { AseedClient } from '#shared/aseed/client.ts';
+import { EXIT, integer, onePositional, parse, parseSesFaultSpec, probability, UsageError } from './args.ts';
+import { createProgress, formatSummary, writeRunFiles } from './output.ts';
+import { checkSettings, formatValidation, validateCampaign } from './validate.ts';
+
+/** Streams and signals the CLI uses (injectable for in-process tests). */
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: NodeJS.WriteStream;
+  /** Resolves on Ctrl-C (SIGINT) or SIGTERM. */
+  interrupted: () => Promise<void>;
+}
+
+const OPTIONS = {
+  settings: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  faults: { type: 'string' },
+  'ses-faults': { type: 'string' },
+  crash: { type: 'string' },
+  seed: { type: 'string' },
+  serve: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'api-url': { type: 'string' },
+  'api-token': { type: 'string' },
+  deadline: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Checks that a path names a readable file. */
+export const requireFile = (command: string, path: string, what: string): void => {
+  if (!existsSync(path)) throw new UsageError(`${what} ${path} does not exist`, command);
+  if (!statSync(path).isFile()) throw new UsageError(`${what} ${path} is not a file`, command);
+};
+
+/** Checks --api-url/--api-token come together and the URL is http(s). */
+export const apiOption = (
+  command: string,
+  url: string | undefined,
+  token: string | undefined,
+): { url: string; token: string } | undefined => {
+  if (url === undefined && token === undefined) return undefined;
+  if (url === undefined || token === undefined) {
+    throw new UsageError('--api-url and --api-token go together', command);
+  }
+  if (!/^https?:\/\/[^/\s]+/i.test(url))
+    throw new UsageError(`--api-url must be an http(s) URL, got "${url}"`, command);
+  if (token.trim() === '') throw new UsageError('--api-token is empty', command);
+  return { url, token };
+};
+
+/** The Aseed price per 30 minutes from GET /config (a throwaway stand-in when no API is given). */
+export const fetchPrice = async (
+  api: { url: string; token: string } | undefined,
+): Promise<{ tokensPer30Min?: number; source: string; problem?: string }> => {
+  if (api) {
+    try {
+      const config = await new AseedClient({
+        baseUrl: api.url,
+        token: api.token,
+        timeoutMs: 10_000,
+      }).getConfig();
+      return { tokensPer30Min: config.tokens_per_30_min, source: `GET ${api.url}/api/interviews/config` };
+    } catch (error) {
+      return { source: api.url, problem: `GET /config failed: ${(error as Error).message}` };
+    }
+  }
+  // The stand-in is in-memory and this process's only: asking it creates nothing anywhere.
+  const standin = await startStandin({ token: 'dry-run', port: 0 });
+  try {
+    const config = await new AseedClient({ baseUrl: standin.baseUrl, token: standin.token }).getConfig();
+    return { tokensPer30Min: config.tokens_per_30_min, source: 'the local Aseed stand-in (GET /config)' };
+  } finally {
+    await standin.close();
+  }
+};
+
+/** Runs `invites local`; returns the exit code. */
+export const localCommand = async (args: string[], io: Io): Promise<number> => {
+  const { values, positionals } = parse('local', args, OPTIONS);
+  if (values.help) return -1;
+  const csvPath = onePositional('local', positionals, 'CSV file');
+  requireFile('local', csvPath, 'CSV file');
+  if (values.settings !== undefined) requireFile('local', values.settings, 'settings file');
+  const api = apiOption('local', values['api-url'], values['api-token']);
+  let faults: ReturnType<typeof parseFaultSpec> | undefined;
+  if (values.faults !== undefined) {
+    if (api) throw new UsageError('--faults applies to the stand-in, not to a real API (--api-url)', 'local');
+    try {
+      faults = parseFaultSpec(values.faults);
+    } catch (error) {
+      throw new UsageError(`bad --faults: ${(error as Error).message}`, 'local');
+    }
+  }
+  const sesFaults =
+    values['ses-faults'] !== undefined ? parseSesFaultSpec('local', values['ses-faults']) : undefined;
+  const crash = probability('local', 'crash', values.crash);
+  const seed = integer('local', 'seed', values.seed);
+  const deadline = integer('local', 'deadline', values.deadline);
+  const human = values.json ? (text: string) => io.stderr.write(text) : io.stdout;
+  // The deployment defaults of the local stack: the stand-in's demo project (a real API needs --settings).
+  const defaults: Record<string, unknown> = api
+    ? { sender: LOCAL_SENDER }
+    : { projectId: DEMO_PROJECT_ID, sender: LOCAL_SENDER };
+
+  if (values['dry-run']) {
+    const validation = await validateCampaign({
+      csvPath,
+      ...(values.settings ? { settingsPath: values.settings } : {}),
+      defaults,
+    });
+    const price = validation.settings && !validation.fileError ? await fetchPrice(api) : { source: '' };
+    human(formatValidation(validation, price));
+    if (values.json) {
+      io.stdout(
+        `${JSON.stringify(
+          {
+            rows: validation.rows,
+            accepted: validation.accepted,
+            rejected: validation.rejected,
+            duplicates: validation.duplicates,
+            ...(validation.fileError ? { fileError: validation.fileError } : {}),
+            ...(validation.settingsError ? { settingsError: validation.settingsError } : {}),
+            ...(price.tokensPer30Min !== undefined && validation.settings
+              ? {
+                  tokenCost:
+                    price.tokensPer30Min *
+                    Math.ceil(validation.settings.maxDurationMinutes / 30) *
+                    validation.accepted,
+                }
+              : {}),
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    }
+    return validation.fileError || validation.settingsError ? EXIT.failed : EXIT.ok;
+  }
+
+  // Settings problems are found before anything starts (ingest would fail the campaign with the same words).
+  if (values.settings !== undefined) {
+    const check = await checkSettings(values.settings, defaults);
+    if ('settingsError' in check) {
+      io.stderr.write(`invites: the settings cannot be used: ${check.settingsError}\n`);
+      return EXIT.failed;
+    }
+  }
+
+  const outDir = values.out ?? join('out', basename(csvPath).replace(/\.[^.]*$/, '') || 'campaign');
+  const progress = createProgress(io.stderr);
+  const runOptions: LocalCampaignOptions = {
+    csv: csvPath,
+    ...(values.settings !== undefined ? { settings: { path: values.settings } } : {}),
+    defaults,
+    ...(api ? { api } : {}),
+    ...(faults ? { faults } : {}),
+    ...(sesFaults ? { sesFaults } : {}),
+    ...(crash !== undefined ? { crash } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(deadline !== undefined ? { deadlineMs: deadline * 1000 } : {}),
+    keepAlive: Boolean(values.serve),
+    onProgress: (p) => {
+      const label = p.phase === 'inviting' ? 'inviting' : p.phase;
+      progress.update({
+        label,
+        done: p.terminal,
+        total: p.accepted,
+        detail:
+          p.phase === 'inviting' || p.phase === 'done' ? `emailed ${p.emailed}, failed ${p.failed}` : '',
+        elapsedMs: p.elapsedMs,
+      });
+    },
+  };
+  const result = await runLocalCampaign(runOptions);
+  progress.done();
+
+  await writeRunFiles(outDir, result);
+  human(
+    formatSummary(result.summary, result.report, {
+      ...(result.status ? { status: result.status } : {}),
+      ...(result.failureReason ? { failureReason: result.failureReason } : {}),
+    }),
+  );
+  human(`Results: ${join(outDir, 'report.csv')} (+ summary.json, emails.jsonl, rooms.json)\n`);
+  if (values.json) io.stdout(`${JSON.stringify(result.summary, null, 2)}\n`);
+  for (const problem of result.problems) io.stderr.write(`invites: ${problem}\n`);
+
+  if (values.serve) {
+    human(`Inbox: ${result.inboxUrl} (the SES emulator's web inbox; ${result.emails.length} emails)\n`);
+    human('Serving until Ctrl-C…\n');
+    await io.interrupted();
+    await result.close();
+  } else {
+    human(
+      `Emails: ${join(outDir, 'emails.jsonl')} (the local stack is gone; add --serve to browse them in the SES emulator's web inbox)\n`,
+    );
+  }
+  return result.ok ? EXIT.ok : EXIT.failed;
+};
+
+/** `local` help marker: the dispatcher prints the command's help when a command returns -1. */
+export const HELP_REQUESTED = -1;

@@ -1,0 +1,128 @@
+// What the CLI writes: the four result files, the human summary, and a progress display on stderr.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CampaignSummary, GroundTruthEmail, ReportLine } from '#local/campaign.ts';
+import { toCsvRow } from '#shared/report/csv-cell.ts';
+
+/** Header of report.csv. */
+export const REPORT_HEADER = ['line', 'email', 'status', 'room_url', 'reason'] as const;
+
+/** report.csv: header + one formula-safe, CRLF-terminated row per data row of the input. */
+export const reportCsv = (rows: readonly ReportLine[]): string =>
+  toCsvRow(REPORT_HEADER) +
+  rows.map((r) => toCsvRow([r.line, r.email, r.status, r.room_url, r.reason])).join('');
+
+/** Everything `--out` writes. */
+export interface RunFiles {
+  summary: CampaignSummary;
+  report: readonly ReportLine[];
+  emails: readonly GroundTruthEmail[];
+  rooms: readonly unknown[];
+}
+
+/** The names `--out` writes, and nothing else. */
+export const OUT_FILES = ['report.csv', 'summary.json', 'emails.jsonl', 'rooms.json'] as const;
+
+/** Writes report.csv, summary.json, emails.jsonl and rooms.json into `dir` (created if needed). */
+export const writeRunFiles = async (dir: string, files: RunFiles): Promise<void> => {
+  await mkdir(dir, { recursive: true });
+  await Promise.all([
+    writeFile(join(dir, 'report.csv'), reportCsv(files.report)),
+    writeFile(join(dir, 'summary.json'), `${JSON.stringify(files.summary, null, 2)}\n`),
+    writeFile(join(dir, 'emails.jsonl'), files.emails.map((e) => `${JSON.stringify(e)}\n`).join('')),
+    writeFile(join(dir, 'rooms.json'), `${JSON.stringify(files.rooms, null, 2)}\n`),
+  ]);
+};
+
+/** Where human-readable output goes (stdout normally, stderr with --json). */
+export type Write = (text: string) => void;
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Groups rejected rows by reason: `reason (lines 3, 8)`, most frequent first, at most `limit` reasons. */
+export const reasonsOf = (rows: readonly ReportLine[], limit = 10): string[] => {
+  const byReason = new Map<string, number[]>();
+  for (const row of rows) byReason.set(row.reason, [...(byReason.get(row.reason) ?? []), row.line]);
+  const lines = [...byReason.entries()]
+    .sort((a, b) => b[1].length - a[1].length)
+    .map(([reason, at]) => {
+      const shown = at.slice(0, 8).join(', ');
+      return `${reason} (line${at.length > 1 ? 's' : ''} ${shown}${at.length > 8 ? ', …' : ''})`;
+    });
+  return lines.length > limit
+    ? [...lines.slice(0, limit), `… and ${lines.length - limit} more reasons`]
+    : lines;
+};
+
+/** The end-of-run summary a researcher reads. */
+export const formatSummary = (
+  summary: CampaignSummary,
+  report: readonly ReportLine[],
+  extra: { status?: string; failureReason?: string } = {},
+): string => {
+  const out: string[] = [];
+  const pad = (label: string, value: number | string) => `  ${label.padEnd(12)}${String(value).padStart(6)}`;
+  out.push(`Campaign ${summary.campaignId} ${extra.status ?? ''} in ${seconds(summary.durationMs)}`);
+  if (extra.failureReason) out.push(`  failed: ${extra.failureReason}`);
+  out.push(pad('rows', summary.rows));
+  out.push(pad('accepted', summary.accepted));
+  out.push(pad('rejected', summary.rejected));
+  for (const reason of reasonsOf(report.filter((r) => r.status === 'rejected')))
+    out.push(`      - ${reason}`);
+  out.push(pad('duplicates', summary.duplicates));
+  for (const reason of reasonsOf(
+    report.filter((r) => r.status === 'duplicate'),
+    5,
+  ))
+    out.push(`      - ${reason}`);
+  out.push(`${pad('rooms', summary.roomsCreated)} created with ${summary.apiCreateCalls} create calls`);
+  out.push(`${pad('emails', summary.emailed)} sent with ${summary.sesCalls} SES calls`);
+  out.push(pad('failures', summary.failed));
+  for (const reason of reasonsOf(report.filter((r) => r.status === 'failed'))) out.push(`      - ${reason}`);
+  out.push(pad('time', seconds(summary.durationMs)));
+  return `${out.join('\n')}\n`;
+};
+
+/** Progress numbers a display shows. */
+export interface ProgressView {
+  label: string;
+  done: number;
+  total: number;
+  detail: string;
+  elapsedMs: number;
+}
+
+/**
+ * A progress display on stderr: a redrawn bar on a TTY, plain lines otherwise (only when something changed,
+ * so a log file stays readable).
+ */
+export const createProgress = (stream: NodeJS.WriteStream = process.stderr) => {
+  const tty = Boolean(stream.isTTY);
+  let last = '';
+  let drawn = false;
+  return {
+    update(view: ProgressView): void {
+      const key = `${view.label}|${view.done}|${view.total}|${view.detail}`;
+      if (tty) {
+        const width = 30;
+        const share = view.total > 0 ? Math.min(1, view.done / view.total) : 0;
+        const filled = Math.round(share * width);
+        const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+        stream.write(
+          `\r\x1b[2K${view.label.padEnd(10)} ${bar} ${view.done}/${view.total} ${view.detail} ${seconds(view.elapsedMs)}`,
+        );
+        drawn = true;
+      } else if (key !== last) {
+        stream.write(
+          `${view.label}: ${view.done}/${view.total} ${view.detail} (${seconds(view.elapsedMs)})\n`,
+        );
+      }
+      last = key;
+    },
+    /** Ends the bar's line (TTY) before other output. */
+    done(): void {
+      if (tty && drawn) stream.write('\n');
+      drawn = false;
+    },
+  };
+};

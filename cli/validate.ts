@@ -1,0 +1,157 @@
+// Validation of a campaign's input before anything is created: the CSV (streamed) and the settings file,
+// checked with the very code ingest runs, plus the token cost estimate for --dry-run.
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { ReportLine } from '#local/campaign.ts';
+import { type CampaignSettings, missingMergeFields, resolveSettings } from '#shared/campaign/settings.ts';
+import { CsvFileError, parseRespondents } from '#shared/csv/parse.ts';
+import { PermanentError } from '#shared/errors.ts';
+
+/** What validating a CSV and its settings found. */
+export interface Validation {
+  /** The CSV as a whole is unusable (empty, binary, no email column…): the campaign would fail. */
+  fileError?: string;
+  /** The settings are unusable: the campaign would fail before creating any room. */
+  settingsError?: string;
+  settings?: CampaignSettings;
+  rows: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  /** Rejected and duplicate rows, in file order. */
+  refused: ReportLine[];
+  /** Template merge fields neither built in nor provided by the file's columns (they render empty). */
+  missingFields: string[];
+}
+
+/** Reads a settings file as JSON; a clear error when it is missing or not JSON. */
+export const readSettingsFile = async (path: string): Promise<unknown> => {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new SettingsFileProblem(`cannot read the settings file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new SettingsFileProblem(`the settings file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+};
+
+/** The settings file cannot be read or parsed. */
+export class SettingsFileProblem extends PermanentError {}
+
+/** Resolves defaults ⊕ the settings file as ingest does; the problem in words when they are unusable. */
+export const checkSettings = async (
+  settingsPath: string | undefined,
+  defaults: Record<string, unknown>,
+): Promise<{ settings: CampaignSettings } | { settingsError: string }> => {
+  try {
+    const overrides = settingsPath ? await readSettingsFile(settingsPath) : undefined;
+    return { settings: resolveSettings(defaults, overrides) };
+  } catch (error) {
+    if (!(error instanceof PermanentError)) throw error;
+    return { settingsError: error.message };
+  }
+};
+
+/** Validates a CSV file and the settings (defaults ⊕ file) exactly as ingest would. */
+export const validateCampaign = async (options: {
+  csvPath: string;
+  settingsPath?: string;
+  defaults: Record<string, unknown>;
+}): Promise<Validation> => {
+  const result: Validation = {
+    rows: 0,
+    accepted: 0,
+    rejected: 0,
+    duplicates: 0,
+    refused: [],
+    missingFields: [],
+    ...(await checkSettings(options.settingsPath, options.defaults)),
+  };
+  let fieldKeys: string[] = [];
+  try {
+    for await (const row of parseRespondents(createReadStream(options.csvPath), {
+      onFileInfo: (info) => {
+        fieldKeys = info.fieldKeys;
+      },
+    })) {
+      result.rows++;
+      if (row.kind === 'accepted') result.accepted++;
+      else if (row.kind === 'rejected') {
+        result.rejected++;
+        result.refused.push({
+          line: row.line,
+          email: row.email ?? '',
+          status: 'rejected',
+          room_url: '',
+          reason: row.reason,
+        });
+      } else {
+        result.duplicates++;
+        result.refused.push({
+          line: row.line,
+          email: row.email,
+          status: 'duplicate',
+          room_url: '',
+          reason: `duplicate of line ${row.firstLine}`,
+        });
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof CsvFileError)) throw error;
+    result.fileError = error.message;
+  }
+  if (result.settings && !result.fileError)
+    result.missingFields = missingMergeFields(result.settings, fieldKeys);
+  return result;
+};
+
+/** Tokens the campaign reserves: tokens_per_30_min × ceil(duration / 30) × respondents. */
+export const tokenCost = (tokensPer30Min: number, maxDurationMinutes: number, respondents: number): number =>
+  tokensPer30Min * Math.ceil(maxDurationMinutes / 30) * respondents;
+
+/** The dry run's report, for a human. */
+export const formatValidation = (
+  v: Validation,
+  cost: { tokensPer30Min?: number; source: string; problem?: string },
+  limit = 100,
+): string => {
+  const out: string[] = [];
+  if (v.fileError) out.push(`CSV unusable: ${v.fileError}`);
+  else {
+    out.push(
+      `CSV: ${v.rows} data rows: ${v.accepted} accepted, ${v.rejected} rejected, ${v.duplicates} duplicates`,
+    );
+    for (const row of v.refused.slice(0, limit)) {
+      out.push(`  line ${row.line}: ${row.status}${row.email ? ` ${row.email}` : ''}: ${row.reason}`);
+    }
+    if (v.refused.length > limit) out.push(`  … and ${v.refused.length - limit} more`);
+  }
+  if (v.settingsError) out.push(`Settings unusable: ${v.settingsError}`);
+  else if (v.settings) {
+    const s = v.settings;
+    out.push(
+      `Settings: project ${s.projectId}, ${s.maxDurationMinutes} min interviews, rooms valid ${s.expiresInDays} days, language ${s.language}, sender ${s.sender}`,
+    );
+    if (v.missingFields.length > 0) {
+      out.push(
+        `  warning: template fields no column provides (they render empty): ${v.missingFields.join(', ')}`,
+      );
+    }
+  }
+  if (v.settings && !v.fileError) {
+    if (cost.tokensPer30Min !== undefined) {
+      const total = tokenCost(cost.tokensPer30Min, v.settings.maxDurationMinutes, v.accepted);
+      out.push(
+        `Token cost: ${cost.tokensPer30Min} tokens per 30 min × ${Math.ceil(v.settings.maxDurationMinutes / 30)} × ${v.accepted} respondents = ${total} tokens (price from ${cost.source})`,
+      );
+    } else {
+      out.push(`Token cost: unknown (${cost.problem ?? 'no price'})`);
+    }
+  }
+  out.push('Dry run: nothing was created.');
+  return `${out.join('\n')}\n`;
+};

@@ -1,0 +1,262 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InviteAseed, InviteMailer } from '#shared/campaign/invite.ts';
+import {
+  Crash,
+  createWorld,
+  groundTruth,
+  type KillSwitch,
+  makeCsv,
+  receiveAll,
+  type World,
+} from './support.ts';
+
+/** Uploads `n` respondents and runs the ingest; returns the campaign id. */
+const ingestCampaign = async (
+  world: World,
+  name: string,
+  n: number,
+  settings?: unknown,
+  language?: string,
+): Promise<string> => {
+  const key = `campaigns/${name}.csv`;
+  const { etag } = await world.upload(key, makeCsv(n, `${name}.${world.domain}`, [], language), settings);
+  const [result] = await world.ingest(world.s3Event(key, etag));
+  return result?.campaignId ?? '';
+};
+
+/** Every accepted respondent of the campaign: exactly one email, one distinct room, and the store agrees. */
+const expectExactlyOnce = async (world: World, campaignId: string, n: number) => {
+  const truth = await groundTruth(world, campaignId);
+  const mine = truth.respondents;
+  expect(mine).toHaveLength(n);
+  expect(mine.every((r) => r.state === 'emailed')).toBe(true);
+  for (const r of mine) {
+    const received = truth.byRecipient.get(r.email) ?? [];
+    expect(received, r.email).toHaveLength(1);
+    expect(received[0]?.text).toContain(r.roomUrl);
+  }
+  const urls = new Set(mine.map((r) => r.roomUrl));
+  expect(urls.size).toBe(n);
+  const campaign = await world.store.getCampaign(campaignId);
+  expect(campaign).toMatchObject({ status: 'completed', emailed: n, failed: 0 });
+  return truth;
+};
+
+/** Rooms made since `roomsBefore` that nobody received are cancelled (no token reservation leaks). */
+const expectNoLostRoom = (
+  world: World,
+  truth: Awaited<ReturnType<typeof groundTruth>>,
+  roomsBefore: number,
+) => {
+  const sent = new Set(truth.respondents.map((r) => r.roomUrl));
+  const made = world.standin.rooms().slice(roomsBefore);
+  const lost = made.filter((room) => !sent.has(room.url) && room.status !== 'cancelled');
+  expect(lost).toEqual([]);
+};
+
+describe('invite guarantees (issue 3 §6)', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await createWorld({ lockLeaseMs: 500 });
+  });
+  afterAll(() => world.close());
+
+  it('(a) the same SQS message delivered twice, even concurrently, gives one room and one email each', async () => {
+    // Prepare: 30 respondents of one language → one batch; a duplicate copy of its message.
+    const roomsBefore = world.standin.rooms().length;
+    const campaignId = await ingestCampaign(world, 'dup', 30, undefined, 'en');
+    const event = await world.receiveEvent();
+    expect(event.Records).toHaveLength(1);
+    const record = event.Records[0];
+    if (!record) throw new Error('no record');
+    const twin = { ...record, messageId: `${record.messageId}-twin` };
+
+    // Act: both copies at once, then a third (late) delivery.
+    const responses = await Promise.all([
+      world.invite({ Records: [record] }),
+      world.invite({ Records: [twin] }),
+    ]);
+    const late = await world.invite({ Records: [record] });
+    await world.drain();
+
+    // Assert
+    expect(responses.flatMap((r) => r.batchItemFailures)).toHaveLength(0);
+    expect(late.batchItemFailures).toHaveLength(0);
+    const truth = await expectExactlyOnce(world, campaignId, 30);
+    expect(
+      world.standin.rooms().filter((room) => room.project_id === world.standin.projectId).length,
+    ).toBeGreaterThan(0);
+    expectNoLostRoom(world, truth, roomsBefore);
+  });
+
+  it('(b) a crash after create succeeded but before the assignment was stored creates no second room', async () => {
+    // Prepare: the first invocation dies right after the create call returned.
+    const campaignId = await ingestCampaign(world, 'crash-create', 40, undefined, 'en');
+    const roomsBefore = world.standin.rooms().length;
+    const kill: KillSwitch = { dead: false };
+    const dying = world.inviteWith({
+      kill,
+      aseed: (real): InviteAseed => ({
+        ...real,
+        createRooms: async (request) => {
+          const rooms = await real.createRooms(request);
+          kill.dead = true; // the Lambda is gone: nothing after this reaches DynamoDB
+          throw new Crash('crashed after create');
+        },
+      }),
+    });
+    // Act
+    await world.drain(dying, { maxRounds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the dead holder's lock lease runs out
+    await world.drain();
+
+    // Assert: exactly 40 rooms were ever created for these 40 respondents.
+    expect(world.standin.rooms().length - roomsBefore).toBe(40);
+    const truth = await expectExactlyOnce(world, campaignId, 40);
+    expectNoLostRoom(world, truth, roomsBefore);
+  });
+
+  it('(b) a crash in the middle of storing the assignments: the retry finishes them, no new room', async () => {
+    // Prepare: die after 10 room markers were written.
+    const campaignId = await ingestCampaign(world, 'crash-assign', 40, undefined, 'en');
+    const roomsBefore = world.standin.rooms().length;
+    const kill: KillSwitch = { dead: false };
+    let markers = 0;
+    const dying = world.inviteWith({
+      kill,
+      onWrite: (name, input) => {
+        // Commands carry the low-level names (PutItemCommand) whether or not the input is marshalled yet.
+        const pk = (input as { Item?: { pk?: string | { S?: string } } }).Item?.pk;
+        const key = typeof pk === 'string' ? pk : pk?.S;
+        if (name === 'PutItemCommand' && key?.startsWith('ROOM#') && ++markers >= 10) kill.dead = true;
+      },
+    });
+
+    // Act
+    await world.drain(dying, { maxRounds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await world.drain();
+
+    // Assert
+    expect(markers).toBeGreaterThanOrEqual(10);
+    expect(world.standin.rooms().length - roomsBefore).toBe(40);
+    const truth = await expectExactlyOnce(world, campaignId, 40);
+    expectNoLostRoom(world, truth, roomsBefore);
+  });
+
+  it('(c) create outcome unknown (rooms created, connection dropped) is reconciled: no second room', async () => {
+    // Prepare
+    const campaignId = await ingestCampaign(world, 'drop', 50, undefined, 'ru');
+    const roomsBefore = world.standin.rooms().length;
+    world.standin.setFaults({ pDrop: 1 });
+
+    // Act: the first create is dropped after the rooms were made; faults off for the rest.
+    const first = await world.invite(await world.receiveEvent());
+    world.standin.setFaults({});
+    await world.drain();
+
+    // Assert
+    expect(world.standin.stats().faultsInjected.drop).toBeGreaterThan(0);
+    expect(first.batchItemFailures).toHaveLength(0); // reconciled within the same invocation
+    expect(world.standin.rooms().length - roomsBefore).toBe(50);
+    const truth = await expectExactlyOnce(world, campaignId, 50);
+    expectNoLostRoom(world, truth, roomsBefore);
+  });
+
+  it('(d) a crash after SES accepted but before it was recorded re-sends once (at-least-once, same link)', async () => {
+    // Prepare: the first invocation dies right after SendBulkEmail returned.
+    const campaignId = await ingestCampaign(world, 'crash-ses', 20, undefined, 'en');
+    const kill: KillSwitch = { dead: false };
+    const dying = world.inviteWith({
+      kill,
+      mailer: (real): InviteMailer => ({
+        sendBulk: async (email) => {
+          await real.sendBulk(email);
+          kill.dead = true;
+          throw new Crash('crashed after SES accepted');
+        },
+      }),
+    });
+
+    // Act
+    await world.drain(dying, { maxRounds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await world.drain();
+
+    // Assert: each respondent got the same link twice (the documented window), never someone else's.
+    const truth = await groundTruth(world, campaignId);
+    expect(truth.respondents.every((r) => r.state === 'emailed')).toBe(true);
+    for (const r of truth.respondents) {
+      const received = truth.byRecipient.get(r.email) ?? [];
+      expect(received).toHaveLength(2);
+      expect(received.every((m) => m.text.includes(r.roomUrl ?? '?'))).toBe(true);
+    }
+    expect(new Set(truth.respondents.map((r) => r.roomUrl)).size).toBe(20);
+    expect(await world.store.getCampaign(campaignId)).toMatchObject({ status: 'completed', emailed: 20 });
+  });
+});
+
+describe('invite under faults', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await createWorld({ sesThrottle: 0.3, maxReceiveCount: 100, lockLeaseMs: 500 });
+  });
+  afterAll(() => world.close());
+
+  it('(e) API 429/500/503 and SES throttling are retried: nothing lost, nothing doubled', async () => {
+    // Prepare
+    world.standin.setFaults({ p429: 0.3, p500: 0.2, p503: 0.1, seed: 7 });
+    const roomsBefore = world.standin.rooms().length;
+    const campaignId = await ingestCampaign(world, 'faults', 250);
+
+    // Act
+    const { failures } = await world.drain(undefined, { maxRounds: 400 });
+
+    // Assert
+    const stats = world.standin.stats();
+    expect(
+      stats.faultsInjected['429'] + stats.faultsInjected['500'] + stats.faultsInjected['503'],
+    ).toBeGreaterThan(0);
+    expect(failures).toBeGreaterThan(0);
+    const truth = await expectExactlyOnce(world, campaignId, 250);
+    expect(world.standin.rooms()).toHaveLength(250);
+    expectNoLostRoom(world, truth, roomsBefore);
+  });
+});
+
+describe('dead-letter queue', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await createWorld({ maxReceiveCount: 3 });
+  });
+  afterAll(() => world.close());
+
+  it('(f) a poison message lands in the DLQ after maxReceiveCount and the campaign record shows it', async () => {
+    // Prepare: a project the API does not know → every create fails (404); plus an unreadable message.
+    const campaignId = await ingestCampaign(
+      world,
+      'poison',
+      15,
+      { projectId: '0badc0de-0000-4000-8000-000000000000' },
+      'en',
+    );
+    await world.clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: world.queueUrl, MessageBody: 'garbage' }),
+    );
+
+    // Act
+    const { failures } = await world.drain();
+
+    // Assert
+    expect(failures).toBe(6); // 2 messages × 3 receives
+    const dead = await receiveAll(world.clients.sqs, world.dlqUrl);
+    expect(dead).toHaveLength(2);
+    expect(dead).toContain('garbage');
+    const campaign = await world.store.getCampaign(campaignId);
+    expect(campaign).toMatchObject({ status: 'completed', deadLettered: 15, failed: 15, emailed: 0 });
+    const report = await world.store.listReportRows(campaignId);
+    expect(report.every((r) => r.status === 'failed' && r.reason.startsWith('dead-lettered: '))).toBe(true);
+    expect(await world.emails()).toHaveLength(0);
+  });
+});

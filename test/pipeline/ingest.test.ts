@@ -1,0 +1,175 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignPk, respondentSk } from '#shared/store/keys.ts';
+import { createWorld, groundTruth, type KillSwitch, makeCsv, receiveAll, type World } from './support.ts';
+
+describe('ingest', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await createWorld({ ingestLeaseMs: 400 });
+  });
+  afterAll(() => world.close());
+
+  it('a duplicate S3 event and an identical re-upload map to the same campaign and invite nobody twice', async () => {
+    // Prepare
+    const key = 'campaigns/dup event.csv';
+    const csv = makeCsv(12, `dupe.${world.domain}`);
+    const { etag } = await world.upload(key, csv);
+
+    // Act: the event twice, then the same bytes uploaded again (same ETag) and its event.
+    const [first] = await world.ingest(world.s3Event(key, etag));
+    const [second] = await world.ingest(world.s3Event(key, etag));
+    const again = await world.upload(key, csv);
+    const [third] = await world.ingest(world.s3Event(key, again.etag));
+    await world.drain();
+
+    // Assert
+    expect(first?.outcome).toBe('ingested');
+    expect(second).toMatchObject({ campaignId: first?.campaignId, outcome: 'duplicate' });
+    expect(third).toMatchObject({ campaignId: first?.campaignId, outcome: 'duplicate' });
+    const truth = await groundTruth(world, first?.campaignId ?? '');
+    expect(truth.byRecipient.size).toBe(12);
+    expect([...truth.byRecipient.values()].every((list) => list.length === 1)).toBe(true);
+  });
+
+  it('applies the settings object beside the CSV (room duration, subject)', async () => {
+    // Prepare
+    const key = 'campaigns/with-settings.csv';
+    const settings = {
+      maxDurationMinutes: 45,
+      templates: { en: { subject: 'Custom {{name}}' }, ru: { subject: 'Своя тема {{name}}' } },
+    };
+    const roomsBefore = world.standin.rooms().length;
+    const { etag } = await world.upload(key, makeCsv(3, `set.${world.domain}`, [], 'en'), settings);
+
+    // Act
+    const [result] = await world.ingest(world.s3Event(key, etag));
+    await world.drain();
+
+    // Assert
+    expect((await world.store.getCampaign(result?.campaignId ?? ''))?.settings).toMatchObject({
+      maxDurationMinutes: 45,
+    });
+    expect(
+      world.standin
+        .rooms()
+        .slice(roomsBefore)
+        .every((room) => room.max_duration_minutes === 45),
+    ).toBe(true);
+    const mails = (await world.emails()).filter((m) => m.to.includes('@set.'));
+    expect(mails.map((m) => m.subject)).toContain('Custom Person 0');
+  });
+
+  it('invalid settings fail the campaign naming the field, and nothing is enqueued', async () => {
+    // Prepare
+    const key = 'campaigns/bad-settings.csv';
+    const { etag } = await world.upload(key, makeCsv(5, `bad.${world.domain}`), {
+      maxDurationMinutes: 'long',
+    });
+
+    // Act
+    const [result] = await world.ingest(world.s3Event(key, etag));
+
+    // Assert
+    expect(result?.outcome).toBe('failed');
+    const campaign = await world.store.getCampaign(result?.campaignId ?? '');
+    expect(campaign?.status).toBe('failed');
+    expect(campaign?.failureReason).toContain('maxDurationMinutes');
+    expect(await receiveAll(world.clients.sqs, world.queueUrl)).toEqual([]);
+    expect(await world.store.listRespondents(result?.campaignId ?? '')).toEqual([]);
+  });
+
+  it('a settings object that is not JSON fails the campaign with one clear error', async () => {
+    // Prepare
+    const key = 'campaigns/broken-json.csv';
+    await world.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: world.bucket,
+        Key: 'campaigns/broken-json.settings.json',
+        Body: '{oops',
+      }),
+    );
+    const { etag } = await world.upload(key, makeCsv(2, `json.${world.domain}`));
+
+    // Act
+    const [result] = await world.ingest(world.s3Event(key, etag));
+
+    // Assert
+    expect(result?.record).toMatchObject({ status: 'failed' });
+    expect(result?.record?.failureReason).toMatch(/not valid JSON/);
+  });
+
+  it('a whole-file failure (binary, no email column) fails the campaign and enqueues nothing', async () => {
+    // Prepare
+    const binary = await world.upload(
+      'campaigns/binary.csv',
+      new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 1, 2, 0, 0]),
+    );
+    const noEmail = await world.upload('campaigns/no-email.csv', 'name,team\nAnna,x\n');
+
+    // Act
+    const [a] = await world.ingest(world.s3Event('campaigns/binary.csv', binary.etag));
+    const [b] = await world.ingest(world.s3Event('campaigns/no-email.csv', noEmail.etag));
+
+    // Assert
+    expect(a?.record).toMatchObject({ status: 'failed' });
+    expect(b?.record).toMatchObject({ status: 'failed' });
+    expect(b?.record?.failureReason).toMatch(/email/i);
+    expect(await receiveAll(world.clients.sqs, world.queueUrl)).toEqual([]);
+  });
+
+  it('ignores objects that are not CSVs (the settings object itself)', async () => {
+    // Act
+    const results = await world.ingest(world.s3Event('campaigns/x.settings.json', 'abc'));
+
+    // Assert
+    expect(results[0]?.outcome).toBe('ignored');
+  });
+
+  it('a crashed ingest is resumed after its lease expires without clobbering invited respondents', async () => {
+    // Prepare: the ingest dies on the checkpoint write right after its messages went out.
+    const key = 'campaigns/resume.csv';
+    const n = 250;
+    const { etag } = await world.upload(key, makeCsv(n, `resume.${world.domain}`, [], 'en'));
+    const kill: KillSwitch = { dead: false };
+    let sent = false;
+    const dying = world.ingestWith({
+      kill,
+      onWrite: (name, input) => {
+        const values = (input as { ExpressionAttributeValues?: Record<string, unknown> })
+          .ExpressionAttributeValues;
+        if (sent && name === 'UpdateItemCommand' && values?.[':checkpoint'] !== undefined) kill.dead = true;
+      },
+    });
+    const sqsSend = world.clients.sqs.send.bind(world.clients.sqs);
+    world.clients.sqs.send = ((command: never) => {
+      sent = true;
+      return sqsSend(command);
+    }) as typeof world.clients.sqs.send;
+    await expect(dying(world.s3Event(key, etag))).rejects.toThrow();
+    world.clients.sqs.send = sqsSend as typeof world.clients.sqs.send;
+    // The invite side already works on the enqueued batches.
+    await world.drain();
+
+    // Act: Lambda retries the event once the dead invocation's lease is over.
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    const [resumed] = await world.ingest(world.s3Event(key, etag));
+    await world.drain();
+
+    // Assert
+    expect(resumed?.outcome).toBe('resumed');
+    const campaignId = resumed?.campaignId ?? '';
+    const truth = await groundTruth(world, campaignId);
+    expect(truth.respondents).toHaveLength(n);
+    expect(truth.respondents.every((r) => r.state === 'emailed')).toBe(true);
+    expect([...truth.byRecipient.values()].every((list) => list.length === 1)).toBe(true);
+    expect(truth.byRecipient.size).toBe(n);
+    expect(await world.store.getCampaign(campaignId)).toMatchObject({
+      status: 'completed',
+      accepted: n,
+      emailed: n,
+    });
+    expect(campaignPk(campaignId)).toContain(campaignId);
+    expect(respondentSk(2, 49)).toBe('R#000002#049');
+  }, 120_000);
+});

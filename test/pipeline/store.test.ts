@@ -1,0 +1,218 @@
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TABLE } from '#infra/definitions.ts';
+import { makeDocClient, makeDynamoClient } from '#local/aws.ts';
+import { campaignIdFor, campaignPk, respondentSk, spareSk } from '#shared/store/keys.ts';
+import { CampaignStore } from '#shared/store/store.ts';
+import type { CreateIntent, RespondentItem } from '#shared/store/types.ts';
+import { dynamoTargets, uniqueName } from '#test/support/aws.ts';
+
+const respondent = (campaignId: string, batch: number, seq: number): RespondentItem => ({
+  pk: campaignPk(campaignId),
+  sk: respondentSk(batch, seq),
+  type: 'respondent',
+  campaignId,
+  batch,
+  seq,
+  line: 2 + seq,
+  email: `r${seq}@example.com`,
+  emailKey: `r${seq}@example.com`,
+  fields: {},
+  roomKey: 'k',
+  state: 'accepted',
+  updatedAt: new Date(0).toISOString(),
+});
+
+describe.each(dynamoTargets())('campaign store on $name', ({ endpoint }) => {
+  const dynamo = makeDynamoClient(endpoint);
+  const doc = makeDocClient(dynamo);
+  let store: CampaignStore;
+  beforeAll(async () => {
+    const tableName = uniqueName('store');
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: TABLE.partitionKey.name, AttributeType: 'S' },
+          { AttributeName: TABLE.sortKey.name, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: TABLE.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: TABLE.sortKey.name, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    store = new CampaignStore({ doc, tableName });
+  });
+  afterAll(() => {
+    doc.destroy();
+    dynamo.destroy();
+  });
+
+  const source = { bucket: 'b', key: 'campaigns/a.csv', etag: 'e' };
+
+  it('derives the same campaign id from the same upload, another from other content', () => {
+    // Act / Assert
+    expect(campaignIdFor(source)).toBe(campaignIdFor({ ...source, etag: '"e"' }));
+    expect(campaignIdFor(source)).not.toBe(campaignIdFor({ ...source, etag: 'f' }));
+  });
+
+  it('gives the ingest lease to one owner, makes a second wait, and lets it take over once expired', async () => {
+    // Prepare
+    const campaignId = uniqueName('c');
+
+    // Act
+    const first = await store.startIngest({ campaignId, source, owner: 'a', nowMs: 1000, leaseMs: 100 });
+    const busy = await store.startIngest({ campaignId, source, owner: 'b', nowMs: 1050, leaseMs: 100 });
+    const takeOver = await store.startIngest({ campaignId, source, owner: 'b', nowMs: 1200, leaseMs: 100 });
+    const lost = store.renewIngestLease({ campaignId, owner: 'a', leaseUntil: 5000 });
+
+    // Assert
+    expect(first.outcome).toBe('created');
+    expect(busy.outcome).toBe('busy');
+    expect(takeOver.outcome).toBe('taken-over');
+    await expect(lost).rejects.toThrow(/taken over/);
+    const done = await store.finishIngest({
+      campaignId,
+      owner: 'b',
+      nowMs: 1300,
+      counts: { rows: 3, accepted: 2, rejected: 1, duplicates: 0, batches: 1 },
+    });
+    expect(done).toMatchObject({ status: 'enqueued', batches: 1 });
+    expect(
+      (await store.startIngest({ campaignId, source, owner: 'c', nowMs: 9999, leaseMs: 1 })).outcome,
+    ).toBe('done');
+  });
+
+  it('adds a batch tally once however often it is applied, then completes the campaign', async () => {
+    // Prepare
+    const campaignId = uniqueName('c');
+    await store.startIngest({ campaignId, source, owner: 'a', nowMs: 0, leaseMs: 1000 });
+    await store.finishIngest({
+      campaignId,
+      owner: 'a',
+      nowMs: 1,
+      counts: { rows: 3, accepted: 3, rejected: 0, duplicates: 0, batches: 2 },
+    });
+    const tally = { emailed: 2, failed: 0, deadLettered: 0, roomsCancelled: 0 };
+
+    // Act
+    const once = await store.tallyBatch({ campaignId, batch: 0, tally, nowMs: 2 });
+    const twice = await store.tallyBatch({ campaignId, batch: 0, tally, nowMs: 3 });
+    const early = await store.completeCampaign(campaignId, 4);
+    await store.tallyBatch({ campaignId, batch: 1, tally: { ...tally, emailed: 0, failed: 1 }, nowMs: 5 });
+    const completed = await store.completeCampaign(campaignId, 6);
+    const again = await store.completeCampaign(campaignId, 7);
+
+    // Assert
+    expect(once.applied).toBe(true);
+    expect(twice.applied).toBe(false);
+    expect(early).toBe(false);
+    expect(completed).toBe(true);
+    expect(again).toBe(false);
+    expect(await store.getCampaign(campaignId)).toMatchObject({
+      status: 'completed',
+      emailed: 2,
+      failed: 1,
+      batchesDone: 2,
+    });
+  });
+
+  it('moves a respondent only from the expected state', async () => {
+    // Prepare
+    const campaignId = uniqueName('c');
+    const r = respondent(campaignId, 0, 0);
+    await store.writeNewItems([r], { conditional: false });
+
+    // Act
+    const assigned = await store.transitionRespondent({
+      campaignId,
+      sk: r.sk,
+      from: ['accepted'],
+      to: 'room_assigned',
+      set: { roomId: 'room-1', roomUrl: 'https://x/1' },
+      nowMs: 1,
+    });
+    const second = await store.transitionRespondent({
+      campaignId,
+      sk: r.sk,
+      from: ['accepted'],
+      to: 'room_assigned',
+      set: { roomId: 'room-2' },
+      nowMs: 2,
+    });
+    // A resumed ingest re-putting the respondent must not reset it.
+    await store.writeNewItems([respondent(campaignId, 0, 0)], { conditional: true });
+
+    // Assert
+    expect(assigned?.roomId).toBe('room-1');
+    expect(second).toBeUndefined();
+    expect(await store.getRespondent(campaignId, r.sk)).toMatchObject({
+      state: 'room_assigned',
+      roomId: 'room-1',
+    });
+  });
+
+  it('serialises creates with a lease lock that keeps a crashed holder’s intent for the next holder', async () => {
+    // Prepare
+    const projectId = uniqueName('p');
+    const intent: CreateIntent = {
+      intentId: 'i1',
+      campaignId: 'c',
+      batch: 0,
+      roomKey: 'k',
+      params: { projectId, maxDurationMinutes: 30, expiresInDays: 7 },
+      count: 2,
+      respondents: ['R#000000#000', 'R#000000#001'],
+      startedAt: 100,
+    };
+
+    // Act
+    const a = await store.acquireCreateLock({ projectId, owner: 'a', nowMs: 100, leaseMs: 50 });
+    await store.writeCreateIntent({ projectId, owner: 'a', intent, leaseUntil: 150 });
+    const b = await store.acquireCreateLock({ projectId, owner: 'b', nowMs: 120, leaseMs: 50 });
+    const c = await store.acquireCreateLock({ projectId, owner: 'c', nowMs: 200, leaseMs: 50 });
+    const staleClear = await store.clearCreateIntent({ projectId, owner: 'a', intentId: 'i1' });
+    const clear = await store.clearCreateIntent({ projectId, owner: 'c', intentId: 'i1' });
+
+    // Assert
+    expect(a.acquired).toBe(true);
+    expect(b.acquired).toBe(false);
+    expect(c.acquired && c.lock.intent).toMatchObject({ intentId: 'i1', count: 2 });
+    expect(staleClear).toBe(false);
+    expect(clear).toBe(true);
+    await store.releaseCreateLock({ projectId, owner: 'c' });
+    expect((await store.acquireCreateLock({ projectId, owner: 'd', nowMs: 201, leaseMs: 50 })).acquired).toBe(
+      true,
+    );
+  });
+
+  it('hands a spare room to one respondent only', async () => {
+    // Prepare
+    const campaignId = uniqueName('c');
+    const spare = {
+      pk: campaignPk(campaignId),
+      sk: spareSk('k', 'room-9'),
+      type: 'spare' as const,
+      campaignId,
+      roomId: 'room-9',
+      roomKey: 'k',
+      url: 'https://x/9',
+      createdAt: new Date(0).toISOString(),
+    };
+    await store.putSpare(spare);
+    await store.putSpare(spare);
+
+    // Act
+    const first = await store.takeSpare({ spare, respondentSk: 'R#1', nowMs: 1 });
+    const other = await store.takeSpare({ spare, respondentSk: 'R#2', nowMs: 2 });
+    const mineAgain = await store.takeSpare({ spare, respondentSk: 'R#1', nowMs: 3 });
+    await store.releaseSpare({ spare, respondentSk: 'R#1' });
+    const afterRelease = await store.takeSpare({ spare, respondentSk: 'R#2', nowMs: 4 });
+
+    // Assert
+    expect([first, other, mineAgain, afterRelease]).toEqual([true, false, true, true]);
+    expect(await store.listSpares(campaignId, 'k')).toHaveLength(1);
+  });
+});
