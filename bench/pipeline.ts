@@ -143,6 +143,7 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
   await poller.stop();
   await bridge.close();
   const stats = poller.stats();
+  if (process.env.BENCH_DEBUG) console.error(JSON.stringify(stats));
   clients.destroy();
   sesClient.destroy();
   const sends = meter.accepted();

@@ -3,6 +3,8 @@
 // are (no build step), then hands over to cli/main.ts.
 import { register } from 'tsx/esm/api';
 
+// The SDK's notice about future Node versions is for developers, not for researchers reading our output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 register();
 const { main } = await import('./main.ts');
 const code = await main(process.argv.slice(2));

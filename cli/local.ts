@@ -5,7 +5,7 @@ import { LOCAL_SENDER, type LocalCampaignOptions, runLocalCampaign } from '#loca
 import { DEMO_PROJECT_ID, parseFaultSpec, startStandin } from '#local/standin/server.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
 import { EXIT, integer, onePositional, parse, parseSesFaultSpec, probability, UsageError } from './args.ts';
-import { createProgress, formatSummary, writeRunFiles } from './output.ts';
+import { createProgress, formatFaults, formatSummary, writeRunFiles } from './output.ts';
 import { checkSettings, formatValidation, validateCampaign } from './validate.ts';
 
 /** Streams and signals the CLI uses (injectable for in-process tests). */
@@ -166,9 +166,8 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
     ...(deadline !== undefined ? { deadlineMs: deadline * 1000 } : {}),
     keepAlive: Boolean(values.serve),
     onProgress: (p) => {
-      const label = p.phase === 'inviting' ? 'inviting' : p.phase;
       progress.update({
-        label,
+        label: p.phase,
         done: p.terminal,
         total: p.accepted,
         detail:
@@ -187,6 +186,7 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
       ...(result.failureReason ? { failureReason: result.failureReason } : {}),
     }),
   );
+  if (faults || sesFaults || crash) human(formatFaults(result.faults));
   human(`Results: ${join(outDir, 'report.csv')} (+ summary.json, emails.jsonl, rooms.json)\n`);
   if (values.json) io.stdout(`${JSON.stringify(result.summary, null, 2)}\n`);
   for (const problem of result.problems) io.stderr.write(`invites: ${problem}\n`);

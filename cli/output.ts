@@ -1,7 +1,7 @@
 // What the CLI writes: the four result files, the human summary, and a progress display on stderr.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CampaignSummary, GroundTruthEmail, ReportLine } from '#local/campaign.ts';
+import type { CampaignSummary, GroundTruthEmail, InjectedFaults, ReportLine } from '#local/campaign.ts';
 import { toCsvRow } from '#shared/report/csv-cell.ts';
 
 /** Header of report.csv. */
@@ -125,4 +125,15 @@ export const createProgress = (stream: NodeJS.WriteStream = process.stderr) => {
       drawn = false;
     },
   };
+};
+
+/** One line naming the faults a run injected, by kind. */
+export const formatFaults = (faults: InjectedFaults): string => {
+  const api = Object.entries(faults.api)
+    .map(([kind, n]) => `${kind}×${n}`)
+    .join(' ');
+  const crashes = new Map<string, number>();
+  for (const c of faults.crashes) crashes.set(c.functionName, (crashes.get(c.functionName) ?? 0) + 1);
+  const byFunction = [...crashes.entries()].map(([name, n]) => `${name} ${n}`).join(', ');
+  return `  faults injected: API ${api || 'none'}; SES throttled ${faults.sesThrottled}; crashes ${faults.crashes.length}${byFunction ? ` (${byFunction})` : ''}; duplicate SQS deliveries ${faults.duplicateSqsDeliveries}\n`;
 };

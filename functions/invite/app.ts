@@ -37,7 +37,10 @@ export const createInviteHandler = (deps: InviteHandlerDeps): InviteHandler => {
     return processPartialResponse(
       event,
       async (record: SQSRecord) => {
-        await processInviteRecord(useCaseDeps, record.body, receiveCountOf(record));
+        const deadline = context
+          ? { deadlineMs: (deps.clock ?? Date.now)() + context.getRemainingTimeInMillis() }
+          : {};
+        await processInviteRecord({ ...useCaseDeps, ...deadline }, record.body, receiveCountOf(record));
       },
       processor,
       { ...(context ? { context } : {}), processInParallel: false, throwOnFullBatchFailure: false },

@@ -57,6 +57,13 @@ export interface InviteDeps {
   reconcileSkewMs?: number;
   /** Pause before listing rooms after an unknown create outcome (default 1 s). */
   reconcileDelayMs?: number;
+  /**
+   * Epoch ms when this invocation will be killed (Lambda deadline). No SES call is started within
+   * `sendSafetyMs` of it, so a timeout cannot fall between SES accepting and us recording (the email window).
+   */
+  deadlineMs?: number;
+  /** Margin before the deadline in which no new SES call starts (default 20 s). */
+  sendSafetyMs?: number;
 }
 
 /** What one processed batch did (for logs and tests). */
@@ -515,6 +522,13 @@ const sendInvites = async (
         }
         if (ready.length === 0) continue;
         await ctx.pacer.take(ready.length);
+        const deadline = ctx.deps.deadlineMs;
+        if (deadline !== undefined && ctx.clock() > deadline - (ctx.deps.sendSafetyMs ?? 20_000)) {
+          // Too close to the Lambda timeout: leave them `sending` (nothing sent yet) for the redelivery.
+          summary.retry += ready.length;
+          summary.retryReason = 'invocation deadline too close to send safely';
+          continue;
+        }
         sesCalls++;
         const outcomes = await ctx.deps.mailer.sendBulk({
           from: settings.sender,

@@ -100,7 +100,7 @@ describe('invite guarantees (issue 3 §6)', () => {
       aseed: (real): InviteAseed => ({
         ...real,
         createRooms: async (request) => {
-          const rooms = await real.createRooms(request);
+          await real.createRooms(request); // the rooms exist at Aseed…
           kill.dead = true; // the Lambda is gone: nothing after this reaches DynamoDB
           throw new Crash('crashed after create');
         },
