@@ -85,13 +85,19 @@ export function* csvChunks(spec: CsvSpec): Generator<string> {
 /** The whole CSV as one string (small files only). */
 export const csvText = (spec: CsvSpec): string => [...csvChunks(spec)].join('');
 
+/** Where the CSV of `spec` is kept (os.tmpdir(); one file per distinct spec). */
+export const csvPathFor = (spec: CsvSpec): string =>
+  join(
+    tmpdir(),
+    `aseed-bench-${spec.rows}-${spec.badEvery ?? 0}-${spec.duplicateEvery ?? 0}-${spec.languages ? 'l' : 'n'}-${spec.domain ?? 'd'}.csv`,
+  );
+
 /**
  * Writes the CSV for `spec` to os.tmpdir() (streamed, honouring backpressure, so a million rows never sit in
  * memory) and returns its path; an identical earlier file is reused.
  */
 export const generateCsvFile = async (spec: CsvSpec): Promise<GeneratedCsv> => {
-  const name = `aseed-bench-${spec.rows}-${spec.badEvery ?? 0}-${spec.duplicateEvery ?? 0}-${spec.languages ? 'l' : 'n'}-${spec.domain ?? 'd'}.csv`;
-  const path = join(tmpdir(), name);
+  const path = csvPathFor(spec);
   const expected = expectedOutcomes(spec);
   if (existsSync(path)) return { path, bytes: statSync(path).size, rows: spec.rows, expected };
   const partial = `${path}.${process.pid}.partial`;

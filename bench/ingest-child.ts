@@ -13,6 +13,7 @@ import type { EmulatorEndpoints } from '#local/emulators.ts';
 import { ingestUpload } from '#shared/campaign/ingest.ts';
 import { parseRespondents } from '#shared/csv/parse.ts';
 import { CampaignStore } from '#shared/store/store.ts';
+import { type CsvSpec, generateCsvFile } from './generate-csv.ts';
 
 /** How respondent items reach DynamoDB in `ingest` mode. */
 export type DynamoMode = 'emulator' | 'stub';
@@ -22,7 +23,9 @@ const PROJECT_ID = '5eed0000-0000-4000-8000-00000000d3a0';
 
 /** Arguments of one child run. */
 export interface IngestChildArgs {
-  mode: 'parse' | 'ingest';
+  mode: 'parse' | 'ingest' | 'generate';
+  /** generate mode: the CSV to write. */
+  spec?: CsvSpec;
   /** parse mode: the file. */
   file?: string;
   /** ingest mode: where the CSV is and where things go. */
@@ -239,5 +242,9 @@ const ingest = async (args: IngestChildArgs): Promise<IngestChildResult> => {
 };
 
 const args = JSON.parse(process.argv[2] ?? '{}') as IngestChildArgs;
-const result = args.mode === 'parse' ? await parseOnly(args.file as string) : await ingest(args);
-process.stdout.write(`${JSON.stringify(result)}\n`);
+if (args.mode === 'generate') {
+  process.stdout.write(`${JSON.stringify(await generateCsvFile(args.spec as CsvSpec))}\n`);
+} else {
+  const result = args.mode === 'parse' ? await parseOnly(args.file as string) : await ingest(args);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

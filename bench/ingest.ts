@@ -13,7 +13,7 @@
  * Run alone: `npx tsx bench/ingest.ts [rows]` (parse + stubbed ingest, prints JSON).
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -23,7 +23,7 @@ import { makeAwsClients } from '#local/aws.ts';
 import type { EmulatorEndpoints } from '#local/emulators.ts';
 import { createLocalResources, type LocalResources } from '#local/runtime/resources.ts';
 import type { DynamoMode, IngestChildArgs, IngestChildResult } from './ingest-child.ts';
-import { type CsvSpec, type GeneratedCsv, generateCsvFile } from './generate-csv.ts';
+import { type CsvSpec, csvPathFor, type GeneratedCsv, generateCsvFile } from './generate-csv.ts';
 
 export type { DynamoMode, IngestChildArgs, IngestChildResult } from './ingest-child.ts';
 
@@ -98,6 +98,18 @@ export const ingestCsvSpec = (rows: number): CsvSpec => ({
   domain: 'ingest.bench.example.com',
 });
 
+/**
+ * The ingest CSV of `rows` rows on disk, generated once (in a child process, so a busy benchmark process
+ * does not slow it down) and then reused. `generatedMs` is set when it was generated now.
+ */
+export const generateIngestCsv = async (rows: number): Promise<GeneratedCsv & { generatedMs?: number }> => {
+  const spec = ingestCsvSpec(rows);
+  if (existsSync(csvPathFor(spec))) return generateCsvFile(spec);
+  const started = performance.now();
+  await runIngestChild({ mode: 'generate', spec });
+  return { ...(await generateCsvFile(spec)), generatedMs: Math.round(performance.now() - started) };
+};
+
 /** A CSV uploaded to a fresh bucket, with fresh resources, ready for an `ingest` child. */
 export interface PreparedUpload {
   csv: GeneratedCsv;
@@ -120,8 +132,9 @@ export const prepareUpload = async (
       new PutObjectCommand({
         Bucket: resources.bucketName,
         Key: key,
-        Body: createReadStream(csv.path),
-        ContentLength: statSync(csv.path).size,
+        // A buffer, not a stream: a streamed upload that the emulator cuts off under load is an uncaught
+        // error in the SDK instead of a rejected promise.
+        Body: readFileSync(csv.path),
         ContentType: 'text/csv',
       }),
     );

@@ -9,6 +9,7 @@ import { createInviteHandler } from '#functions/invite/app.ts';
 import { FUNCTIONS, INVITE_CONCURRENCY, UPLOADS } from '#infra/definitions.ts';
 import { makeAwsClients } from '#local/aws.ts';
 import type { EmulatorEndpoints } from '#local/emulators.ts';
+import { type CrashPolicy, crashableClient, crashableObject } from '#local/runtime/lambda.ts';
 import { createLocalResources } from '#local/runtime/resources.ts';
 import { createS3Bridge } from '#local/runtime/s3-bridge.ts';
 import { createSqsPoller } from '#local/runtime/sqs-poller.ts';
@@ -38,8 +39,10 @@ export interface PipelineRunOptions {
   throttle?: boolean;
   /** Unique per run. */
   prefix: string;
-  /** Give up after this long. */
+  /** Give up after this long (the result then says `completed: false`). */
   timeoutMs?: number;
+  /** Messages per invite invocation; default the stack's (infra/definitions.ts). */
+  batchSize?: number;
 }
 
 /** What a run measured. */
@@ -57,6 +60,10 @@ export interface PipelineRunResult {
   concurrency: number;
   invocations: number;
   batchFailures: number;
+  /** DynamoDB requests per operation (BatchWriteItem, PutItem, UpdateItem, Query…), both functions. */
+  dynamoCalls: Record<string, number>;
+  /** Messages per invite invocation used. */
+  batchSize: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -78,12 +85,27 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
     requestHandler: { requestTimeout: 30_000, connectionTimeout: 2000 },
   });
   const meter = meterSes(sesClient, options.throttle ? { ratePerSecond: options.sesRate } : {});
-  // Failed batches come back after the visibility timeout: seconds, not the deployed 30 minutes.
+  // Failed batches come back after the visibility timeout: the function timeout (the least the poller
+  // accepts), not the deployed 6 × that.
   const resources = await createLocalResources(clients, {
     prefix: options.prefix,
-    overrides: { visibilityTimeoutSeconds: 20 },
+    overrides: { visibilityTimeoutSeconds: FUNCTIONS.invite.timeoutSeconds },
   });
+  const dynamoCalls: Record<string, number> = {};
+  clients.dynamo.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = context.commandName ?? 'unknown';
+      dynamoCalls[name] = (dynamoCalls[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCountCalls' },
+  );
+  // Off until a time-boxed run is cut off; then every AWS or Aseed call of a running invite invocation
+  // kills it, as a Lambda timeout would, so the run ends without finishing its paced sends.
+  const cutoff: CrashPolicy = { probability: 0, mode: 'per-call' };
   const store = new CampaignStore({ doc: clients.doc, tableName: resources.tableName });
+  const inviteStore = new CampaignStore({ doc: crashableClient(clients.doc), tableName: resources.tableName });
+  const batchSize = options.batchSize ?? resources.definitions.inviteQueue.batchSize;
   const concurrency = inviteConcurrency(options.sesRate);
   const maxReceiveCount = resources.definitions.inviteQueue.maxReceiveCount;
 
@@ -95,9 +117,9 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
     campaignDefaults: { projectId: options.aseed.projectId, sender: 'Research Team <research@bench.example.com>' },
   });
   const invite = createInviteHandler({
-    store,
-    aseed: new AseedClient({ baseUrl: options.aseed.baseUrl, token: options.aseed.token }),
-    mailer: new Mailer({ client: meter.client }),
+    store: inviteStore,
+    aseed: crashableObject(new AseedClient({ baseUrl: options.aseed.baseUrl, token: options.aseed.token })),
+    mailer: new Mailer({ client: crashableClient(meter.client) }),
     // As handler.ts: each invocation paces to SES_SEND_RATE / INVITE_MAX_CONCURRENCY.
     sendRatePerSecond: options.sesRate / concurrency,
     maxReceiveCount,
@@ -116,10 +138,11 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
     queueUrl: resources.queueUrl,
     queueArn: resources.queueArn,
     handler: invite as never,
-    batchSize: resources.definitions.inviteQueue.batchSize,
+    batchSize,
     maxConcurrency: concurrency,
     timeoutMs: FUNCTIONS.invite.timeoutSeconds * 1000,
     waitTimeSeconds: 1,
+    crash: cutoff,
     onInvocation: (report) => {
       if (report.failedIds.length > 0) batchFailures++;
     },
@@ -140,13 +163,19 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
     record = await store.getCampaign(record.campaignId);
   }
   const ms = performance.now() - started;
+  const sends = meter.accepted();
+  const sesStats = meter.stats();
+  // Cut off: fail the remaining sends so paced invocations end now instead of finishing the campaign.
+  if (record?.status !== 'completed') {
+    meter.close();
+    cutoff.probability = 1;
+  }
   await poller.stop();
   await bridge.close();
   const stats = poller.stats();
   if (process.env.BENCH_DEBUG) console.error(JSON.stringify(stats));
   clients.destroy();
   sesClient.destroy();
-  const sends = meter.accepted();
   return {
     respondents: options.respondents,
     ms: Math.round(ms),
@@ -155,11 +184,13 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
     emailed: record?.emailed ?? 0,
     failed: record?.failed ?? 0,
     createCalls: options.aseed.createCalls() - createCallsBefore,
-    ses: meter.stats(),
+    ses: sesStats,
     sends,
     achievedRate: achievedRate(sends),
     concurrency,
     invocations: stats.invocations,
     batchFailures,
+    dynamoCalls,
+    batchSize,
   };
 };

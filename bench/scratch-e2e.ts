@@ -7,6 +7,6 @@ const standin = await startStandin({ token: 'bench-token', tokenBalance: 1e9 });
 const proxy = await startLatencyProxy(standin.baseUrl, { createMs: 100, otherMs: 20 });
 const n = Number(process.argv[2] ?? 1000);
 const rate = Number(process.argv[3] ?? 1000);
-const r = await runPipeline({ endpoints: emu.endpoints, aseed: { baseUrl: proxy.baseUrl, token: standin.token, projectId: standin.projectId, createCalls: () => standin.stats().createCalls }, respondents: n, sesRate: rate, throttle: process.argv[4] === 't', prefix: `e2e-${Date.now()}`, timeoutMs: 15000 });
+const r = await runPipeline({ endpoints: emu.endpoints, aseed: { baseUrl: proxy.baseUrl, token: standin.token, projectId: standin.projectId, createCalls: () => standin.stats().createCalls }, respondents: n, sesRate: rate, throttle: process.argv[4] === 't', prefix: `e2e-${Date.now()}`, timeoutMs: 300000 });
 console.log(JSON.stringify({ ...r, sends: r.sends.length }));
 await proxy.close(); await standin.close(); await emu.stop();

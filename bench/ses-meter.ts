@@ -41,6 +41,8 @@ export interface SesMeter {
   stats(): SesMeterStats;
   /** Every admitted send, in order. */
   accepted(): AcceptedSend[];
+  /** Fails every later send (a time-boxed run ends without waiting for paced invocations to finish). */
+  close(): void;
 }
 
 const recipientsOf = (name: string, input: Record<string, unknown>): number => {
@@ -64,6 +66,7 @@ export const meterSes = (client: SESv2Client, options: SesMeterOptions = {}): Se
   let refilledAt = clock();
   const stats: SesMeterStats = { calls: {}, sendCalls: 0, recipientsAdmitted: 0, throttles: 0 };
   const accepted: AcceptedSend[] = [];
+  let closed = false;
 
   const admit = (recipients: number): boolean => {
     if (rate === undefined) return true;
@@ -85,6 +88,7 @@ export const meterSes = (client: SESv2Client, options: SesMeterOptions = {}): Se
         const name = command.constructor.name;
         stats.calls[name] = (stats.calls[name] ?? 0) + 1;
         if (name === 'SendBulkEmailCommand' || name === 'SendEmailCommand') {
+          if (closed) return Promise.reject(new Error('benchmark window closed'));
           stats.sendCalls++;
           const recipients = recipientsOf(name, command.input);
           if (!admit(recipients)) {
@@ -103,7 +107,14 @@ export const meterSes = (client: SESv2Client, options: SesMeterOptions = {}): Se
       };
     },
   });
-  return { client: metered, stats: () => structuredClone(stats), accepted: () => [...accepted] };
+  return {
+    client: metered,
+    stats: () => structuredClone(stats),
+    accepted: () => [...accepted],
+    close: () => {
+      closed = true;
+    },
+  };
 };
 
 /**

@@ -1,8 +1,9 @@
 // `invites local`: one campaign on the local stack (or --dry-run: validation and cost only).
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { LOCAL_SENDER, type LocalCampaignOptions, runLocalCampaign } from '#local/campaign.ts';
-import { DEMO_PROJECT_ID, parseFaultSpec, startStandin } from '#local/standin/server.ts';
+import type { LocalCampaignOptions } from '#local/campaign.ts';
+import { parseFaultSpec } from '#local/standin/faults.ts';
+import { DEMO_PROJECT_ID, startStandin } from '#local/standin/server.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
 import { EXIT, integer, onePositional, parse, parseSesFaultSpec, probability, UsageError } from './args.ts';
 import { createProgress, formatFaults, formatSummary, writeRunFiles } from './output.ts';
@@ -104,6 +105,7 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
   const deadline = integer('local', 'deadline', values.deadline);
   const human = values.json ? (text: string) => io.stderr.write(text) : io.stdout;
   // The deployment defaults of the local stack: the stand-in's demo project (a real API needs --settings).
+  const { LOCAL_SENDER, runLocalCampaign } = await import('#local/campaign.ts');
   const defaults: Record<string, unknown> = api
     ? { sender: LOCAL_SENDER }
     : { projectId: DEMO_PROJECT_ID, sender: LOCAL_SENDER };

@@ -1,13 +1,15 @@
 // Entry of the `invites` CLI: dispatches to a command, turns errors into a message and an exit code.
 import { EXIT, HELP, MAIN_HELP, UsageError } from './args.ts';
-import { reportCommand, sendCommand, statusCommand } from './cloud.ts';
-import { type Io, localCommand } from './local.ts';
+import type { Io } from './local.ts';
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
-  local: localCommand,
-  send: sendCommand,
-  status: statusCommand,
-  report: reportCommand,
+type Command = (args: string[], io: Io) => Promise<number>;
+
+// Loaded on demand: the AWS SDK and the emulators take seconds to import, a usage error should not.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  local: async () => (await import('./local.ts')).localCommand,
+  send: async () => (await import('./cloud.ts')).sendCommand,
+  status: async () => (await import('./cloud.ts')).statusCommand,
+  report: async () => (await import('./cloud.ts')).reportCommand,
 };
 
 /** The real process streams; the first SIGINT/SIGTERM resolves `interrupted()`. */
@@ -34,13 +36,13 @@ export const main = async (argv: string[], io: Io = processIo()): Promise<number
     io.stdout(topic && HELP[topic] ? (HELP[topic] as string) : MAIN_HELP);
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
-  const run = COMMANDS[command];
-  if (!run) {
+  const load = COMMANDS[command];
+  if (!load) {
     io.stderr.write(`invites: unknown command "${command}"\n\n${MAIN_HELP}`);
     return EXIT.usage;
   }
   try {
-    const code = await run(rest, io);
+    const code = await (await load())(rest, io);
     if (code === -1) {
       io.stdout(HELP[command] as string);
       return EXIT.ok;

@@ -113,9 +113,9 @@ export const createProgress = (stream: NodeJS.WriteStream = process.stderr) => {
         );
         drawn = true;
       } else if (key !== last) {
-        stream.write(
-          `${view.label}: ${view.done}/${view.total} ${view.detail} (${seconds(view.elapsedMs)})\n`,
-        );
+        const counts = view.total > 0 ? ` ${view.done}/${view.total} done` : '';
+        const detail = view.detail ? `, ${view.detail}` : '';
+        stream.write(`${view.label}${counts}${detail} (${seconds(view.elapsedMs)})\n`);
       }
       last = key;
     },

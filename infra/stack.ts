@@ -85,6 +85,8 @@ export class InvitesStack extends Stack {
           noncurrentVersionExpiration: Duration.days(7),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
+        // Expiring a versioned object leaves a delete marker; remove it once no version is left.
+        { id: 'RemoveExpiredDeleteMarkers', expiredObjectDeleteMarker: true },
       ],
       removalPolicy,
     });

@@ -167,6 +167,16 @@ export interface InjectedFaults {
   reuploads: number;
 }
 
+/** One invite invocation, as the local event source saw it. */
+export interface InvocationSummary {
+  outcome: 'ok' | 'error' | 'crash' | 'timeout';
+  durationMs: number;
+  messages: number;
+  /** Messages left for redelivery. */
+  failed: number;
+  duplicate: boolean;
+}
+
 /** What a run produced. Never throws for a campaign that went wrong: `ok`/`problems` say so. */
 export interface LocalCampaignResult {
   /** Every accepted respondent reached a terminal state (and the file was ingested). */
@@ -186,6 +196,8 @@ export interface LocalCampaignResult {
   record?: CampaignRecord;
   faults: InjectedFaults;
   poller: SqsPollerStats;
+  /** Every invite invocation, in order of completion. */
+  invocations: InvocationSummary[];
   ingest: S3DeliveryReport[];
   /** The SES emulator's web inbox. */
   inboxUrl: string;
@@ -395,6 +407,10 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
       lockLeaseMs: aseedTimeoutMs + 1000,
       lockWaitMs: aseedTimeoutMs + 1500,
       reconcileDelayMs: 50,
+      // No SES call starts this close to the (short, local) function timeout; a local send takes milliseconds.
+      sendSafetyMs: Math.min(1000, (visibility * 1000) / 4),
+      // A crashed send attempt's respondents are retried once its invocation is surely over.
+      sendLeaseMs: visibility * 1000,
       ...(options.logger ? { logger: options.logger } : {}),
     });
 
@@ -423,12 +439,21 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
       timeoutMs: visibility * 1000,
       maxConcurrency: 2,
       waitTimeSeconds: 1,
+      onInvocation: (report) =>
+        invocations.push({
+          outcome: report.outcome.kind,
+          durationMs: report.outcome.durationMs,
+          messages: report.messageIds.length,
+          failed: report.failedIds.length,
+          duplicate: report.duplicate,
+        }),
       ...(crash ? { crash } : {}),
       ...(chaos.duplicateSqsProbability
         ? { duplicateProbability: chaos.duplicateSqsProbability, random: seededRandom(subSeed(seed, 4)) }
         : {}),
     });
     cleanups.push(() => poller.stop());
+    const invocations: InvocationSummary[] = [];
 
     // Ground truth baselines: a shared SES store or a real API already hold other messages and rooms.
     const seenMessages = new Set((await readSesStore(endpoints.ses)).map((m) => m.messageId));
@@ -576,6 +601,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
         reuploads: chaos.reupload ? 1 : 0,
       },
       poller: stats,
+      invocations,
       ingest: ingestReports,
       inboxUrl,
       endpoints,

@@ -64,6 +64,11 @@ export interface InviteDeps {
   deadlineMs?: number;
   /** Margin before the deadline in which no new SES call starts (default 20 s). */
   sendSafetyMs?: number;
+  /**
+   * Lease of a send attempt on its `sending` respondents (default 30 s): longer than one SES call plus the
+   * writes after it, so a concurrent duplicate delivery leaves them alone while a crashed attempt's expire.
+   */
+  sendLeaseMs?: number;
 }
 
 /** What one processed batch did (for logs and tests). */
@@ -183,6 +188,12 @@ export const processInviteMessage = async (deps: InviteDeps, msg: InviteMessage)
   const waiting = respondents.filter((r) => r.state === 'accepted').length;
   if (waiting > 0) throw new RetryableError(`${waiting} respondents still wait for a room`);
   result.completed = await finishBatch(ctx, campaign, msg.batch, respondents, { swallowCancelErrors: false });
+  ctx.logger.info('batch done', {
+    emailed: result.emailed,
+    failed: result.failed,
+    skipped: result.skipped,
+    campaignCompleted: result.completed,
+  });
   return result;
 };
 
@@ -208,7 +219,11 @@ const ensureRooms = async (
   const projectId = params.projectId;
   const owner = ctx.newId();
   const leaseMs = ctx.deps.lockLeaseMs ?? 60_000;
-  const waitUntil = ctx.clock() + (ctx.deps.lockWaitMs ?? 30_000);
+  // Never hold the lock past the invocation's deadline: a killed holder would block the project for a lease.
+  const deadline = ctx.deps.deadlineMs ?? Number.POSITIVE_INFINITY;
+  const waitUntil = Math.min(ctx.clock() + (ctx.deps.lockWaitMs ?? 30_000), deadline - leaseMs);
+  if (ctx.clock() > waitUntil)
+    throw new RetryableError('too little time left in this invocation to create rooms');
   for (let attempt = 0; ; attempt++) {
     const acquired = await ctx.store.acquireCreateLock({ projectId, owner, nowMs: ctx.clock(), leaseMs });
     if (acquired.acquired) {
@@ -507,10 +522,27 @@ const sendInvites = async (
     for (const [locale, group] of byLocale) {
       for (let i = 0; i < group.length; i += SES_CHUNK) {
         const chunk = group.slice(i, i + SES_CHUNK);
-        const marked = (
-          await mapLimit(chunk, WRITES_IN_PARALLEL, (r) => markSending(ctx, campaign.campaignId, r))
-        ).filter((r): r is RespondentItem => r !== undefined);
-        if (marked.length === 0) continue;
+        await ctx.pacer.take(chunk.length);
+        const deadline = ctx.deps.deadlineMs;
+        if (deadline !== undefined && ctx.clock() > deadline - (ctx.deps.sendSafetyMs ?? 20_000)) {
+          // Too close to the Lambda timeout to send and record safely: leave them for the redelivery.
+          summary.retry += chunk.length;
+          summary.retryReason = 'invocation deadline too close to send safely';
+          continue;
+        }
+        const attempt = ctx.newId();
+        const claims = await mapLimit(chunk, WRITES_IN_PARALLEL, (r) =>
+          claimSending(ctx, campaign.campaignId, r, attempt),
+        );
+        const marked: RespondentItem[] = [];
+        for (const claim of claims) {
+          if (claim.kind === 'claimed') marked.push(claim.respondent);
+          else if (claim.kind === 'busy') {
+            // A concurrent delivery of this batch is sending to them right now: not ours to send.
+            summary.retry++;
+            summary.retryReason = 'being sent by a concurrent delivery of this batch';
+          }
+        }
         const ready: Array<{ respondent: RespondentItem; data: ReturnType<typeof inviteData> }> = [];
         for (const respondent of marked) {
           try {
@@ -521,14 +553,6 @@ const sendInvites = async (
           }
         }
         if (ready.length === 0) continue;
-        await ctx.pacer.take(ready.length);
-        const deadline = ctx.deps.deadlineMs;
-        if (deadline !== undefined && ctx.clock() > deadline - (ctx.deps.sendSafetyMs ?? 20_000)) {
-          // Too close to the Lambda timeout: leave them `sending` (nothing sent yet) for the redelivery.
-          summary.retry += ready.length;
-          summary.retryReason = 'invocation deadline too close to send safely';
-          continue;
-        }
         sesCalls++;
         const outcomes = await ctx.deps.mailer.sendBulk({
           from: settings.sender,
@@ -549,7 +573,13 @@ const sendInvites = async (
               set: { messageId: outcome.messageId },
               nowMs: ctx.clock(),
             });
-            if (done) summary.emailed++;
+            if (done) {
+              summary.emailed++;
+              ctx.logger.debug('emailed', {
+                respondent: maskEmail(respondent.email),
+                messageId: outcome.messageId,
+              });
+            }
           } else if (outcome.status === 'failed') {
             ctx.logger.warn('recipient rejected', {
               respondent: maskEmail(respondent.email),
@@ -569,23 +599,44 @@ const sendInvites = async (
   return summary;
 };
 
-/** room_assigned → sending (a respondent already `sending` stays so); undefined if it moved on meanwhile. */
-const markSending = async (
+/** Outcome of claiming a respondent for one send attempt. */
+type SendClaim =
+  | { kind: 'claimed'; respondent: RespondentItem }
+  /** Another live attempt holds it (concurrent duplicate delivery). */
+  | { kind: 'busy' }
+  /** It moved on meanwhile (emailed or failed): nothing to do. */
+  | { kind: 'done' };
+
+/**
+ * Claims a respondent for this send attempt: `room_assigned → sending` with the attempt id and a short
+ * lease, or takes over a `sending` left by an attempt whose lease ran out (it crashed: at-least-once resend).
+ * A `sending` whose lease is still running belongs to a concurrent delivery and is left to it.
+ */
+const claimSending = async (
   ctx: Ctx,
   campaignId: string,
   r: RespondentItem,
-): Promise<RespondentItem | undefined> => {
-  if (r.state === 'sending') return r;
-  const moved = await ctx.store.transitionRespondent({
-    campaignId,
-    sk: r.sk,
-    from: ['room_assigned'],
-    to: 'sending',
-    nowMs: ctx.clock(),
-  });
-  if (moved) return moved;
+  attempt: string,
+): Promise<SendClaim> => {
+  const nowMs = ctx.clock();
+  const until = nowMs + (ctx.deps.sendLeaseMs ?? 30_000);
+  if (r.state === 'room_assigned') {
+    const moved = await ctx.store.transitionRespondent({
+      campaignId,
+      sk: r.sk,
+      from: ['room_assigned'],
+      to: 'sending',
+      set: { sendAttempt: attempt, sendingUntil: until },
+      nowMs,
+    });
+    if (moved) return { kind: 'claimed', respondent: moved };
+  }
+  const taken = await ctx.store.takeOverSending({ campaignId, sk: r.sk, attempt, nowMs, until });
+  if (taken) return { kind: 'claimed', respondent: taken };
   const current = await ctx.store.getRespondent(campaignId, r.sk);
-  return current?.state === 'sending' ? current : undefined;
+  return current?.state === 'sending' || current?.state === 'room_assigned'
+    ? { kind: 'busy' }
+    : { kind: 'done' };
 };
 
 /** Merge data of one invitation. */

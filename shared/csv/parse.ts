@@ -13,7 +13,7 @@ import {
   type SourceEncoding,
   sniff,
 } from './encoding.ts';
-import { CsvTokenizer, type RawRecord } from './tokenizer.ts';
+import { MAX_RECORD_BYTES, type RawRecord, readRecords } from './records.ts';
 
 /** A respondent read from a valid row. `fields` holds the other columns, keyed by normalised header name. */
 export interface Respondent {
@@ -48,7 +48,7 @@ export interface CsvFileInfo {
 export interface ParseOptions {
   /** Longest merge-field value, in characters (default 1000). */
   maxFieldLength?: number;
-  /** Longest raw field, in bytes: longer ones are skipped unread and the row is rejected (default 64 KiB). */
+  /** Longest raw field, in bytes: a longer one rejects its row, the next rows are read (default 64 KiB). */
   maxFieldBytes?: number;
   /** Most columns per row (default 200). */
   maxColumns?: number;
@@ -251,10 +251,11 @@ async function* parseSource(
   const { head, rest } = await peek(bytes, SNIFF_BYTES);
   if (looksBinary(head)) throw new CsvFileError('the file is not a CSV: it contains binary data (NUL bytes)');
   const delimiter = detectDelimiter(head);
-  const tokenizer = new CsvTokenizer(delimiter, {
+  const limits = {
     maxFieldBytes: options.maxFieldBytes ?? 64 * 1024,
     maxFields: options.maxColumns ?? 200,
-  });
+    maxRecordBytes: MAX_RECORD_BYTES,
+  };
   let plan: ColumnPlan | undefined;
   const seen = new EmailKeySet();
 
@@ -295,9 +296,11 @@ async function* parseSource(
     }
   }
 
-  if (head.length > 0) yield* handle(tokenizer.push(head));
-  for await (const chunk of rest) yield* handle(tokenizer.push(chunk));
-  yield* handle(tokenizer.end());
+  async function* all(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    yield* rest;
+  }
+  for await (const records of readRecords(all(), delimiter, limits)) yield* handle(records);
   if (plan === undefined) throw new CsvFileError('the file is empty (no header row)');
 }
 

@@ -545,6 +545,43 @@ export class CampaignStore {
     }
   }
 
+  /**
+   * Takes over a respondent in `sending` for a new send attempt when the previous attempt's lease ran out
+   * (or it is this attempt already). Returns the updated respondent, or undefined if not possible.
+   */
+  async takeOverSending(args: {
+    campaignId: string;
+    sk: string;
+    attempt: string;
+    nowMs: number;
+    until: number;
+  }): Promise<RespondentItem | undefined> {
+    try {
+      const result = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: campaignPk(args.campaignId), sk: args.sk },
+          UpdateExpression: 'SET sendAttempt = :attempt, sendingUntil = :until, updatedAt = :now',
+          ConditionExpression:
+            '#state = :sending AND (attribute_not_exists(sendingUntil) OR sendingUntil < :nowMs OR sendAttempt = :attempt)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':attempt': args.attempt,
+            ':until': args.until,
+            ':now': new Date(args.nowMs).toISOString(),
+            ':nowMs': args.nowMs,
+            ':sending': 'sending',
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes as RespondentItem;
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
   /** Marks that the room of a failed respondent was cancelled (idempotent). */
   async markRoomCancelled(campaignId: string, sk: string): Promise<void> {
     await this.doc.send(

@@ -93,6 +93,9 @@ export interface RespondentItem {
   /** ISO expiry of the room (for the email). */
   roomExpiresAt?: string;
   messageId?: string;
+  /** Send attempt currently holding a `sending` respondent, and until when (epoch ms). */
+  sendAttempt?: string;
+  sendingUntil?: number;
   reason?: string;
   /** State the respondent failed from (decides whether its room can be cancelled). */
   failedFrom?: RespondentState;

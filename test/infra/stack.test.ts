@@ -246,12 +246,13 @@ describe('the stack', () => {
       },
       VersioningConfiguration: { Status: 'Enabled' },
       LifecycleConfiguration: {
-        Rules: [
+        Rules: expect.arrayContaining([
           expect.objectContaining({
             ExpirationInDays: 30,
             NoncurrentVersionExpiration: { NoncurrentDays: 7 },
           }),
-        ],
+          expect.objectContaining({ ExpiredObjectDeleteMarker: true }),
+        ]),
       },
     });
     const statements = (policy?.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)

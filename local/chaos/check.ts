@@ -1,0 +1,316 @@
+// Checks one chaos run against the ground truth: the SES emulator's messages and the stand-in's rooms, with
+// the generated file's expected outcome as the oracle. Our own store is only compared against them.
+import type { SesMessage } from '#local/aws.ts';
+import type { CrashRecord } from '#local/runtime/lambda.ts';
+import type { InterviewRoom } from '#shared/aseed/schemas.ts';
+import type { CampaignRecord, RejectedRow, RespondentItem } from '#shared/store/types.ts';
+import type { GeneratedCsv } from './csv.ts';
+
+/** A broken guarantee. */
+export type ViolationKind =
+  /** An accepted respondent got no email. */
+  | 'missing-email'
+  /** A respondent got more than one email, not explained by the documented SES window. */
+  | 'duplicate-email'
+  /** An email carries no room URL, or several different ones. */
+  | 'email-room-urls'
+  /** One room URL reached two different people (or the store gave one room to two respondents). */
+  | 'url-shared'
+  /** An email's room URL is no room the API ever created. */
+  | 'unknown-url'
+  /** An email went to someone who is not an accepted respondent (a rejected row, a duplicate, a stranger). */
+  | 'unexpected-recipient'
+  /** A room that somebody received was cancelled (their link is dead). */
+  | 'cancelled-room-emailed'
+  /** A room nobody received is still live (not cancelled): tokens reserved for nothing. */
+  | 'orphan-room'
+  /** A rejected or duplicate row has no reason. */
+  | 'rejected-no-reason'
+  /** A row's outcome in the store differs from the file's expected outcome. */
+  | 'classification'
+  /** A respondent's state, room or URL in the store contradicts the ground truth. */
+  | 'store-mismatch'
+  /** The campaign record's counts or status contradict the store's rows or the ground truth. */
+  | 'store-counts'
+  /** A respondent was left in a non-terminal state. */
+  | 'unfinished'
+  /** The run itself did not finish (queue not drained, ingest never finished…). */
+  | 'run-problem';
+
+/** Outcomes the guarantees in docs/DESIGN.md allow, reported separately from violations. */
+export type DocumentedKind =
+  /** A second email with the same link after a crash between SES accepting and the `emailed` write (§6.3). */
+  | 'window-duplicate'
+  /** A respondent failed because its batch exhausted maxReceiveCount under injected faults (§6.5). */
+  | 'dead-lettered';
+
+/** One finding (a violation or a documented outcome). */
+export interface Finding<K extends string = string> {
+  kind: K;
+  /** Respondent address (a run's addresses are synthetic), when the finding is about one. */
+  respondent?: string;
+  line?: number;
+  detail: string;
+}
+
+/** Everything observed after one run. */
+export interface RunObservation {
+  csv: GeneratedCsv;
+  /** SES messages of this run (addressed to the run's domain). */
+  emails: SesMessage[];
+  /** Every room the run's stand-in created. */
+  rooms: InterviewRoom[];
+  /** The store's respondents, rejected rows and campaign record. */
+  respondents: RespondentItem[];
+  rejected: RejectedRow[];
+  record: CampaignRecord | undefined;
+  crashes: CrashRecord[];
+  /** Invite invocations killed by their timeout (a timeout can hit the SES window too). */
+  inviteTimeouts: number;
+  /** Problems runLocalCampaign reported (queue not drained…). */
+  problems: string[];
+}
+
+/** Result of {@link checkRun}. */
+export interface CheckResult {
+  violations: Finding<ViolationKind>[];
+  documented: Finding<DocumentedKind>[];
+}
+
+const ROOM_URL = /https?:\/\/[^\s"'<>]+?\/interview\/[A-Za-z0-9_~.%-]+/g;
+
+/** The address part of a `To` entry (`Name <a@b>` or `a@b`), lower-cased. */
+export const addressOf = (to: string): string => (/<([^>]+)>/.exec(to)?.[1] ?? to).trim().toLowerCase();
+
+/** Distinct room URLs in an email's text and HTML parts. */
+export const roomUrlsOf = (email: Pick<SesMessage, 'text' | 'html'>): string[] => {
+  const found = new Set<string>();
+  for (const part of [email.text ?? '', email.html ?? '']) {
+    for (const match of part.matchAll(ROOM_URL)) found.add(match[0]);
+  }
+  return [...found];
+};
+
+/**
+ * Crash points at which an invite invocation may have died inside the SES window: after SendBulkEmail
+ * returned, around the `emailed` writes, or just before returning. Timeouts count too.
+ */
+const WINDOW_POINT = /after SendBulkEmail|UpdateCommand|UpdateItemCommand|before return/;
+
+/** Checks one run; pure, so it is unit-tested with hand-made observations. */
+export const checkRun = (obs: RunObservation): CheckResult => {
+  const violations: Finding<ViolationKind>[] = [];
+  const documented: Finding<DocumentedKind>[] = [];
+  const flag = (kind: ViolationKind, detail: string, respondent?: string, line?: number) =>
+    violations.push({
+      kind,
+      detail,
+      ...(respondent ? { respondent } : {}),
+      ...(line !== undefined ? { line } : {}),
+    });
+
+  const windowEvents =
+    obs.crashes.filter((c) => c.functionName === 'invite' && WINDOW_POINT.test(c.point)).length +
+    obs.inviteTimeouts;
+  const roomsByUrl = new Map(obs.rooms.map((room) => [room.url, room]));
+  const roomsById = new Map(obs.rooms.map((room) => [room.id, room]));
+
+  // Emails: recipients, one URL each, URLs known; gather per recipient and per URL.
+  const byRecipient = new Map<string, { urls: string[]; count: number }>();
+  const recipientsByUrl = new Map<string, Set<string>>();
+  for (const email of obs.emails) {
+    const recipients = email.to.map(addressOf);
+    const who = recipients.join(', ');
+    if (recipients.length !== 1 || email.cc.length + email.bcc.length > 0) {
+      flag(
+        'unexpected-recipient',
+        `one email (${email.messageId}) went to ${recipients.length} addresses`,
+        who,
+      );
+    }
+    const urls = roomUrlsOf(email);
+    if (urls.length !== 1) {
+      flag('email-room-urls', `email ${email.messageId} carries ${urls.length} room URLs`, who);
+    }
+    for (const address of recipients) {
+      if (!obs.csv.accepted.has(address)) {
+        const row = obs.csv.rows.find((r) => r.emailKey === address || r.raw.toLowerCase() === address);
+        flag(
+          'unexpected-recipient',
+          `email sent to an address that is ${row ? `a ${row.kind} row` : 'not in the file'}`,
+          address,
+          row?.line,
+        );
+      }
+      const entry = byRecipient.get(address) ?? { urls: [], count: 0 };
+      entry.count += 1;
+      entry.urls.push(...urls);
+      byRecipient.set(address, entry);
+      for (const url of urls) {
+        const set = recipientsByUrl.get(url) ?? new Set<string>();
+        set.add(address);
+        recipientsByUrl.set(url, set);
+      }
+    }
+  }
+  for (const [url, recipients] of recipientsByUrl) {
+    if (recipients.size > 1) flag('url-shared', `${url} reached ${[...recipients].join(', ')}`);
+    const room = roomsByUrl.get(url);
+    if (!room) flag('unknown-url', `${url} is no room the API created`, [...recipients].join(', '));
+    else if (room.status === 'cancelled') {
+      flag(
+        'cancelled-room-emailed',
+        `room ${room.id} was emailed, then cancelled`,
+        [...recipients].join(', '),
+      );
+    }
+  }
+
+  // Rooms: every live room reached somebody.
+  for (const room of obs.rooms) {
+    if (room.status !== 'cancelled' && !recipientsByUrl.has(room.url)) {
+      flag('orphan-room', `room ${room.id} (${room.status}) was received by nobody and is not cancelled`);
+    }
+  }
+
+  // The store's rows against the file's oracle.
+  const storeByLine = new Map<number, { kind: string; emailKey?: string; reason?: string }>();
+  for (const r of obs.respondents) storeByLine.set(r.line, { kind: 'accepted', emailKey: r.emailKey });
+  for (const r of obs.rejected) {
+    storeByLine.set(r.line, { kind: r.kind, reason: r.reason });
+    if (!r.reason || r.reason.trim() === '') {
+      flag('rejected-no-reason', `${r.kind} row has no reason`, r.email, r.line);
+    }
+  }
+  for (const expected of obs.csv.rows) {
+    const got = storeByLine.get(expected.line);
+    if (!got)
+      flag('classification', `expected ${expected.kind}, the store has no row`, expected.raw, expected.line);
+    else if (got.kind !== expected.kind) {
+      flag(
+        'classification',
+        `expected ${expected.kind}, the store says ${got.kind}`,
+        expected.raw,
+        expected.line,
+      );
+    } else if (expected.kind === 'accepted' && got.emailKey !== expected.emailKey) {
+      flag('classification', `stored as ${got.emailKey}`, expected.raw, expected.line);
+    }
+  }
+  const expectedLines = new Set(obs.csv.rows.map((r) => r.line));
+  for (const line of storeByLine.keys()) {
+    if (!expectedLines.has(line))
+      flag('classification', 'the store has a row the file does not', undefined, line);
+  }
+
+  // Accepted respondents: exactly one email each (or a documented outcome), and the store agrees.
+  const storeByKey = new Map(obs.respondents.map((r) => [r.emailKey, r]));
+  const roomOwners = new Map<string, string>();
+  for (const [key, expected] of obs.csv.accepted) {
+    const stored = storeByKey.get(key);
+    const got = byRecipient.get(key);
+    const count = got?.count ?? 0;
+    const urls = [...new Set(got?.urls ?? [])];
+    if (stored?.roomId) {
+      const other = roomOwners.get(stored.roomId);
+      if (other) flag('url-shared', `the store gave room ${stored.roomId} to ${other} and ${key}`, key);
+      roomOwners.set(stored.roomId, key);
+    }
+    if (stored && stored.state !== 'emailed' && stored.state !== 'failed') {
+      flag('unfinished', `left in state ${stored.state}`, key, expected.line);
+    }
+    if (count === 0) {
+      if (stored?.state === 'failed' && /dead-letter/i.test(stored.reason ?? '')) {
+        documented.push({
+          kind: 'dead-lettered',
+          respondent: key,
+          line: expected.line,
+          detail: stored.reason ?? '',
+        });
+      } else {
+        flag(
+          'missing-email',
+          `no email; store state ${stored?.state ?? 'absent'} ${stored?.reason ?? ''}`.trim(),
+          key,
+          expected.line,
+        );
+      }
+    } else if (count > 1) {
+      const sameLink = urls.length === 1 && stored?.state === 'emailed' && stored.roomUrl === urls[0];
+      if (sameLink && count - 1 <= windowEvents) {
+        documented.push({
+          kind: 'window-duplicate',
+          respondent: key,
+          line: expected.line,
+          detail: `${count} emails, same link, ${windowEvents} invite crash(es)/timeout(s) in the SES window`,
+        });
+      } else {
+        flag(
+          'duplicate-email',
+          `${count} emails with ${urls.length} distinct link(s); ${windowEvents} window crash(es)/timeout(s)`,
+          key,
+          expected.line,
+        );
+      }
+    }
+    if (!stored) continue;
+    if (stored.state === 'emailed') {
+      if (count === 0) flag('store-mismatch', 'store says emailed, SES received nothing', key, expected.line);
+      else if (!stored.roomUrl || !urls.includes(stored.roomUrl)) {
+        flag(
+          'store-mismatch',
+          `store URL ${stored.roomUrl} is not the emailed ${urls.join(' ')}`,
+          key,
+          expected.line,
+        );
+      }
+      const room = stored.roomId ? roomsById.get(stored.roomId) : undefined;
+      if (!room)
+        flag('store-mismatch', `store room id ${stored.roomId} is no created room`, key, expected.line);
+      else if (room.url !== stored.roomUrl) {
+        flag(
+          'store-mismatch',
+          `room ${room.id} has URL ${room.url}, the store ${stored.roomUrl}`,
+          key,
+          expected.line,
+        );
+      }
+    } else if (stored.state === 'failed' && count > 0) {
+      flag(
+        'store-mismatch',
+        `store says failed (${stored.reason ?? ''}), but ${count} email(s) went out`,
+        key,
+        expected.line,
+      );
+    }
+  }
+
+  // The campaign record against the rows and the ground truth.
+  const record = obs.record;
+  if (!record) flag('store-counts', 'no campaign record');
+  else {
+    if (record.status !== 'completed') flag('store-counts', `campaign status is ${record.status}`);
+    const emailedRows = obs.respondents.filter((r) => r.state === 'emailed').length;
+    const failedRows = obs.respondents.filter((r) => r.state === 'failed').length;
+    const expectedCount = (kind: string) => obs.csv.rows.filter((r) => r.kind === kind).length;
+    const checks: Array<[string, number | undefined, number]> = [
+      ['accepted', record.accepted, obs.csv.accepted.size],
+      ['rejected', record.rejected, expectedCount('rejected')],
+      ['duplicates', record.duplicates, expectedCount('duplicate')],
+      ['rows', record.rows, obs.csv.rows.length],
+      ['emailed', record.emailed, emailedRows],
+      ['failed', record.failed, failedRows],
+      [
+        'emailed (vs SES recipients)',
+        record.emailed,
+        [...byRecipient.keys()].filter((k) => obs.csv.accepted.has(k)).length,
+      ],
+    ];
+    for (const [name, actual, wanted] of checks) {
+      if ((actual ?? 0) !== wanted)
+        flag('store-counts', `campaign ${name} = ${actual ?? 0}, expected ${wanted}`);
+    }
+  }
+  for (const problem of obs.problems) flag('run-problem', problem);
+  return { violations, documented };
+};

@@ -1,0 +1,96 @@
+// `npm run chaos -- --runs N --respondents M [--seed s] [--parallel p] [--visibility s] [--json file]`:
+// seeded chaos runs of the real pipeline on the local stack; prints the table, exits 1 on any violation.
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { AppLogger } from '#shared/log.ts';
+import { formatFailures, formatTable, runChaos, violationCount } from './harness.ts';
+import { describeProfile } from './profile.ts';
+
+const USAGE = `usage: npm run chaos -- --runs N --respondents M [--seed s] [--parallel p] [--visibility seconds] [--json out.json]
+  --seed s        base seed; run i uses s + i. Replay one run: --runs 1 --seed <its seed>
+  --parallel p    runs at the same time (default 2)
+  --visibility s  invite queue visibility timeout = function timeout (local default of runLocalCampaign)
+  --json file     also write every run's outcome (profile, faults, violations) as JSON
+  --verbose       the handlers' logs as JSON lines on stderr`;
+
+/** The handlers' logs as JSON lines on stderr (`--verbose`), tagged with the level. */
+const stderrLogger = (): AppLogger => {
+  const keys: Record<string, unknown> = {};
+  const write =
+    (level: string) =>
+    (message: string, ...extra: unknown[]) =>
+      process.stderr.write(
+        `${JSON.stringify({ level, message, ...keys, ...Object.assign({}, ...extra.filter((e) => typeof e === 'object')) })}\n`,
+      );
+  return {
+    debug: () => {},
+    info: write('INFO'),
+    warn: write('WARN'),
+    error: write('ERROR'),
+    appendKeys: (k: Record<string, unknown>) => Object.assign(keys, k),
+    removeKeys: (names: string[]) => {
+      for (const name of names) delete keys[name];
+    },
+  } as unknown as AppLogger;
+};
+
+const positive = (value: string | undefined, name: string, fallback?: number): number => {
+  if (value === undefined && fallback !== undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    console.error(`--${name} must be a non-negative integer\n${USAGE}`);
+    process.exit(2);
+  }
+  return n;
+};
+
+const main = async () => {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string' },
+      respondents: { type: 'string' },
+      seed: { type: 'string' },
+      parallel: { type: 'string' },
+      visibility: { type: 'string' },
+      json: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const runs = positive(values.runs, 'runs', 10);
+  const respondents = positive(values.respondents, 'respondents', 200);
+  const seed = positive(values.seed, 'seed', Math.floor(Math.random() * 1_000_000));
+  const parallel = positive(values.parallel, 'parallel', 2);
+  const visibility = values.visibility === undefined ? undefined : positive(values.visibility, 'visibility');
+  console.log(`chaos: ${runs} runs × ${respondents} respondents, base seed ${seed}, ${parallel} in parallel`);
+  const report = await runChaos({
+    runs,
+    respondents,
+    seed,
+    parallel,
+    ...(values.verbose ? { logger: stderrLogger() } : {}),
+    ...(visibility ? { timings: { visibilityTimeoutSeconds: visibility } } : {}),
+    onRun: (o) => {
+      const verdict = o.violations.length > 0 ? `${o.violations.length} VIOLATION(S)` : 'ok';
+      const extra = o.documented.length > 0 ? `, ${o.documented.length} documented` : '';
+      console.log(
+        `run ${o.index + 1}/${runs} seed ${o.seed} ${(o.durationMs / 1000).toFixed(1)} s ` +
+          `[${describeProfile(o.profile)}]: ${verdict}${extra}`,
+      );
+    },
+  });
+  console.log(`\n${formatTable(report)}`);
+  const failures = formatFailures(report);
+  if (failures) console.log(`\n${failures}`);
+  if (values.json) await writeFile(values.json, JSON.stringify(report, null, 2));
+  process.exitCode = violationCount(report) > 0 ? 1 : 0;
+};
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

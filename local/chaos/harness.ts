@@ -1,0 +1,379 @@
+// The chaos harness: many seeded runs of the real pipeline on the local stack, each with its own fault
+// profile and generated CSV, each checked against the ground truth (SES emulator, stand-in rooms).
+import { randomUUID } from 'node:crypto';
+import { clearSesStore, makeAwsClients, readSesStore } from '#local/aws.ts';
+import { type LocalCampaignResult, type LocalTimings, runLocalCampaign } from '#local/campaign.ts';
+import { type EmulatorEndpoints, type Emulators, startEmulators } from '#local/emulators.ts';
+import type { AppLogger } from '#shared/log.ts';
+import { CampaignStore } from '#shared/store/store.ts';
+import {
+  type CheckResult,
+  checkRun,
+  type DocumentedKind,
+  type Finding,
+  type ViolationKind,
+} from './check.ts';
+import { generateCsv } from './csv.ts';
+import { describeProfile, drawProfile, type FaultProfile } from './profile.ts';
+
+/** Faults one run injected, by kind, as counted by the component that injected them. */
+export interface InjectedCounts {
+  api429: number;
+  api500: number;
+  api503: number;
+  apiDrop: number;
+  /** Runs with added API latency (the stand-in adds it to every request). */
+  latencyRuns: number;
+  sesThrottled: number;
+  ingestCrashes: number;
+  inviteCrashes: number;
+  /** Invite invocations killed by their timeout. */
+  timeouts: number;
+  duplicateSqs: number;
+  duplicateS3: number;
+  reuploads: number;
+}
+
+/** What one run did and found. */
+export interface RunOutcome {
+  index: number;
+  seed: number;
+  profile: FaultProfile;
+  rows: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  emails: number;
+  rooms: number;
+  faults: InjectedCounts;
+  violations: Finding<ViolationKind>[];
+  documented: Finding<DocumentedKind>[];
+  durationMs: number;
+}
+
+/** Options of {@link runChaos}. */
+export interface ChaosOptions {
+  runs: number;
+  /** Data rows per generated CSV (accepted + rejected + duplicates). */
+  respondents: number;
+  /** Base seed: run i uses seed + i, so any run replays alone with `runs: 1, seed: <its seed>`. */
+  seed: number;
+  /** Runs at the same time (each has its own stand-in and resources). Default 2. */
+  parallel?: number;
+  /** Reuse running emulators (e.g. vitest's global ones); otherwise the harness starts its own. */
+  emulators?: EmulatorEndpoints;
+  /** Restart own emulators after this many runs, bounding their memory (default 40). */
+  recycleEvery?: number;
+  /** Local timings passed to every run (visibility timeout, leases…). */
+  timings?: LocalTimings;
+  /** Per-run deadline (ms) before the run counts as not drained. Default 240 s. */
+  deadlineMs?: number;
+  /** Logger handed to the handlers (default silent). */
+  logger?: AppLogger;
+  onRun?: (outcome: RunOutcome) => void;
+}
+
+/** Result of {@link runChaos}. */
+export interface ChaosReport {
+  options: Omit<ChaosOptions, 'onRun' | 'emulators'>;
+  outcomes: RunOutcome[];
+  durationMs: number;
+}
+
+const emptyCounts = (): InjectedCounts => ({
+  api429: 0,
+  api500: 0,
+  api503: 0,
+  apiDrop: 0,
+  latencyRuns: 0,
+  sesThrottled: 0,
+  ingestCrashes: 0,
+  inviteCrashes: 0,
+  timeouts: 0,
+  duplicateSqs: 0,
+  duplicateS3: 0,
+  reuploads: 0,
+});
+
+const injected = (result: LocalCampaignResult, profile: FaultProfile): InjectedCounts => {
+  const api = result.faults.api;
+  return {
+    api429: api['429'] ?? 0,
+    api500: api['500'] ?? 0,
+    api503: api['503'] ?? 0,
+    apiDrop: api.drop ?? 0,
+    latencyRuns: profile.api.latencyMs ? 1 : 0,
+    sesThrottled: result.faults.sesThrottled,
+    ingestCrashes: result.faults.crashes.filter((c) => c.functionName === 'ingest').length,
+    inviteCrashes: result.faults.crashes.filter((c) => c.functionName === 'invite').length,
+    timeouts: result.poller.timeouts,
+    duplicateSqs: result.faults.duplicateSqsDeliveries,
+    duplicateS3: result.ingest.reduce((n, report) => n + Math.max(0, report.deliveries.length - 1), 0),
+    reuploads: Math.max(0, result.ingest.length - 1),
+  };
+};
+
+/** Runs one seeded chaos run on the given emulators and checks it. */
+export const runOne = async (
+  endpoints: EmulatorEndpoints,
+  index: number,
+  seed: number,
+  respondents: number,
+  options: Pick<ChaosOptions, 'timings' | 'deadlineMs' | 'logger'> = {},
+): Promise<RunOutcome> => {
+  const started = Date.now();
+  const profile = drawProfile(seed);
+  const tag = `c${seed}-${randomUUID().slice(0, 6)}`;
+  const csv = generateCsv({ seed, rows: respondents, tag });
+  const prefix = `chaos-${tag}`;
+  const sinceSeconds = Math.floor(started / 1000) - 1;
+  const result = await runLocalCampaign({
+    csv: { name: csv.name, body: csv.body },
+    emulators: endpoints,
+    prefix,
+    seed,
+    faults: profile.api,
+    sesFaults: profile.ses,
+    crash: profile.crash,
+    chaos: profile.chaos,
+    deadlineMs: options.deadlineMs ?? 240_000,
+    ...(options.timings ? { timings: options.timings } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  // Ground truth read here, independently of the run's own summary: every message to the run's domain.
+  const emails = (await readSesStore(endpoints.ses, sinceSeconds)).filter((m) =>
+    [...m.to, ...m.cc, ...m.bcc].some((to) => to.toLowerCase().includes(`@${csv.domain}`)),
+  );
+  const clients = makeAwsClients(endpoints);
+  let check: CheckResult;
+  try {
+    const store = new CampaignStore({ doc: clients.doc, tableName: `${prefix}-table` });
+    const campaignId = result.campaignId;
+    const [respondentsInStore, rejected, record] = campaignId
+      ? await Promise.all([
+          store.listRespondents(campaignId),
+          store.listRejected(campaignId),
+          store.getCampaign(campaignId),
+        ])
+      : [[], [], undefined];
+    check = checkRun({
+      csv,
+      emails,
+      rooms: result.rooms,
+      respondents: respondentsInStore,
+      rejected,
+      record,
+      crashes: result.faults.crashes,
+      inviteTimeouts: result.poller.timeouts,
+      problems: result.problems,
+    });
+  } finally {
+    clients.destroy();
+  }
+  return {
+    index,
+    seed,
+    profile,
+    rows: csv.rows.length,
+    accepted: csv.accepted.size,
+    rejected: csv.rows.filter((r) => r.kind === 'rejected').length,
+    duplicates: csv.rows.filter((r) => r.kind === 'duplicate').length,
+    emails: emails.length,
+    rooms: result.rooms.length,
+    faults: injected(result, profile),
+    violations: check.violations,
+    documented: check.documented,
+    durationMs: Date.now() - started,
+  };
+};
+
+/** A run that threw (the local stack failed) still counts, as one run-problem violation. */
+const crashedRun = (index: number, seed: number, respondents: number, error: unknown): RunOutcome => ({
+  index,
+  seed,
+  profile: drawProfile(seed),
+  rows: respondents,
+  accepted: 0,
+  rejected: 0,
+  duplicates: 0,
+  emails: 0,
+  rooms: 0,
+  faults: emptyCounts(),
+  violations: [
+    { kind: 'run-problem', detail: `the run threw: ${(error as Error)?.message ?? String(error)}` },
+  ],
+  documented: [],
+  durationMs: 0,
+});
+
+/**
+ * Runs `runs` seeded chaos runs, `parallel` at a time, on one emulator set (own, recycled every
+ * `recycleEvery` runs, with its SES store emptied between waves; or the given one, never cleared).
+ */
+export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
+  const started = Date.now();
+  const parallel = Math.max(1, options.parallel ?? 2);
+  const recycleEvery = options.recycleEvery ?? 40;
+  const outcomes: RunOutcome[] = [];
+  let own: Emulators | undefined;
+  let ownRuns = 0;
+  const endpointsFor = async (): Promise<EmulatorEndpoints> => {
+    if (options.emulators) return options.emulators;
+    if (own && ownRuns >= recycleEvery) {
+      await own.stop();
+      own = undefined;
+    }
+    if (!own) {
+      own = await startEmulators({ dynamo: 'dynalite', quiet: true });
+      ownRuns = 0;
+    } else await clearSesStore(own.endpoints.ses);
+    return own.endpoints;
+  };
+  try {
+    for (let wave = 0; wave < options.runs; wave += parallel) {
+      const endpoints = await endpointsFor();
+      const indexes = Array.from({ length: Math.min(parallel, options.runs - wave) }, (_, k) => wave + k);
+      ownRuns += indexes.length;
+      const done = await Promise.all(
+        indexes.map(async (index) => {
+          const seed = (options.seed + index) >>> 0;
+          try {
+            return await runOne(endpoints, index, seed, options.respondents, options);
+          } catch (error) {
+            return crashedRun(index, seed, options.respondents, error);
+          }
+        }),
+      );
+      for (const outcome of done) {
+        outcomes.push(outcome);
+        options.onRun?.(outcome);
+      }
+    }
+  } finally {
+    await own?.stop();
+  }
+  const { onRun: _onRun, emulators: _emulators, logger: _logger, ...rest } = options;
+  return { options: rest, outcomes, durationMs: Date.now() - started };
+};
+
+const VIOLATION_KINDS: ViolationKind[] = [
+  'missing-email',
+  'duplicate-email',
+  'email-room-urls',
+  'url-shared',
+  'unknown-url',
+  'unexpected-recipient',
+  'cancelled-room-emailed',
+  'orphan-room',
+  'rejected-no-reason',
+  'classification',
+  'store-mismatch',
+  'store-counts',
+  'unfinished',
+  'run-problem',
+];
+
+/** Total violations of a report. */
+export const violationCount = (report: ChaosReport): number =>
+  report.outcomes.reduce((n, o) => n + o.violations.length, 0);
+
+const FAULT_ROWS: Array<[keyof InjectedCounts, string]> = [
+  ['api429', 'API 429 (create)'],
+  ['api500', 'API 500 (create)'],
+  ['api503', 'API 503 (create)'],
+  ['apiDrop', 'API drop (created, response lost)'],
+  ['latencyRuns', 'runs with API latency'],
+  ['sesThrottled', 'SES throttled calls'],
+  ['ingestCrashes', 'ingest crashes'],
+  ['inviteCrashes', 'invite crashes'],
+  ['timeouts', 'invite timeouts'],
+  ['duplicateSqs', 'duplicate SQS deliveries'],
+  ['duplicateS3', 'duplicate S3 events'],
+  ['reuploads', 'same-CSV re-uploads'],
+];
+
+/** The summary table (Markdown, readable in a terminal too). */
+export const formatTable = (report: ChaosReport): string => {
+  const o = report.outcomes;
+  const sum = (f: (x: RunOutcome) => number) => o.reduce((n, x) => n + f(x), 0);
+  const runsWith = (f: (x: RunOutcome) => number) => o.filter((x) => f(x) > 0).length;
+  const lines: string[] = [];
+  const row = (label: string, value: string | number, runs?: number) =>
+    lines.push(`| ${label} | ${value} | ${runs ?? ''} |`);
+  lines.push('| | total | runs |', '| --- | ---: | ---: |');
+  row('runs', o.length, o.filter((x) => describeProfile(x.profile) !== 'calm').length);
+  row(
+    'CSV rows',
+    sum((x) => x.rows),
+  );
+  row(
+    'accepted respondents',
+    sum((x) => x.accepted),
+  );
+  row('rejected rows / duplicates', `${sum((x) => x.rejected)} / ${sum((x) => x.duplicates)}`);
+  row(
+    'emails received (SES emulator)',
+    sum((x) => x.emails),
+  );
+  row(
+    'rooms created (stand-in)',
+    sum((x) => x.rooms),
+  );
+  lines.push('| **faults injected** | | |');
+  for (const [key, label] of FAULT_ROWS) {
+    row(
+      label,
+      sum((x) => x.faults[key]),
+      runsWith((x) => x.faults[key]),
+    );
+  }
+  lines.push('| **violations** | | |');
+  for (const kind of VIOLATION_KINDS) {
+    const count = (x: RunOutcome) => x.violations.filter((v) => v.kind === kind).length;
+    row(kind, sum(count), runsWith(count));
+  }
+  row(
+    '**total violations**',
+    sum((x) => x.violations.length),
+    runsWith((x) => x.violations.length),
+  );
+  lines.push('| **documented outcomes** (docs/DESIGN.md §6.3, §6.5) | | |');
+  for (const kind of ['window-duplicate', 'dead-lettered'] as DocumentedKind[]) {
+    const count = (x: RunOutcome) => x.documented.filter((v) => v.kind === kind).length;
+    row(kind, sum(count), runsWith(count));
+  }
+  const failing = o.filter((x) => x.violations.length > 0).map((x) => x.seed);
+  const durations = o.map((x) => x.durationMs).sort((a, b) => a - b);
+  const median = durations[Math.floor(durations.length / 2)] ?? 0;
+  lines.push(
+    '',
+    `failing seeds: ${failing.length > 0 ? failing.join(' ') : 'none'}`,
+    `wall time ${(report.durationMs / 1000).toFixed(0)} s, median run ${(median / 1000).toFixed(1)} s, ` +
+      `slowest ${((durations.at(-1) ?? 0) / 1000).toFixed(1)} s`,
+  );
+  return lines.join('\n');
+};
+
+/** One paragraph per failing run: seed, profile, and its violations grouped by kind with a few examples each. */
+export const formatFailures = (report: ChaosReport, examplesPerKind = 3): string => {
+  const parts: string[] = [];
+  const describe = (v: Finding) =>
+    `${v.respondent ? `${v.respondent} ` : ''}${v.line !== undefined ? `line ${v.line}: ` : ''}${v.detail}`;
+  for (const outcome of report.outcomes.filter((x) => x.violations.length + x.documented.length > 0)) {
+    parts.push(
+      `run ${outcome.index} seed ${outcome.seed} [${describeProfile(outcome.profile)}]: ` +
+        `${outcome.violations.length} violation(s), ${outcome.documented.length} documented outcome(s)` +
+        ` (replay: npm run chaos -- --runs 1 --respondents ${outcome.rows} --seed ${outcome.seed})`,
+    );
+    const groups = new Map<string, Finding[]>();
+    for (const v of outcome.violations) groups.set(v.kind, [...(groups.get(v.kind) ?? []), v]);
+    for (const v of outcome.documented) {
+      groups.set(`documented ${v.kind}`, [...(groups.get(`documented ${v.kind}`) ?? []), v]);
+    }
+    for (const [kind, findings] of groups) {
+      parts.push(`  ${kind} × ${findings.length}`);
+      for (const v of findings.slice(0, examplesPerKind)) parts.push(`    ${describe(v)}`);
+    }
+  }
+  return parts.join('\n');
+};

@@ -1,0 +1,77 @@
+// A chaos run's fault profile, drawn from its seed: the same seed always yields the same profile.
+import type { ChaosSwitches, SesFaults } from '#local/campaign.ts';
+import { seededRandom } from '#local/runtime/lambda.ts';
+import type { StandinFaults } from '#local/standin/server.ts';
+
+/** Every fault switch of one run. */
+export interface FaultProfile {
+  /** Stand-in faults per create call (429/500/503/drop) and latency on every request. */
+  api: StandinFaults;
+  ses: SesFaults;
+  /** Probability that a handler invocation is killed at a random crash point. */
+  crash: number;
+  chaos: Required<Pick<ChaosSwitches, 'duplicateS3Events' | 'concurrentS3Events' | 'reupload'>> &
+    Pick<ChaosSwitches, 'duplicateSqsProbability'>;
+}
+
+const round = (value: number) => Math.round(value * 1000) / 1000;
+
+/**
+ * Draws a profile. About one run in ten is calm (no fault at all, a baseline); the others switch each fault
+ * kind on with its own probability, so runs mix them in different combinations and strengths.
+ */
+export const drawProfile = (seed: number): FaultProfile => {
+  const random = seededRandom(seed ^ 0xc4a05);
+  const maybe = (chance: number, low: number, high: number) =>
+    random() < chance ? round(low + random() * (high - low)) : 0;
+  if (random() < 0.1) {
+    return {
+      api: { seed },
+      ses: { throttle: 0 },
+      crash: 0,
+      chaos: { duplicateS3Events: 0, concurrentS3Events: false, reupload: false, duplicateSqsProbability: 0 },
+    };
+  }
+  const latencies = [0, 0, 5, 20, 50];
+  return {
+    api: {
+      p429: maybe(0.7, 0.02, 0.2),
+      p500: maybe(0.5, 0.02, 0.1),
+      p503: maybe(0.5, 0.02, 0.1),
+      pDrop: maybe(0.6, 0.02, 0.12),
+      latencyMs: latencies[Math.floor(random() * latencies.length)] ?? 0,
+      seed,
+    },
+    ses: { throttle: maybe(0.6, 0.02, 0.25) },
+    crash: maybe(0.6, 0.03, 0.2),
+    chaos: {
+      duplicateS3Events: Math.floor(random() * 3),
+      concurrentS3Events: random() < 0.5,
+      reupload: random() < 0.5,
+      duplicateSqsProbability: maybe(0.5, 0.05, 0.3),
+    },
+  };
+};
+
+/** One-line description of a profile (for failure reports). */
+export const describeProfile = (p: FaultProfile): string => {
+  const parts: string[] = [];
+  const api = p.api;
+  for (const [label, value] of [
+    ['429', api.p429],
+    ['500', api.p500],
+    ['503', api.p503],
+    ['drop', api.pDrop],
+  ] as const) {
+    if (value) parts.push(`${label}=${value}`);
+  }
+  if (api.latencyMs) parts.push(`latency=${api.latencyMs}ms`);
+  if (p.ses.throttle) parts.push(`sesThrottle=${p.ses.throttle}`);
+  if (p.crash) parts.push(`crash=${p.crash}`);
+  if (p.chaos.duplicateSqsProbability) parts.push(`dupSqs=${p.chaos.duplicateSqsProbability}`);
+  if (p.chaos.duplicateS3Events) {
+    parts.push(`dupS3=${p.chaos.duplicateS3Events}${p.chaos.concurrentS3Events ? ' (concurrent)' : ''}`);
+  }
+  if (p.chaos.reupload) parts.push('reupload');
+  return parts.length > 0 ? parts.join(' ') : 'calm';
+};

@@ -1,0 +1,272 @@
+// The `invites` CLI as a user runs it: a child process through the bin launcher, on its own local stack.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CampaignSummary, GroundTruthEmail, ReportLine } from '#local/campaign.ts';
+import type { InterviewRoom } from '#shared/aseed/schemas.ts';
+import { readCell } from '#shared/report/csv-cell.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const LAUNCHER = join(ROOT, 'cli', 'invites.mjs');
+const EXAMPLE = join(ROOT, 'examples', 'respondents.csv');
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `invites <args>` like a user would (node + the bin launcher), from the repository root. */
+const invites = (args: string[], timeoutMs = 60_000): Promise<CliRun> =>
+  new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [LAUNCHER, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+
+/** Minimal RFC 4180 reader for the report (quoted cells, doubled quotes, CRLF). */
+const parseCsv = (text: string): string[][] => {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n') {
+      row.push(cell.replace(/\r$/, ''));
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += c;
+  }
+  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
+  return rows;
+};
+
+interface OutFiles {
+  names: string[];
+  report: ReportLine[];
+  summary: CampaignSummary;
+  emails: GroundTruthEmail[];
+  rooms: InterviewRoom[];
+}
+
+const readOut = async (dir: string): Promise<OutFiles> => {
+  const [header, ...rows] = parseCsv(await readFile(join(dir, 'report.csv'), 'utf8'));
+  expect(header).toEqual(['line', 'email', 'status', 'room_url', 'reason']);
+  return {
+    names: (await readdir(dir)).sort(),
+    report: rows.map((cells) => {
+      const [line, email, status, roomUrl, reason] = cells.map(readCell);
+      return {
+        line: Number(line),
+        email: email ?? '',
+        status: status as ReportLine['status'],
+        room_url: roomUrl ?? '',
+        reason: reason ?? '',
+      };
+    }),
+    summary: JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')),
+    emails: (await readFile(join(dir, 'emails.jsonl'), 'utf8'))
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line)),
+    rooms: JSON.parse(await readFile(join(dir, 'rooms.json'), 'utf8')),
+  };
+};
+
+/** Checks the four files against each other and against the exactly-once guarantees. */
+const expectConsistent = (out: OutFiles) => {
+  const { report, summary, emails, rooms } = out;
+  expect(out.names).toEqual(['emails.jsonl', 'report.csv', 'rooms.json', 'summary.json']);
+  // Counts in the summary match the report rows.
+  const count = (status: string) => report.filter((r) => r.status === status).length;
+  expect(summary.rows).toBe(report.length);
+  expect(summary.emailed).toBe(count('emailed'));
+  expect(summary.failed).toBe(count('failed'));
+  expect(summary.rejected).toBe(count('rejected'));
+  expect(summary.duplicates).toBe(count('duplicate'));
+  expect(summary.accepted).toBe(count('emailed') + count('failed'));
+  expect(summary.roomsCreated).toBe(rooms.length);
+  // Every emailed row: one email to that address, carrying its room URL, and the room exists.
+  const roomUrls = new Set(rooms.map((room) => room.url));
+  const emailed = report.filter((r) => r.status === 'emailed');
+  for (const row of emailed) {
+    const carrying = emails.filter((e) => e.text.includes(row.room_url) || e.html.includes(row.room_url));
+    expect(
+      carrying.map((e) => e.to.toLowerCase()),
+      `line ${row.line}`,
+    ).toEqual([row.email.toLowerCase()]);
+    expect(roomUrls.has(row.room_url), `room of line ${row.line}`).toBe(true);
+  }
+  // Exactly one email per emailed respondent, and none to anyone else.
+  expect(emails).toHaveLength(emailed.length);
+  expect(new Set(emails.map((e) => e.to.toLowerCase())).size).toBe(emails.length);
+  // No room that nobody received, unless it was cancelled.
+  const received = new Set(emailed.map((r) => r.room_url));
+  const orphans = rooms.filter((room) => !received.has(room.url) && room.status !== 'cancelled');
+  expect(orphans).toEqual([]);
+  // Every refused row says why.
+  for (const row of report.filter((r) => r.status !== 'emailed'))
+    expect(row.reason, `line ${row.line}`).not.toBe('');
+};
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'invites-cli-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+// Campaign runs one after another: each starts its own emulators, and the machine may be busy.
+describe('invites local', () => {
+  it('runs the example campaign and writes four files that agree with each other', async () => {
+    // Prepare
+    const out = join(work, 'clean');
+
+    // Act
+    const run = await invites(['local', EXAMPLE, '--out', out, '--json', '--seed', '3']);
+
+    // Assert
+    expect(run.code, run.stderr).toBe(0);
+    const files = await readOut(out);
+    expect(JSON.parse(run.stdout)).toEqual(files.summary);
+    expectConsistent(files);
+    expect(files.summary).toMatchObject({ rows: 24, accepted: 20, rejected: 3, duplicates: 1, emailed: 20 });
+    expect(files.summary.apiCreateCalls).toBeGreaterThan(0);
+    expect(files.summary.sesCalls).toBeLessThanOrEqual(files.summary.apiCreateCalls + 2);
+    expect(files.report.find((r) => r.line === 12)).toMatchObject({ status: 'duplicate' });
+    const russian = files.emails.find((e) => e.to === 'elena.petrova@example.ru');
+    expect(russian?.subject).toMatch(/[А-Яа-я]/);
+    expect(run.stderr).toMatch(/rooms\s+20 created/);
+    expect(run.stderr).toContain('emails.jsonl');
+  }, 60_000);
+
+  it('still emails every accepted respondent exactly once under API, SES and crash faults', async () => {
+    // Prepare
+    const out = join(work, 'faulted');
+
+    // Act
+    const run = await invites([
+      'local',
+      EXAMPLE,
+      '--out',
+      out,
+      '--faults',
+      '429=0.1,500=0.05,503=0.05,drop=0.05,latency=5',
+      '--ses-faults',
+      'throttle=0.1',
+      '--crash',
+      '0.1',
+      '--seed',
+      '11',
+    ]);
+
+    // Assert
+    expect(run.code, run.stderr).toBe(0);
+    const files = await readOut(out);
+    expectConsistent(files);
+    expect(files.summary.emailed).toBe(files.summary.accepted);
+    expect(files.summary.failed).toBe(0);
+    expect(run.stdout).toContain('faults injected');
+  }, 60_000);
+
+  it('dry-run validates, shows rejected rows and the token cost, and creates nothing', async () => {
+    // Prepare
+    const out = join(work, 'dry');
+
+    // Act
+    const run = await invites(['local', EXAMPLE, '--dry-run', '--out', out]);
+
+    // Assert
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('20 accepted, 3 rejected, 1 duplicates');
+    expect(run.stdout).toMatch(/line 8: rejected not-an-email: email has no "@"/);
+    expect(run.stdout).toMatch(/line 12: duplicate .*duplicate of line 2/);
+    // Stand-in price: 10 tokens per 30 min × ceil(30 / 30) × 20 respondents.
+    expect(run.stdout).toMatch(/= 200 tokens/);
+    expect(run.stdout).toContain('nothing was created');
+    expect(existsSync(out)).toBe(false);
+  }, 30_000);
+
+  it('dry-run names the bad setting and fails', async () => {
+    // Prepare
+    const settings = join(work, 'bad-settings.json');
+    await writeFile(settings, JSON.stringify({ maxDurationMinutes: 0, colour: 'blue' }));
+
+    // Act
+    const run = await invites(['local', EXAMPLE, '--dry-run', '--settings', settings]);
+
+    // Assert
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('settings.maxDurationMinutes');
+    expect(run.stdout).toContain('settings.colour: is not a known setting');
+  }, 30_000);
+});
+
+describe.concurrent('invites command line', () => {
+  it.each([
+    [['local'], /missing CSV file/],
+    [['local', 'no/such/file.csv'], /does not exist/],
+    [['local', EXAMPLE, '--crash', '2'], /--crash must be a probability/],
+    [['local', EXAMPLE, '--faults', '429=2'], /bad --faults/],
+    [['local', EXAMPLE, '--ses-faults', 'slow=0.1'], /expected throttle=/],
+    [['local', EXAMPLE, '--api-url', 'http://127.0.0.1:9'], /--api-url and --api-token go together/],
+    [['local', EXAMPLE, '--colour'], /unknown option --colour/],
+    [['launch'], /unknown command "launch"/],
+    [['status', 'abc'], /--stack <name> is required/],
+  ])(
+    'refuses %j with a clear message and exit code 2',
+    async (args, message) => {
+      // Act
+      const run = await invites(args as string[]);
+
+      // Assert
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stdout).toBe('');
+    },
+    30_000,
+  );
+
+  it('prints help for each command', async () => {
+    // Act
+    const runs = await Promise.all(['local', 'send', 'status', 'report'].map((c) => invites([c, '--help'])));
+
+    // Assert
+    for (const run of runs) {
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^Usage: invites (local|send|status|report)/);
+    }
+  }, 30_000);
+});
