@@ -32,7 +32,9 @@ export const BUNDLE_OPTIONS: BuildOptions = {
 /** Function names: every functions/<name>/handler.ts. */
 export const functionNames = (): string[] =>
   readdirSync(join(REPO_ROOT, 'functions'), { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(REPO_ROOT, 'functions', entry.name, 'handler.ts')))
+    .filter(
+      (entry) => entry.isDirectory() && existsSync(join(REPO_ROOT, 'functions', entry.name, 'handler.ts')),
+    )
     .map((entry) => entry.name)
     .sort();
 

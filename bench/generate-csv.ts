@@ -1,8 +1,9 @@
 /** Streams synthetic respondent CSVs to disk for the benchmarks: realistic columns, a few bad and duplicate rows. */
+
+import { once } from 'node:events';
 import { createWriteStream, existsSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 
 /** What to generate. */
 export interface CsvSpec {

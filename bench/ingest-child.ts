@@ -106,7 +106,10 @@ const stopwatch = () => {
 };
 
 interface RawHandler {
-  handle: (request: { headers: Record<string, string>; body?: unknown }, options?: unknown) => Promise<unknown>;
+  handle: (
+    request: { headers: Record<string, string>; body?: unknown },
+    options?: unknown,
+  ) => Promise<unknown>;
 }
 
 /**
@@ -144,7 +147,8 @@ const stubbedBatchWriteClient = (endpoint: string, region: string, latencyMs: nu
 };
 
 /** Adds the awaited wall time of `fn` calls to `total`. */
-const timed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, total: { ms: number; calls: number }) =>
+const timed =
+  <A extends unknown[], R>(fn: (...args: A) => Promise<R>, total: { ms: number; calls: number }) =>
   async (...args: A): Promise<R> => {
     const t0 = performance.now();
     try {

@@ -22,8 +22,8 @@ import { build } from 'esbuild';
 import { makeAwsClients } from '#local/aws.ts';
 import type { EmulatorEndpoints } from '#local/emulators.ts';
 import { createLocalResources, type LocalResources } from '#local/runtime/resources.ts';
-import type { DynamoMode, IngestChildArgs, IngestChildResult } from './ingest-child.ts';
 import { type CsvSpec, csvPathFor, type GeneratedCsv, generateCsvFile } from './generate-csv.ts';
+import type { DynamoMode, IngestChildArgs, IngestChildResult } from './ingest-child.ts';
 
 export type { DynamoMode, IngestChildArgs, IngestChildResult } from './ingest-child.ts';
 
@@ -56,13 +56,23 @@ const bundleChild = (): Promise<string> => {
 };
 
 /** Runs one measurement in a fresh Node process and returns its result. */
-export const runIngestChild = async (args: IngestChildArgs, timeoutMs = 20 * 60_000): Promise<IngestChildResult> => {
+export const runIngestChild = async (
+  args: IngestChildArgs,
+  timeoutMs = 20 * 60_000,
+): Promise<IngestChildResult> => {
   const file = await bundleChild();
   return new Promise((resolve, reject) => {
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each child there (open it in Chrome DevTools).
     // Profiled children run the TypeScript through tsx, so the profile names real files and packages.
     const profile = process.env.BENCH_CPU_PROF
-      ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, '--import', 'tsx', join(import.meta.dirname, 'ingest-child.ts')]
+      ? [
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          process.env.BENCH_CPU_PROF,
+          '--import',
+          'tsx',
+          join(import.meta.dirname, 'ingest-child.ts'),
+        ]
       : [file];
     const proc = spawn(process.execPath, ['--no-warnings', ...profile, JSON.stringify(args)], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -185,7 +195,12 @@ const main = async () => {
     console.log(JSON.stringify(await runIngestChild({ mode: 'parse', file: csv.path })));
     const upload = await prepareUpload(emulators.endpoints, rows, `bench-ingest-${Date.now()}`);
     const result = await runIngestChild(ingestChildArgs(emulators.endpoints, upload, 'stub'));
-    console.log(JSON.stringify({ ...result, queued: await drainQueueCount(emulators.endpoints, upload.resources.queueUrl) }));
+    console.log(
+      JSON.stringify({
+        ...result,
+        queued: await drainQueueCount(emulators.endpoints, upload.resources.queueUrl),
+      }),
+    );
   } finally {
     await emulators.stop();
   }

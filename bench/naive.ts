@@ -3,10 +3,16 @@
  * one room (count = 1) and sends one SES v2 SendEmail with simple content. Same CSV parser, same Aseed
  * client, same stand-in (behind the same latency proxy) and the same SES emulator as the pipeline run.
  */
+import { spawn } from 'node:child_process';
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { makeSesClient } from '#local/aws.ts';
+import { startEmulators } from '#local/emulators.ts';
+import { startStandin } from '#local/standin/server.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
 import type { CsvInput } from '#shared/csv/encoding.ts';
 import { parseRespondents } from '#shared/csv/parse.ts';
+import { csvText } from './generate-csv.ts';
+import { type RouteLatency, startLatencyProxy } from './latency-proxy.ts';
 
 /** Inputs of {@link runNaive}. */
 export interface NaiveOptions {
@@ -30,8 +36,7 @@ export interface NaiveResult {
   failures: number;
 }
 
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Runs the naive baseline to completion. */
 export const runNaive = async (options: NaiveOptions): Promise<NaiveResult> => {
@@ -79,3 +84,66 @@ export const runNaive = async (options: NaiveOptions): Promise<NaiveResult> => {
   result.ms = performance.now() - started;
   return result;
 };
+
+/** Settings of a naive run in its own process (see {@link runNaiveInChild}). */
+export interface NaiveChildArgs {
+  respondents: number;
+  latency: RouteLatency;
+}
+
+/**
+ * Runs the naive baseline in a fresh process with its own SES emulator and stand-in (same code, same
+ * latency proxy settings): a CPU-busy benchmark process would otherwise delay its timers and sockets and
+ * bill the pipeline's CPU to the naive loop.
+ */
+export const runNaiveInChild = (args: NaiveChildArgs, timeoutMs = 60 * 60_000): Promise<NaiveResult> =>
+  new Promise((resolve, reject) => {
+    const proc = spawn(
+      process.execPath,
+      ['--no-warnings', '--import', 'tsx', import.meta.filename, JSON.stringify(args)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    proc.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    proc.on('close', (code) => {
+      clearTimeout(timer);
+      try {
+        if (code !== 0) throw new Error(`exit code ${code}`);
+        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as NaiveResult);
+      } catch (error) {
+        reject(new Error(`naive child failed: ${(error as Error).message}\n${stderr}`));
+      }
+    });
+  });
+
+const childMain = async (args: NaiveChildArgs) => {
+  const emulators = await startEmulators({ dynamo: 'dynalite' });
+  const standin = await startStandin({ token: 'bench-token', tokenBalance: 1_000_000_000 });
+  const proxy = await startLatencyProxy(standin.baseUrl, args.latency);
+  const ses = makeSesClient(emulators.endpoints.ses, emulators.endpoints.region, { requestTimeout: 30_000 });
+  try {
+    const result = await runNaive({
+      csv: [csvText({ rows: args.respondents, domain: 'naive.bench.example.com' })],
+      aseed: { baseUrl: proxy.baseUrl, token: standin.token, projectId: standin.projectId },
+      ses,
+      from: 'Research Team <research@bench.example.com>',
+    });
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    ses.destroy();
+    await proxy.close();
+    await standin.close();
+    await emulators.stop();
+  }
+};
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  await childMain(JSON.parse(process.argv[2] ?? '{}') as NaiveChildArgs);
+}

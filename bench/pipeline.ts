@@ -24,8 +24,6 @@ export interface AseedTarget {
   baseUrl: string;
   token: string;
   projectId: string;
-  /** Create calls the stand-in has received so far (to take deltas). */
-  createCalls: () => number;
 }
 
 /** Options of {@link runPipeline}. */
@@ -77,6 +75,19 @@ export const inviteConcurrency = (sesRate: number): number =>
 
 /** Runs one campaign of `respondents` generated respondents end to end. */
 export const runPipeline = async (options: PipelineRunOptions): Promise<PipelineRunResult> => {
+  // Counted on the client (a create is sent exactly once): the stand-in's counter also sees other runs.
+  let createCalls = 0;
+  const countCreates = (client: AseedClient): AseedClient =>
+    new Proxy(client, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== 'createRooms' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          createCalls++;
+          return value.apply(target, args);
+        };
+      },
+    });
   const clients = makeAwsClients(options.endpoints, { requestTimeout: 30_000 });
   const sesClient = new SESv2Client({
     endpoint: options.endpoints.ses,
@@ -104,7 +115,10 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
   // kills it, as a Lambda timeout would, so the run ends without finishing its paced sends.
   const cutoff: CrashPolicy = { probability: 0, mode: 'per-call' };
   const store = new CampaignStore({ doc: clients.doc, tableName: resources.tableName });
-  const inviteStore = new CampaignStore({ doc: crashableClient(clients.doc), tableName: resources.tableName });
+  const inviteStore = new CampaignStore({
+    doc: crashableClient(clients.doc),
+    tableName: resources.tableName,
+  });
   const batchSize = options.batchSize ?? resources.definitions.inviteQueue.batchSize;
   const concurrency = inviteConcurrency(options.sesRate);
   const maxReceiveCount = resources.definitions.inviteQueue.maxReceiveCount;
@@ -114,11 +128,16 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
     sqs: clients.sqs,
     store,
     queueUrl: resources.queueUrl,
-    campaignDefaults: { projectId: options.aseed.projectId, sender: 'Research Team <research@bench.example.com>' },
+    campaignDefaults: {
+      projectId: options.aseed.projectId,
+      sender: 'Research Team <research@bench.example.com>',
+    },
   });
   const invite = createInviteHandler({
     store: inviteStore,
-    aseed: crashableObject(new AseedClient({ baseUrl: options.aseed.baseUrl, token: options.aseed.token })),
+    aseed: crashableObject(
+      countCreates(new AseedClient({ baseUrl: options.aseed.baseUrl, token: options.aseed.token })),
+    ),
     mailer: new Mailer({ client: crashableClient(meter.client) }),
     // As handler.ts: each invocation paces to SES_SEND_RATE / INVITE_MAX_CONCURRENCY.
     sendRatePerSecond: options.sesRate / concurrency,
@@ -149,13 +168,13 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
   });
 
   const csv = csvText({ rows: options.respondents, domain: `${options.prefix}.example.com` });
-  const createCallsBefore = options.aseed.createCalls();
   const started = performance.now();
   // Lambda polls the queue while the ingest still runs: so does the local event source.
   poller.start();
   const report = await bridge.putObject({ Key: `${UPLOADS.prefix}${options.prefix}.csv`, Body: csv });
-  const campaignId = (report.deliveries[0]?.attempts.at(-1) as { result?: Array<{ campaignId: string }> } | undefined)
-    ?.result?.[0]?.campaignId;
+  const campaignId = (
+    report.deliveries[0]?.attempts.at(-1) as { result?: Array<{ campaignId: string }> } | undefined
+  )?.result?.[0]?.campaignId;
   let record = campaignId ? await store.getCampaign(campaignId) : undefined;
   const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
   while (record && record.status !== 'completed' && record.status !== 'failed' && Date.now() < deadline) {
@@ -183,7 +202,7 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
     status: record?.status,
     emailed: record?.emailed ?? 0,
     failed: record?.failed ?? 0,
-    createCalls: options.aseed.createCalls() - createCallsBefore,
+    createCalls,
     ses: sesStats,
     sends,
     achievedRate: achievedRate(sends),

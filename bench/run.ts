@@ -12,12 +12,10 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { clearSesStore } from '#local/aws.ts';
 import { startEmulators } from '#local/emulators.ts';
 import { startStandin } from '#local/standin/server.ts';
 import { bundleSizes } from './bundles.ts';
-import { csvText } from './generate-csv.ts';
 import {
   drainQueueCount,
   generateIngestCsv,
@@ -27,7 +25,7 @@ import {
   runIngestChild,
 } from './ingest.ts';
 import { startLatencyProxy } from './latency-proxy.ts';
-import { type NaiveResult, runNaive } from './naive.ts';
+import { type NaiveResult, runNaiveInChild } from './naive.ts';
 import { type PipelineRunResult, runPipeline } from './pipeline.ts';
 
 // The AWS SDK warns once per client that it will drop Node 20 in 2027: true, and noise here.
@@ -44,6 +42,7 @@ const { values: flags } = parseArgs({
     'e2e-rate': { type: 'string', default: '1000' },
     rate: { type: 'string', default: '50' },
     'ingest-rows': { type: 'string', default: '1000000' },
+    'invite-batch-size': { type: 'string' },
     out: { type: 'string', default: join(import.meta.dirname, 'results.json') },
   },
 });
@@ -52,6 +51,8 @@ const E2E_RATE = Number(flags['e2e-rate']);
 const SEND_RATE = Number(flags.rate);
 const INGEST_ROWS = Number(flags['ingest-rows']);
 const LATENCY = { createMs: 100, otherMs: 20 };
+/** Messages per invite invocation; unset = the stack's (infra/definitions.ts). For what-if runs. */
+const INVITE_BATCH_SIZE = flags['invite-batch-size'] ? Number(flags['invite-batch-size']) : undefined;
 /** The quick run must end within 2 minutes: the send-rate run is cut off here (ms after start). */
 const QUICK_BUDGET_MS = 95_000;
 const GOALS = {
@@ -80,7 +81,9 @@ const machine = () => ({
 
 const main = async () => {
   const info = machine();
-  log(`${QUICK ? 'quick' : 'full'} run on ${info.nproc} × ${info.cpuModel}, Node ${info.node}, load ${info.loadavg1mAtStart}`);
+  log(
+    `${QUICK ? 'quick' : 'full'} run on ${info.nproc} × ${info.cpuModel}, Node ${info.node}, load ${info.loadavg1mAtStart}`,
+  );
   const emulators = await startEmulators({ dynamo: 'dynalite' });
   const projectA = '5eed0000-0000-4000-8000-00000000be0a';
   const projectB = '5eed0000-0000-4000-8000-00000000be0b';
@@ -94,19 +97,17 @@ const main = async () => {
     baseUrl: proxy.baseUrl,
     token: standin.token,
     projectId,
-    createCalls: () => standin.stats().createCalls,
-  });
-  const ses = new SESv2Client({
-    endpoint: emulators.endpoints.ses,
-    region: emulators.endpoints.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    requestHandler: { requestTimeout: 30_000, connectionTimeout: 2000 },
   });
   let runs = 0;
   const prefix = (label: string) => `bench-${label}-${Date.now().toString(36)}-${runs++}`;
 
-  const pipeline = async (respondents: number, options: { rate: number; throttle?: boolean; project?: string; timeoutMs?: number }) => {
-    log(`pipeline: ${respondents} respondents, SES rate ${options.rate}/s${options.throttle ? ' (SES limit emulated)' : ''}…`);
+  const pipeline = async (
+    respondents: number,
+    options: { rate: number; throttle?: boolean; project?: string; timeoutMs?: number },
+  ) => {
+    log(
+      `pipeline: ${respondents} respondents, SES rate ${options.rate}/s${options.throttle ? ' (SES limit emulated)' : ''}…`,
+    );
     const result = await runPipeline({
       endpoints: emulators.endpoints,
       aseed: aseed(options.project ?? projectA),
@@ -114,6 +115,7 @@ const main = async () => {
       sesRate: options.rate,
       throttle: options.throttle ?? false,
       prefix: prefix(`p${respondents}`),
+      ...(INVITE_BATCH_SIZE ? { batchSize: INVITE_BATCH_SIZE } : {}),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
     log(
@@ -121,23 +123,18 @@ const main = async () => {
     );
     return result;
   };
-  const naive = async (respondents: number, limit?: number) => {
-    log(`naive: ${limit ?? respondents} respondents, one at a time…`);
-    const domain = `${prefix('naive')}.example.com`;
-    const result = await runNaive({
-      csv: [csvText({ rows: respondents, domain })],
-      aseed: { baseUrl: proxy.baseUrl, token: standin.token, projectId: projectA },
-      ses,
-      from: 'Research Team <research@bench.example.com>',
-      ...(limit ? { limit } : {}),
-    });
+  const naive = async (respondents: number) => {
+    log(`naive: ${respondents} respondents, one at a time (own process, own stand-in and SES emulator)…`);
+    const result = await runNaiveInChild({ respondents, latency: LATENCY });
     log(`naive: ${result.respondents} in ${(result.ms / 1000).toFixed(1)} s`);
     return result;
   };
   const ingest = async (): Promise<IngestFigures> => {
     const rows = QUICK ? Math.min(INGEST_ROWS, 1_000_000) : INGEST_ROWS;
     const csv = await generateIngestCsv(rows);
-    log(`ingest: CSV ready (${csv.generatedMs === undefined ? 'reused' : `generated in ${(csv.generatedMs / 1000).toFixed(1)} s`})`);
+    log(
+      `ingest: CSV ready (${csv.generatedMs === undefined ? 'reused' : `generated in ${(csv.generatedMs / 1000).toFixed(1)} s`})`,
+    );
     log(`ingest: parse + validate ${rows} rows (${(csv.bytes / 1024 / 1024).toFixed(0)} MB)…`);
     const parse = await runIngestChild({ mode: 'parse', file: csv.path });
     log(`ingest: parse ${parse.rowsPerSec} rows/s, peak ${parse.peakRssMb} MB`);
@@ -148,7 +145,9 @@ const main = async () => {
     log(`ingest: use case on ${useCaseRows} rows (S3 + SQS emulated, BatchWriteItem stubbed)…`);
     const useCase = await runIngestChild(ingestChildArgs(emulators.endpoints, upload, 'stub'));
     const queued = await drainQueueCount(emulators.endpoints, upload.resources.queueUrl);
-    log(`ingest: use case ${useCase.rowsPerSec} rows/s, peak ${useCase.peakRssMb} MB, ${queued} messages queued`);
+    log(
+      `ingest: use case ${useCase.rowsPerSec} rows/s, peak ${useCase.peakRssMb} MB, ${queued} messages queued`,
+    );
     let dynalite: IngestChildResult | undefined;
     if (!QUICK) {
       const sample = 20_000;
@@ -171,8 +170,8 @@ const main = async () => {
     let callsRun: PipelineRunResult;
 
     if (QUICK) {
-      // Side by side so the quick run fits in 2 minutes: the naive loop waits on latency (little CPU), the
-      // ingest runs in its own process, and the two campaigns use different projects (separate create locks).
+      // Side by side so the quick run fits in 2 minutes: the naive loop and the ingest run in their own
+      // processes, and the two campaigns use different projects (separate create locks).
       const budgetEnds = performance.now() + QUICK_BUDGET_MS;
       const naiveRun = naive(1000);
       const ingestRun = ingest();
@@ -184,7 +183,12 @@ const main = async () => {
         timeoutMs: Math.max(10_000, budgetEnds - performance.now()),
       });
       e2e1k = await pipeline(1000, { rate: E2E_RATE });
-      [naive1k, sendRun, ingestFigures, bundles] = await Promise.all([naiveRun, sendRunP, ingestRun, bundleRun]);
+      [naive1k, sendRun, ingestFigures, bundles] = await Promise.all([
+        naiveRun,
+        sendRunP,
+        ingestRun,
+        bundleRun,
+      ]);
       e2e.push(row(e2e1k, naive1k, false));
       callsRun = e2e1k;
     } else {
@@ -204,7 +208,12 @@ const main = async () => {
       callsRun = e2e10k;
       await clearSesStore(emulators.endpoints.ses);
       // Enough respondents that every allowed invocation gets a full batch of messages.
-      sendRun = await pipeline(5000, { rate: SEND_RATE, throttle: true, project: projectB, timeoutMs: 15 * 60_000 });
+      sendRun = await pipeline(5000, {
+        rate: SEND_RATE,
+        throttle: true,
+        project: projectB,
+        timeoutMs: 15 * 60_000,
+      });
       await clearSesStore(emulators.endpoints.ses);
       ingestFigures = await ingest();
     }
@@ -214,7 +223,6 @@ const main = async () => {
     console.log(renderTable(results));
     log(`wrote ${flags.out}`);
   } finally {
-    ses.destroy();
     await proxy.close();
     await standin.close();
     await emulators.stop();
@@ -244,7 +252,12 @@ interface E2eRow {
   dynamoCalls: Record<string, number>;
 }
 
-const row = (pipeline: PipelineRunResult, naive: NaiveResult, extrapolated: boolean, sample?: number): E2eRow => ({
+const row = (
+  pipeline: PipelineRunResult,
+  naive: NaiveResult,
+  extrapolated: boolean,
+  sample?: number,
+): E2eRow => ({
   respondents: pipeline.respondents,
   pipelineMs: pipeline.ms,
   naiveMs: Math.round(naive.ms),
@@ -281,6 +294,7 @@ const buildResults = (input: {
       standinLatencyMs: { create: LATENCY.createMs, other: LATENCY.otherMs },
       e2eSesRatePerSecond: E2E_RATE,
       dynamo: 'dynalite',
+      inviteBatchSize: callsRun.batchSize,
       phases: QUICK ? 'side by side' : 'one after another',
     },
     goals: GOALS,
@@ -323,12 +337,32 @@ const renderTable = (r: Results): string => {
   const rows: [string, string, string, string][] = [];
   for (const e of r.e2e) {
     const naive = `${(e.naiveMs / 1000).toFixed(1)} s${e.naiveExtrapolated ? ` (extrapolated from ${e.naiveSample})` : ''}`;
-    rows.push([`E2E ${e.respondents}: pipeline / naive`, `${(e.pipelineMs / 1000).toFixed(1)} s / ${naive}`, '', '']);
+    rows.push([
+      `E2E ${e.respondents}: pipeline / naive`,
+      `${(e.pipelineMs / 1000).toFixed(1)} s / ${naive}`,
+      '',
+      '',
+    ]);
     const goal = e.respondents === 10_000 ? `≥ ${GOALS.ratio}×` : `(goal at 10,000)`;
-    rows.push([`E2E ${e.respondents}: ratio`, `${e.ratio}×`, goal, e.respondents === 10_000 ? verdict(e.ratio >= GOALS.ratio) : '']);
+    rows.push([
+      `E2E ${e.respondents}: ratio`,
+      `${e.ratio}×`,
+      goal,
+      e.respondents === 10_000 ? verdict(e.ratio >= GOALS.ratio) : '',
+    ]);
   }
-  rows.push([`Create calls / 1,000 (on ${r.callsMeasuredOn})`, String(r.createCallsPer1k), `${GOALS.createCallsPer1k}`, verdict(r.createCallsPer1k <= GOALS.createCallsPer1k)]);
-  rows.push([`SES calls / 1,000 (on ${r.callsMeasuredOn})`, String(r.sesCallsPer1k), `≤ ${GOALS.sesCallsPer1k}`, verdict(r.sesCallsPer1k <= GOALS.sesCallsPer1k)]);
+  rows.push([
+    `Create calls / 1,000 (on ${r.callsMeasuredOn})`,
+    String(r.createCallsPer1k),
+    `${GOALS.createCallsPer1k}`,
+    verdict(r.createCallsPer1k <= GOALS.createCallsPer1k),
+  ]);
+  rows.push([
+    `SES calls / 1,000 (on ${r.callsMeasuredOn})`,
+    String(r.sesCallsPer1k),
+    `≤ ${GOALS.sesCallsPer1k}`,
+    verdict(r.sesCallsPer1k <= GOALS.sesCallsPer1k),
+  ]);
   const s = r.sendRate;
   rows.push([
     `Send rate (${s.respondents} resp., ${s.configured}/s configured)`,
@@ -336,21 +370,58 @@ const renderTable = (r: Results): string => {
     '0.9–1.0',
     verdict(s.fraction >= 0.9 && s.fraction <= 1.0),
   ]);
-  rows.push(['Throttles surfaced (emulated SES limit)', String(s.throttlesSurfaced), '0', verdict(s.throttlesSurfaced === 0)]);
+  rows.push([
+    'Throttles surfaced (emulated SES limit)',
+    String(s.throttlesSurfaced),
+    '0',
+    verdict(s.throttlesSurfaced === 0),
+  ]);
   const i = r.ingest;
-  rows.push([`Ingest use case (${i.rows.toLocaleString('en')} rows)`, `${i.rowsPerSec.toLocaleString('en')} rows/s`, `≥ ${GOALS.rowsPerSec.toLocaleString('en')}`, verdict(i.rowsPerSec >= GOALS.rowsPerSec)]);
-  rows.push(['Ingest use case peak RSS', `${i.peakRssMb} MB`, `< ${GOALS.peakRssMb} MB`, verdict(i.peakRssMb < GOALS.peakRssMb)]);
+  rows.push([
+    `Ingest use case (${i.rows.toLocaleString('en')} rows)`,
+    `${i.rowsPerSec.toLocaleString('en')} rows/s`,
+    `≥ ${GOALS.rowsPerSec.toLocaleString('en')}`,
+    verdict(i.rowsPerSec >= GOALS.rowsPerSec),
+  ]);
+  rows.push([
+    'Ingest use case peak RSS',
+    `${i.peakRssMb} MB`,
+    `< ${GOALS.peakRssMb} MB`,
+    verdict(i.peakRssMb < GOALS.peakRssMb),
+  ]);
   const p = i.parseValidate;
-  rows.push([`  parse + validate only (${p.rows.toLocaleString('en')} rows)`, `${p.rowsPerSec.toLocaleString('en')} rows/s, ${p.peakRssMb} MB`, `≥ ${GOALS.rowsPerSec.toLocaleString('en')}`, verdict(p.rowsPerSec >= GOALS.rowsPerSec && p.peakRssMb < GOALS.peakRssMb)]);
-  rows.push(['  … per CPU-second (use case / parse)', `${i.useCase.rowsPerCpuSec.toLocaleString('en')} / ${p.rowsPerCpuSec.toLocaleString('en')}`, '', '']);
+  rows.push([
+    `  parse + validate only (${p.rows.toLocaleString('en')} rows)`,
+    `${p.rowsPerSec.toLocaleString('en')} rows/s, ${p.peakRssMb} MB`,
+    `≥ ${GOALS.rowsPerSec.toLocaleString('en')}`,
+    verdict(p.rowsPerSec >= GOALS.rowsPerSec && p.peakRssMb < GOALS.peakRssMb),
+  ]);
+  rows.push([
+    '  … per CPU-second (use case / parse)',
+    `${i.useCase.rowsPerCpuSec.toLocaleString('en')} / ${p.rowsPerCpuSec.toLocaleString('en')}`,
+    '',
+    '',
+  ]);
   if ('useCaseOnDynalite' in i && i.useCaseOnDynalite) {
     const d = i.useCaseOnDynalite;
-    rows.push([`  use case, items to dynalite (${d.rows.toLocaleString('en')} rows)`, `${d.rowsPerSec.toLocaleString('en')} rows/s, ${d.peakRssMb} MB`, '', '']);
+    rows.push([
+      `  use case, items to dynalite (${d.rows.toLocaleString('en')} rows)`,
+      `${d.rowsPerSec.toLocaleString('en')} rows/s, ${d.peakRssMb} MB`,
+      '',
+      '',
+    ]);
   }
   for (const [name, bytes] of Object.entries(r.bundles)) {
-    rows.push([`Bundle ${name}`, `${(bytes / 1024).toFixed(1)} KiB`, '< 1 MB', verdict(bytes < GOALS.bundleBytes)]);
+    rows.push([
+      `Bundle ${name}`,
+      `${(bytes / 1024).toFixed(1)} KiB`,
+      '< 1 MB',
+      verdict(bytes < GOALS.bundleBytes),
+    ]);
   }
-  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((x) => x[c]?.length ?? 0), ['Figure', 'Measured', 'Goal', ''][c]?.length ?? 0));
+  const widths = [0, 1, 2, 3].map((c) =>
+    Math.max(...rows.map((x) => x[c]?.length ?? 0), ['Figure', 'Measured', 'Goal', ''][c]?.length ?? 0),
+  );
   const line = (cells: string[]) => `| ${cells.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join(' | ')} |`;
   const m = r.machine;
   return [

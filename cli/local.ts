@@ -33,6 +33,12 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/**
+ * Sender of the local stack's defaults: the value of LOCAL_SENDER in local/campaign.ts, repeated here so a
+ * dry run does not load that module (it pulls in the AWS SDK and the emulators).
+ */
+const LOCAL_SENDER = 'Aseed Research <research@invites.example.org>';
+
 /** Checks that a path names a readable file. */
 export const requireFile = (command: string, path: string, what: string): void => {
   if (!existsSync(path)) throw new UsageError(`${what} ${path} does not exist`, command);
@@ -105,7 +111,6 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
   const deadline = integer('local', 'deadline', values.deadline);
   const human = values.json ? (text: string) => io.stderr.write(text) : io.stdout;
   // The deployment defaults of the local stack: the stand-in's demo project (a real API needs --settings).
-  const { LOCAL_SENDER, runLocalCampaign } = await import('#local/campaign.ts');
   const defaults: Record<string, unknown> = api
     ? { sender: LOCAL_SENDER }
     : { projectId: DEMO_PROJECT_ID, sender: LOCAL_SENDER };
@@ -154,6 +159,7 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
     }
   }
 
+  const { runLocalCampaign } = await import('#local/campaign.ts');
   const outDir = values.out ?? join('out', basename(csvPath).replace(/\.[^.]*$/, '') || 'campaign');
   const progress = createProgress(io.stderr);
   const runOptions: LocalCampaignOptions = {

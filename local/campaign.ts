@@ -109,7 +109,7 @@ export interface LocalProgress {
 
 /** Timings of the local stack (deliberately shorter than the deployed ones, so retries take seconds). */
 export interface LocalTimings {
-  /** Invite queue visibility timeout = invite function timeout (s). Default 4. */
+  /** Invite queue visibility timeout = invite function timeout (s). Default: {@link defaultVisibilitySeconds}. */
   visibilityTimeoutSeconds?: number;
   /** Receives before the DLQ. Default: infra/definitions.ts (as deployed). */
   maxReceiveCount?: number;
@@ -231,6 +231,18 @@ const uploadKey = (name: string): string => {
   return `${UPLOADS.prefix}${stem}${UPLOADS.csvSuffix}`;
 };
 
+/**
+ * The local invite timeout (= visibility timeout) for a file: 5 s for a handful of rows, growing with the
+ * respondents one invocation may hold (10 messages × 100), so a busy machine does not time out big batches,
+ * capped at 60 s. Deployed values are minutes; locally every retry waits this long.
+ */
+export const defaultVisibilitySeconds = (csv: Uint8Array): number => {
+  let rows = 0;
+  for (const byte of csv) if (byte === 0x0a) rows++;
+  const perInvocation = Math.min(rows, 10 * 100);
+  return Math.min(60, 5 + Math.ceil(perInvocation / 40));
+};
+
 /** Derives independent PRNG seeds from the run seed. */
 const subSeed = (seed: number, salt: number): number =>
   (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ salt) >>> 0;
@@ -338,7 +350,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
     const apiToken = options.api?.token ?? (standin as Standin).token;
     const latency = faults.latencyMs ?? 0;
     const timings = options.timings ?? {};
-    const visibility = timings.visibilityTimeoutSeconds ?? 4;
+    const visibility = timings.visibilityTimeoutSeconds ?? defaultVisibilitySeconds(csv.body);
     const aseedTimeoutMs = timings.aseedTimeoutMs ?? (options.api ? 10_000 : 2000 + 2 * latency);
 
     // Clients for our own reads and setup; the handlers get their own (crash points are installed in place).
@@ -409,8 +421,9 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
       reconcileDelayMs: 50,
       // No SES call starts this close to the (short, local) function timeout; a local send takes milliseconds.
       sendSafetyMs: Math.min(1000, (visibility * 1000) / 4),
-      // A crashed send attempt's respondents are retried once its invocation is surely over.
-      sendLeaseMs: visibility * 1000,
+      // Longer than one local SES call and the writes after it, and well inside the visibility timeout, so
+      // a redelivered batch is not turned away by the lease of the attempt that failed before it.
+      sendLeaseMs: Math.min(2000, (visibility * 1000) / 2),
       ...(options.logger ? { logger: options.logger } : {}),
     });
 
@@ -456,7 +469,8 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
     const invocations: InvocationSummary[] = [];
 
     // Ground truth baselines: a shared SES store or a real API already hold other messages and rooms.
-    const seenMessages = new Set((await readSesStore(endpoints.ses)).map((m) => m.messageId));
+    const sesSince = Math.floor(started / 1000) - 1;
+    const seenMessages = new Set((await readSesStore(endpoints.ses, sesSince)).map((m) => m.messageId));
     const createCallsBefore = standin?.stats().createCalls ?? 0;
 
     // Upload: settings first (ingest reads them when the CSV's event arrives), then the CSV.
@@ -531,7 +545,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
     const rows = (await readStore.listReportRows(campaignId)).map(finalLine);
     const recipients = new Set(rows.map((r) => r.email.toLowerCase()).filter((e) => e !== ''));
     const emails = runEmails(
-      await readSesStore(endpoints.ses),
+      await readSesStore(endpoints.ses, sesSince),
       seenMessages,
       options.emulators ? recipients : undefined,
     );

@@ -30,15 +30,18 @@ export const silentLogger: AppLogger = {
   removeKeys: () => {},
 };
 
-/** Error fields safe to log: name, message, retryable; never request bodies or headers (they may hold tokens). */
+/**
+ * Error fields safe to log: name, message, retryable; never request bodies or headers (they may hold tokens).
+ * The message goes under `errorMessage`: `message` is reserved by Powertools and would be dropped.
+ */
 export const errorFields = (error: unknown): Record<string, unknown> => {
   if (error instanceof Error) {
     const retryable = (error as { retryable?: unknown }).retryable;
     return {
       name: error.name,
-      message: error.message,
+      errorMessage: error.message,
       ...(typeof retryable === 'boolean' ? { retryable } : {}),
     };
   }
-  return { message: String(error) };
+  return { errorMessage: String(error) };
 };

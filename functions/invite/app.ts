@@ -2,7 +2,7 @@
 // partial batch response (failed records are redelivered; on the last receive they are dead-lettered).
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type InviteDeps, processInviteRecord } from '#shared/campaign/invite.ts';
+import { type InviteDeps, processDeadLetterRecord, processInviteRecord } from '#shared/campaign/invite.ts';
 import { createPacer } from '#shared/campaign/pacer.ts';
 
 /** The invite Lambda handler: SQS event in, `{ batchItemFailures }` out. */
@@ -52,3 +52,20 @@ const clockAndSleep = (deps: InviteDeps) => ({
   ...(deps.clock ? { clock: deps.clock } : {}),
   ...(deps.sleep ? { sleep: deps.sleep } : {}),
 });
+
+/**
+ * Builds the handler for the invite dead-letter queue (an event source on the DLQ, batch size ≤ 10): records
+ * each dead-lettered batch on its campaign (respondents `failed`, `deadLettered` count) when the last
+ * receive could not (it crashed or timed out), so the campaign still completes. Safe to run on every message.
+ */
+export const createDeadLetterHandler =
+  (deps: InviteDeps): InviteHandler =>
+  async (event, context) =>
+    processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        await processDeadLetterRecord(deps, record.body);
+      },
+      new BatchProcessor(EventType.SQS),
+      { ...(context ? { context } : {}), processInParallel: false, throwOnFullBatchFailure: false },
+    );

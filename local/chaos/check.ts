@@ -42,7 +42,9 @@ export type DocumentedKind =
   /** A second email with the same link after a crash between SES accepting and the `emailed` write (§6.3). */
   | 'window-duplicate'
   /** A respondent failed because its batch exhausted maxReceiveCount under injected faults (§6.5). */
-  | 'dead-lettered';
+  | 'dead-lettered'
+  /** The live, unsent room of a respondent dead-lettered while `sending` (not cancelled: SES may have sent). */
+  | 'dead-lettered-room';
 
 /** One finding (a violation or a documented outcome). */
 export interface Finding<K extends string = string> {
@@ -166,10 +168,34 @@ export const checkRun = (obs: RunObservation): CheckResult => {
     }
   }
 
-  // Rooms: every live room reached somebody.
+  // Rooms: every live room reached somebody. The one documented exception (§6.5): a respondent dead-lettered
+  // while `sending` keeps its room, because SES may have accepted the email before the crash.
+  const holderOf = new Map(obs.respondents.filter((r) => r.roomId).map((r) => [r.roomId as string, r]));
   for (const room of obs.rooms) {
     if (room.status !== 'cancelled' && !recipientsByUrl.has(room.url)) {
-      flag('orphan-room', `room ${room.id} (${room.status}) was received by nobody and is not cancelled`);
+      const holder = holderOf.get(room.id);
+      const detail = `room ${room.id} (${room.status}) was received by nobody and is not cancelled`;
+      if (
+        holder?.state === 'failed' &&
+        holder.failedFrom === 'sending' &&
+        /dead-letter/i.test(holder.reason ?? '')
+      ) {
+        documented.push({
+          kind: 'dead-lettered-room',
+          respondent: holder.emailKey,
+          line: holder.line,
+          detail: `${detail}; its respondent was dead-lettered while sending`,
+        });
+      } else {
+        flag(
+          'orphan-room',
+          holder
+            ? `${detail}; the store gives it to ${holder.emailKey} (${holder.state}, ${holder.reason ?? ''})`
+            : detail,
+          holder?.emailKey,
+          holder?.line,
+        );
+      }
     }
   }
 

@@ -1,9 +1,17 @@
 // `npm run chaos -- --runs N --respondents M [--seed s] [--parallel p] [--visibility s] [--json file]`:
 // seeded chaos runs of the real pipeline on the local stack; prints the table, exits 1 on any violation.
-import { writeFile } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { AppLogger } from '#shared/log.ts';
-import { formatFailures, formatTable, runChaos, violationCount } from './harness.ts';
+import {
+  type ChaosReport,
+  formatFailures,
+  formatTable,
+  type RunOutcome,
+  runChaos,
+  violationCount,
+} from './harness.ts';
 import { describeProfile } from './profile.ts';
 
 const USAGE = `usage: npm run chaos -- --runs N --respondents M [--seed s] [--parallel p] [--visibility seconds] [--json out.json]
@@ -11,6 +19,8 @@ const USAGE = `usage: npm run chaos -- --runs N --respondents M [--seed s] [--pa
   --parallel p    runs at the same time (default 2)
   --visibility s  invite queue visibility timeout = function timeout (local default of runLocalCampaign)
   --json file     also write every run's outcome (profile, faults, violations) as JSON
+  --jsonl file    append each run's outcome to file as it finishes (survives an interrupted run)
+  --summarize f   print the table of a --jsonl file (e.g. while a long run is still going)
   --verbose       the handlers' logs as JSON lines on stderr`;
 
 /** The handlers' logs as JSON lines on stderr (`--verbose`), tagged with the level. */
@@ -20,7 +30,7 @@ const stderrLogger = (): AppLogger => {
     (level: string) =>
     (message: string, ...extra: unknown[]) =>
       process.stderr.write(
-        `${JSON.stringify({ level, message, ...keys, ...Object.assign({}, ...extra.filter((e) => typeof e === 'object')) })}\n`,
+        `${JSON.stringify({ t: new Date().toISOString().slice(14, 23), level, message, ...keys, ...Object.assign({}, ...extra.filter((e) => typeof e === 'object')) })}\n`,
       );
   return {
     debug: () => {},
@@ -53,12 +63,33 @@ const main = async () => {
       parallel: { type: 'string' },
       visibility: { type: 'string' },
       json: { type: 'string' },
+      jsonl: { type: 'string' },
+      summarize: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(USAGE);
+    return;
+  }
+  if (values.summarize) {
+    // Table of a (possibly still running or interrupted) run from its --jsonl file.
+    const outcomes = (await readFile(values.summarize, 'utf8'))
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as RunOutcome);
+    const first = Math.min(...outcomes.map((o) => o.startedAt));
+    const last = Math.max(...outcomes.map((o) => o.startedAt + o.durationMs));
+    const report: ChaosReport = {
+      options: { runs: outcomes.length, respondents: outcomes[0]?.rows ?? 0, seed: outcomes[0]?.seed ?? 0 },
+      outcomes,
+      durationMs: outcomes.length > 0 ? last - first : 0,
+    };
+    console.log(formatTable(report));
+    const failures = formatFailures(report);
+    if (failures) console.log(`\n${failures}`);
+    process.exitCode = violationCount(report) > 0 ? 1 : 0;
     return;
   }
   const runs = positive(values.runs, 'runs', 10);
@@ -75,6 +106,7 @@ const main = async () => {
     ...(values.verbose ? { logger: stderrLogger() } : {}),
     ...(visibility ? { timings: { visibilityTimeoutSeconds: visibility } } : {}),
     onRun: (o) => {
+      if (values.jsonl) appendFileSync(values.jsonl, `${JSON.stringify(o)}\n`);
       const verdict = o.violations.length > 0 ? `${o.violations.length} VIOLATION(S)` : 'ok';
       const extra = o.documented.length > 0 ? `, ${o.documented.length} documented` : '';
       console.log(

@@ -48,6 +48,8 @@ export interface RunOutcome {
   faults: InjectedCounts;
   violations: Finding<ViolationKind>[];
   documented: Finding<DocumentedKind>[];
+  /** Epoch ms the run started. */
+  startedAt: number;
   durationMs: number;
 }
 
@@ -64,7 +66,11 @@ export interface ChaosOptions {
   emulators?: EmulatorEndpoints;
   /** Restart own emulators after this many runs, bounding their memory (default 40). */
   recycleEvery?: number;
-  /** Local timings passed to every run (visibility timeout, leases…). */
+  /**
+   * Local timings passed to every run. Default: a 10 s visibility timeout (= invite function timeout). The
+   * local runtime's own 4 s default is too short for a 100-respondent batch on a busy 2-core machine
+   * (~5 s with dynalite), so calm runs would time out and dead-letter.
+   */
   timings?: LocalTimings;
   /** Per-run deadline (ms) before the run counts as not drained. Default 240 s. */
   deadlineMs?: number;
@@ -79,6 +85,9 @@ export interface ChaosReport {
   outcomes: RunOutcome[];
   durationMs: number;
 }
+
+/** See {@link ChaosOptions.timings}. */
+export const DEFAULT_TIMINGS: LocalTimings = { visibilityTimeoutSeconds: 10 };
 
 const emptyCounts = (): InjectedCounts => ({
   api429: 0,
@@ -137,7 +146,7 @@ export const runOne = async (
     crash: profile.crash,
     chaos: profile.chaos,
     deadlineMs: options.deadlineMs ?? 240_000,
-    ...(options.timings ? { timings: options.timings } : {}),
+    timings: options.timings ?? DEFAULT_TIMINGS,
     ...(options.logger ? { logger: options.logger } : {}),
   });
   // Ground truth read here, independently of the run's own summary: every message to the run's domain.
@@ -183,6 +192,7 @@ export const runOne = async (
     faults: injected(result, profile),
     violations: check.violations,
     documented: check.documented,
+    startedAt: started,
     durationMs: Date.now() - started,
   };
 };
@@ -203,6 +213,7 @@ const crashedRun = (index: number, seed: number, respondents: number, error: unk
     { kind: 'run-problem', detail: `the run threw: ${(error as Error)?.message ?? String(error)}` },
   ],
   documented: [],
+  startedAt: Date.now(),
   durationMs: 0,
 });
 
@@ -338,7 +349,7 @@ export const formatTable = (report: ChaosReport): string => {
     runsWith((x) => x.violations.length),
   );
   lines.push('| **documented outcomes** (docs/DESIGN.md §6.3, §6.5) | | |');
-  for (const kind of ['window-duplicate', 'dead-lettered'] as DocumentedKind[]) {
+  for (const kind of ['window-duplicate', 'dead-lettered', 'dead-lettered-room'] as DocumentedKind[]) {
     const count = (x: RunOutcome) => x.documented.filter((v) => v.kind === kind).length;
     row(kind, sum(count), runsWith(count));
   }

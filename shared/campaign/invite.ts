@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AseedClient } from '../aseed/client.ts';
-import { AseedNotFoundError, AseedRejectedError, CreateOutcomeUnknownError } from '../aseed/errors.ts';
+import {
+  AseedNotFoundError,
+  AseedRateLimitedError,
+  AseedRejectedError,
+  CreateOutcomeUnknownError,
+} from '../aseed/errors.ts';
 import type { InterviewRoom } from '../aseed/schemas.ts';
 import { PermanentError, RetryableError } from '../errors.ts';
 import { type AppLogger, errorFields, maskEmail, silentLogger } from '../log.ts';
@@ -25,6 +30,8 @@ import { type CampaignSettings, languageFor, templateFor } from './settings.ts';
 
 /** Most destinations per SendBulkEmail call. */
 const SES_CHUNK = 50;
+/** Create attempts per invocation (after a 429 or an unknown outcome) before leaving it to SQS. */
+const CREATE_ROUNDS = 3;
 /** Parallel single-item writes per batch. */
 const WRITES_IN_PARALLEL = 16;
 
@@ -145,6 +152,30 @@ export const processInviteRecord = async (
 };
 
 /**
+ * Handles one record of the dead-letter queue (the invite handler attached to the DLQ): makes sure its
+ * batch is recorded as dead-lettered on the campaign even when the last receive died before it could do so
+ * (a crash or timeout on the last attempt). Idempotent: a batch already recorded is left as it is.
+ */
+export const processDeadLetterRecord = async (deps: InviteDeps, body: string): Promise<void> => {
+  const ctx = context(deps);
+  let msg: InviteMessage;
+  try {
+    msg = parseInviteMessage(body);
+  } catch {
+    ctx.logger.warn('dead-lettered message is not an invite message: nothing to record');
+    return;
+  }
+  if (!('batch' in msg)) return;
+  ctx.logger.appendKeys({ campaignId: msg.campaignId, batch: msg.batch });
+  try {
+    await deadLetterBatch(ctx, msg.campaignId, msg.batch, 'the batch failed on every allowed receive');
+    ctx.logger.warn('dead-lettered batch recorded on the campaign');
+  } finally {
+    ctx.logger.removeKeys(['campaignId', 'batch']);
+  }
+};
+
+/**
  * Invite use case for one message: the batch's respondents get rooms (exactly once, reconciling any
  * interrupted create), the assignment is stored, then emails go out (≤ 50 per SES call, paced), each
  * recorded with its SES message id. Respondents already done are skipped, so redelivery is harmless.
@@ -224,55 +255,66 @@ const ensureRooms = async (
   const waitUntil = Math.min(ctx.clock() + (ctx.deps.lockWaitMs ?? 30_000), deadline - leaseMs);
   if (ctx.clock() > waitUntil)
     throw new RetryableError('too little time left in this invocation to create rooms');
+  let leftover: CreateIntent | undefined;
   for (let attempt = 0; ; attempt++) {
     const acquired = await ctx.store.acquireCreateLock({ projectId, owner, nowMs: ctx.clock(), leaseMs });
     if (acquired.acquired) {
-      if (acquired.lock.intent) await reconcileIntent(ctx, acquired.lock.intent, owner, undefined);
+      leftover = acquired.lock.intent;
       break;
     }
     if (ctx.clock() > waitUntil) throw new RetryableError(`create lock of project ${projectId} stayed busy`);
     await ctx.sleep(100 + Math.floor(Math.random() * Math.min(1000, 100 * 2 ** attempt)));
   }
   try {
-    // Under the lock: who still needs a room (a duplicate delivery may have served some meanwhile)?
-    let needing = (await ctx.store.queryBatch(campaign.campaignId, batch)).filter(
-      (r) => r.state === 'accepted',
-    );
-    needing = await drawSpares(ctx, campaign.campaignId, first.roomKey, needing);
-    if (needing.length === 0) return;
-    const intent: CreateIntent = {
-      intentId: ctx.newId(),
-      campaignId: campaign.campaignId,
-      batch,
-      roomKey: first.roomKey,
-      params,
-      count: needing.length,
-      respondents: needing.map((r) => r.sk),
-      startedAt: ctx.clock(),
-    };
-    await ctx.store.writeCreateIntent({ projectId, owner, intent, leaseUntil: ctx.clock() + leaseMs });
-    let rooms: InterviewRoom[];
-    try {
-      rooms = await ctx.deps.aseed.createRooms(createRequestOf(params, needing.length));
-    } catch (error) {
-      await ctx.store.addCounts(campaign.campaignId, { createCalls: 1 }).catch(() => {});
-      if (error instanceof CreateOutcomeUnknownError) {
-        ctx.logger.warn('create outcome unknown: reconciling', errorFields(error));
-        // Give a create still running server-side a moment to land before listing.
-        await ctx.sleep(ctx.deps.reconcileDelayMs ?? 1000);
-        await reconcileIntent(ctx, intent, owner, ctx.clock());
-        // Respondents the reconcile could not serve stay `accepted`: the message is retried for them.
-        return;
+    // A crashed holder's create comes first: its rooms may be exactly the ones our respondents need.
+    if (leftover) await reconcileIntent(ctx, leftover, owner, undefined);
+    // A few create attempts per invocation: a 429/5xx or an unknown outcome need not cost a whole SQS receive.
+    for (let round = 0; round < CREATE_ROUNDS; round++) {
+      // Under the lock: who still needs a room (a duplicate delivery may have served some meanwhile)?
+      let needing = (await ctx.store.queryBatch(campaign.campaignId, batch)).filter(
+        (r) => r.state === 'accepted',
+      );
+      needing = await drawSpares(ctx, campaign.campaignId, first.roomKey, needing);
+      if (needing.length === 0) return;
+      if (round > 0 && ctx.clock() + leaseMs > deadline) return; // the redelivery carries on
+      const intent: CreateIntent = {
+        intentId: ctx.newId(),
+        campaignId: campaign.campaignId,
+        batch,
+        roomKey: first.roomKey,
+        params,
+        count: needing.length,
+        respondents: needing.map((r) => r.sk),
+        startedAt: ctx.clock(),
+      };
+      await ctx.store.writeCreateIntent({ projectId, owner, intent, leaseUntil: ctx.clock() + leaseMs });
+      let rooms: InterviewRoom[];
+      try {
+        rooms = await ctx.deps.aseed.createRooms(createRequestOf(params, needing.length));
+      } catch (error) {
+        await ctx.store.addCounts(campaign.campaignId, { createCalls: 1 }).catch(() => {});
+        if (error instanceof CreateOutcomeUnknownError) {
+          ctx.logger.warn('create outcome unknown: reconciling', errorFields(error));
+          // Give a create still running server-side a moment to land before listing.
+          await ctx.sleep(ctx.deps.reconcileDelayMs ?? 1000);
+          await reconcileIntent(ctx, intent, owner, ctx.clock());
+          continue; // respondents the reconcile could not serve get another create
+        }
+        // 429 and 4xx: the server created nothing.
+        await ctx.store.clearCreateIntent({ projectId, owner, intentId: intent.intentId });
+        if (error instanceof AseedRateLimitedError && round + 1 < CREATE_ROUNDS) {
+          ctx.logger.warn('create throttled; retrying', errorFields(error));
+          await ctx.sleep(Math.min(error.retryAfterMs ?? 500 * 2 ** round, 5_000));
+          continue;
+        }
+        throw error;
       }
-      // 429 and 4xx: the server created nothing.
+      await ctx.store.addCounts(campaign.campaignId, { createCalls: 1 });
+      ctx.logger.info('rooms created', { count: rooms.length });
+      await ctx.store.countCreatedRooms(campaign.campaignId, intent.intentId, rooms.length);
+      await adoptRooms(ctx, intent, rooms, intent.respondents);
       await ctx.store.clearCreateIntent({ projectId, owner, intentId: intent.intentId });
-      throw error;
     }
-    await ctx.store.addCounts(campaign.campaignId, { createCalls: 1 });
-    ctx.logger.info('rooms created', { count: rooms.length });
-    await ctx.store.countCreatedRooms(campaign.campaignId, intent.intentId, rooms.length);
-    await adoptRooms(ctx, intent, rooms, intent.respondents);
-    await ctx.store.clearCreateIntent({ projectId, owner, intentId: intent.intentId });
   } finally {
     await ctx.store.releaseCreateLock({ projectId, owner }).catch(() => {});
   }
@@ -372,8 +414,9 @@ const reconcileIntent = async (
   let ours = 0;
   const covered = new Set<string>();
   const unknown: InterviewRoom[] = [];
-  for (const room of candidates) {
-    const marker = await ctx.store.getRoomMarker(room.id);
+  const markers = await mapLimit(candidates, WRITES_IN_PARALLEL, (room) => ctx.store.getRoomMarker(room.id));
+  for (const [index, room] of candidates.entries()) {
+    const marker = markers[index];
     if (!marker) unknown.push(room);
     else if (marker.intentId === intent.intentId) {
       ours++;

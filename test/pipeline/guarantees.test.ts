@@ -1,4 +1,4 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InviteAseed, InviteMailer } from '#shared/campaign/invite.ts';
 import {
@@ -8,6 +8,7 @@ import {
   type KillSwitch,
   makeCsv,
   receiveAll,
+  sqsRecordOf,
   type World,
 } from './support.ts';
 
@@ -269,5 +270,34 @@ describe('dead-letter queue', () => {
     const report = await world.store.listReportRows(campaignId);
     expect(report.every((r) => r.status === 'failed' && r.reason.startsWith('dead-lettered: '))).toBe(true);
     expect(await world.emails()).toHaveLength(0);
+  });
+
+  it('(f) a batch whose last receive died before recording is recorded by the dead-letter handler', async () => {
+    // Prepare: a campaign whose only message skips the invite side and sits in the DLQ (as after a crash).
+    const campaignId = await ingestCampaign(world, 'dlq-crash', 4, undefined, 'en');
+    const event = await world.receiveEvent();
+    const record = event.Records[0];
+    if (!record) throw new Error('no record');
+    await world.clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: world.dlqUrl, MessageBody: record.body }),
+    );
+    await world.drain(async () => ({ batchItemFailures: [] })); // drops the original copy
+
+    // Act: the DLQ handler runs on it, twice (at-least-once there too).
+    const received = await world.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: world.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    const dlqEvent = { Records: (received.Messages ?? []).map((m) => sqsRecordOf(m, world.dlqUrl)) };
+    const first = await world.deadLetter(dlqEvent);
+    const second = await world.deadLetter(dlqEvent);
+
+    // Assert
+    expect([...first.batchItemFailures, ...second.batchItemFailures]).toEqual([]);
+    expect(await world.store.getCampaign(campaignId)).toMatchObject({
+      status: 'completed',
+      deadLettered: 4,
+      failed: 4,
+      batchesDone: 1,
+    });
   });
 });

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { S3Event, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createIngestHandler } from '#functions/ingest/app.ts';
-import { createInviteHandler, type InviteHandler } from '#functions/invite/app.ts';
+import { createDeadLetterHandler, createInviteHandler, type InviteHandler } from '#functions/invite/app.ts';
 import { TABLE } from '#infra/definitions.ts';
 import {
   type AwsClients,
@@ -129,6 +129,8 @@ export interface World {
   campaignDefaults: Record<string, unknown>;
   ingest: ReturnType<typeof createIngestHandler>;
   invite: InviteHandler;
+  /** The handler for the dead-letter queue. */
+  deadLetter: InviteHandler;
   /** An invite handler whose clients share `kill` and whose Aseed/mailer calls can be intercepted. */
   inviteWith(options: {
     kill: KillSwitch;
@@ -271,6 +273,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
     campaignDefaults,
     ingest: createIngestHandler(ingestBase),
     invite: createInviteHandler(inviteBase),
+    deadLetter: createDeadLetterHandler(inviteBase),
     inviteWith: ({ kill, aseed: wrapAseed, mailer: wrapMailer, onWrite }) => {
       const killableAseed: InviteAseed = {
         createRooms: guard(kill, (req) => aseed.createRooms(req)),

@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import type { SesMessage } from '#local/aws.ts';
+import { checkRun, type RunObservation } from '#local/chaos/check.ts';
+import { generateCsv } from '#local/chaos/csv.ts';
+import type { InterviewRoom } from '#shared/aseed/schemas.ts';
+import type { CampaignRecord, RejectedRow, RespondentItem } from '#shared/store/types.ts';
+
+const API = 'http://127.0.0.1:9999';
+
+const room = (id: string, status = 'pending'): InterviewRoom => ({
+  id,
+  project_id: 'p',
+  access_token: `tok-${id}`,
+  url: `${API}/interview/tok-${id}`,
+  room_name: id,
+  max_duration_minutes: 30,
+  status,
+  created_at: new Date(0).toISOString(),
+  created_by: 'u',
+});
+
+const email = (to: string, url: string, n: number): SesMessage => ({
+  messageId: `m${n}`,
+  from: 'research@invites.example.org',
+  to: [to],
+  cc: [],
+  bcc: [],
+  replyTo: [],
+  subject: 'You are invited',
+  text: `Hello\n${url}\n`,
+  html: `<a href="${url}">${url}</a>`,
+  headers: [],
+  at: 0,
+});
+
+/** A run where everything went right: one room and one email per accepted respondent. */
+const perfectRun = (): RunObservation => {
+  const csv = generateCsv({ seed: 7, rows: 40, tag: 'unit' });
+  const respondents: RespondentItem[] = [];
+  const rooms: InterviewRoom[] = [];
+  const emails: SesMessage[] = [];
+  let n = 0;
+  for (const [key, row] of csv.accepted) {
+    n += 1;
+    const r = room(`r${n}`);
+    rooms.push(r);
+    emails.push(email(row.raw.trim(), r.url, n));
+    respondents.push({
+      pk: 'c',
+      sk: `R#${n}`,
+      type: 'respondent',
+      campaignId: 'c',
+      batch: 0,
+      seq: n,
+      line: row.line,
+      email: row.raw.trim(),
+      emailKey: key,
+      fields: {},
+      roomKey: 'k',
+      state: 'emailed',
+      roomId: r.id,
+      roomUrl: r.url,
+      updatedAt: '',
+    });
+  }
+  const rejected: RejectedRow[] = csv.rows
+    .filter((r) => r.kind !== 'accepted')
+    .map((r) => ({ line: r.line, kind: r.kind as 'rejected' | 'duplicate', reason: `bad row ${r.line}` }));
+  const record = {
+    pk: 'c',
+    sk: 'META',
+    type: 'campaign',
+    campaignId: 'c',
+    source: { bucket: 'b', key: 'k' },
+    status: 'completed',
+    createdAt: '',
+    updatedAt: '',
+    rows: csv.rows.length,
+    accepted: csv.accepted.size,
+    rejected: csv.rows.filter((r) => r.kind === 'rejected').length,
+    duplicates: csv.rows.filter((r) => r.kind === 'duplicate').length,
+    emailed: csv.accepted.size,
+    failed: 0,
+  } satisfies CampaignRecord;
+  return { csv, emails, rooms, respondents, rejected, record, crashes: [], inviteTimeouts: 0, problems: [] };
+};
+
+const kinds = (obs: RunObservation) => checkRun(obs).violations.map((v) => v.kind);
+
+describe('chaos checks against the ground truth', () => {
+  it('finds nothing wrong in a run where every accepted respondent got one email with its own room', () => {
+    // Prepare
+    const obs = perfectRun();
+
+    // Act
+    const result = checkRun(obs);
+
+    // Assert
+    expect(obs.csv.accepted.size).toBeGreaterThan(20);
+    expect(obs.csv.rows.some((r) => r.kind === 'rejected')).toBe(true);
+    expect(result).toEqual({ violations: [], documented: [] });
+  });
+
+  it('flags a second email with the same link when no crash can explain it', () => {
+    // Prepare
+    const obs = perfectRun();
+    const first = obs.emails[0] as SesMessage;
+    obs.emails.push({ ...first, messageId: 'again' });
+
+    // Act
+    const result = checkRun(obs);
+
+    // Assert
+    expect(result.violations.map((v) => v.kind)).toContain('duplicate-email');
+    expect(result.documented).toEqual([]);
+  });
+
+  it('classifies a second email with the same link after a crash in the SES window as documented', () => {
+    // Prepare
+    const obs = perfectRun();
+    const first = obs.emails[0] as SesMessage;
+    obs.emails.push({ ...first, messageId: 'again' });
+    obs.crashes.push({ invocationId: 'i', functionName: 'invite', point: 'after SendBulkEmailCommand' });
+
+    // Act
+    const result = checkRun(obs);
+
+    // Assert
+    expect(result.violations).toEqual([]);
+    expect(result.documented.map((d) => d.kind)).toEqual(['window-duplicate']);
+  });
+
+  it('flags one room URL reaching two people, even after a crash', () => {
+    // Prepare
+    const obs = perfectRun();
+    const [a, b] = obs.emails as [SesMessage, SesMessage];
+    obs.emails.push({ ...a, messageId: 'x', to: b.to });
+    obs.crashes.push({ invocationId: 'i', functionName: 'invite', point: 'after SendBulkEmailCommand' });
+
+    // Act / Assert
+    expect(kinds(obs)).toEqual(expect.arrayContaining(['url-shared', 'duplicate-email']));
+  });
+
+  it('flags a live room nobody received, and an emailed room that was cancelled', () => {
+    // Prepare
+    const obs = perfectRun();
+    obs.rooms.push(room('spare-left-live'));
+    (obs.rooms[0] as InterviewRoom).status = 'cancelled';
+
+    // Act / Assert
+    expect(kinds(obs).sort()).toEqual(['cancelled-room-emailed', 'orphan-room']);
+  });
+
+  it('accepts a spare room that was cancelled', () => {
+    // Prepare
+    const obs = perfectRun();
+    obs.rooms.push(room('spare', 'cancelled'));
+
+    // Act / Assert
+    expect(kinds(obs)).toEqual([]);
+  });
+
+  it('flags a respondent without email, a rejected row without reason and an email with two links', () => {
+    // Prepare
+    const obs = perfectRun();
+    const lost = obs.emails.shift() as SesMessage;
+    (obs.rejected[0] as RejectedRow).reason = '';
+    const other = obs.emails[0] as SesMessage;
+    other.text = `${other.text} ${API}/interview/another`;
+
+    // Act
+    const found = kinds(obs);
+
+    // Assert
+    expect(found).toEqual(
+      expect.arrayContaining(['missing-email', 'rejected-no-reason', 'email-room-urls', 'store-mismatch']),
+    );
+    expect(lost.to).toHaveLength(1);
+  });
+
+  it('flags a store that disagrees with what SES received', () => {
+    // Prepare: the store says failed, but the email went out; and another respondent's URL differs.
+    const obs = perfectRun();
+    const [first, second] = obs.respondents as [RespondentItem, RespondentItem];
+    first.state = 'failed';
+    first.reason = 'SES rejected';
+    second.roomUrl = `${API}/interview/wrong`;
+
+    // Act / Assert
+    expect(kinds(obs)).toEqual(expect.arrayContaining(['store-mismatch', 'store-counts']));
+  });
+
+  it('flags an email to an address that was a rejected or duplicate row', () => {
+    // Prepare
+    const obs = perfectRun();
+    const dup = obs.csv.rows.find((r) => r.kind === 'rejected' && r.raw.includes('@')) ?? obs.csv.rows[0];
+    obs.emails.push(email(dup?.raw ?? 'x@y.example.com', `${API}/interview/tok-r1`, 999));
+
+    // Act / Assert
+    expect(kinds(obs)).toContain('unexpected-recipient');
+  });
+
+  it('reports a respondent dead-lettered without an email as documented, not as a violation', () => {
+    // Prepare
+    const obs = perfectRun();
+    const victim = obs.respondents[0] as RespondentItem;
+    obs.emails = obs.emails.filter((e) => e.to[0]?.toLowerCase() !== victim.emailKey);
+    Object.assign(victim, { state: 'failed', reason: 'dead-lettered: boom', failedFrom: 'room_assigned' });
+    (obs.rooms[0] as InterviewRoom).status = 'cancelled';
+    Object.assign(obs.record as CampaignRecord, {
+      emailed: obs.csv.accepted.size - 1,
+      failed: 1,
+    });
+
+    // Act
+    const result = checkRun(obs);
+
+    // Assert
+    expect(result.violations).toEqual([]);
+    expect(result.documented.map((d) => d.kind)).toEqual(['dead-lettered']);
+  });
+});
