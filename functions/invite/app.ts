@@ -31,7 +31,11 @@ export const createInviteHandler = (deps: InviteHandlerDeps): InviteHandler => {
     (deps.sendRatePerSecond
       ? createPacer({ ratePerSecond: deps.sendRatePerSecond, ...clockAndSleep(deps) })
       : undefined);
-  const useCaseDeps: InviteDeps = { ...deps, ...(pacer ? { pacer } : {}) };
+  const useCaseDeps: InviteDeps = {
+    ...deps,
+    ...(pacer ? { pacer } : {}),
+    sendTiming: deps.sendTiming ?? { worstMs: 0 },
+  };
   return async (event, context) => {
     const processor = new BatchProcessor(EventType.SQS);
     return processPartialResponse(

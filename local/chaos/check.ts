@@ -44,7 +44,9 @@ export type DocumentedKind =
   /** A respondent failed because its batch exhausted maxReceiveCount under injected faults (§6.5). */
   | 'dead-lettered'
   /** The live, unsent room of a respondent dead-lettered while `sending` (not cancelled: SES may have sent). */
-  | 'dead-lettered-room';
+  | 'dead-lettered-room'
+  /** SES accepted the email in the window, then the batch was dead-lettered: emailed, but stored as failed. */
+  | 'emailed-then-dead-lettered';
 
 /** One finding (a violation or a documented outcome). */
 export interface Finding<K extends string = string> {
@@ -302,12 +304,31 @@ export const checkRun = (obs: RunObservation): CheckResult => {
         );
       }
     } else if (stored.state === 'failed' && count > 0) {
-      flag(
-        'store-mismatch',
-        `store says failed (${stored.reason ?? ''}), but ${count} email(s) went out`,
-        key,
-        expected.line,
-      );
+      // §6.3 + §6.5: SES accepted, the invocation died before recording it, and the redeliveries then
+      // dead-lettered the respondent from `sending` (it "may have been emailed": its room stays). Documented
+      // only when the email carries the respondent's own stored room and a window crash happened.
+      const windowThenDlq =
+        stored.failedFrom === 'sending' &&
+        /dead-letter/i.test(stored.reason ?? '') &&
+        urls.length === 1 &&
+        urls[0] === stored.roomUrl &&
+        count - 1 <= windowEvents &&
+        windowEvents > 0;
+      if (windowThenDlq) {
+        documented.push({
+          kind: 'emailed-then-dead-lettered',
+          respondent: key,
+          line: expected.line,
+          detail: `got its link, but the store says ${stored.reason ?? 'failed'}`,
+        });
+      } else {
+        flag(
+          'store-mismatch',
+          `store says failed (${stored.reason ?? ''}), but ${count} email(s) went out`,
+          key,
+          expected.line,
+        );
+      }
     }
   }
 
@@ -328,7 +349,7 @@ export const checkRun = (obs: RunObservation): CheckResult => {
       ['failed', record.failed, failedRows],
       [
         'emailed (vs SES recipients)',
-        record.emailed,
+        (record.emailed ?? 0) + documented.filter((d) => d.kind === 'emailed-then-dead-lettered').length,
         [...byRecipient.keys()].filter((k) => obs.csv.accepted.has(k)).length,
       ],
     ];

@@ -43,12 +43,13 @@ export const drawProfile = (seed: number): FaultProfile => {
       seed,
     },
     ses: { throttle: maybe(0.6, 0.02, 0.25) },
-    crash: maybe(0.6, 0.03, 0.2),
+    // Per invocation; a run has only a few invocations (10 batches each), so the odds must be sizeable.
+    crash: maybe(0.6, 0.1, 0.35),
     chaos: {
       duplicateS3Events: Math.floor(random() * 3),
       concurrentS3Events: random() < 0.5,
       reupload: random() < 0.5,
-      duplicateSqsProbability: maybe(0.5, 0.05, 0.3),
+      duplicateSqsProbability: maybe(0.5, 0.1, 0.5),
     },
   };
 };

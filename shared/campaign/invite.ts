@@ -69,8 +69,13 @@ export interface InviteDeps {
    * `sendSafetyMs` of it, so a timeout cannot fall between SES accepting and us recording (the email window).
    */
   deadlineMs?: number;
-  /** Margin before the deadline in which no new SES call starts (default 20 s). */
+  /**
+   * Margin before the deadline in which no new SES call starts (default 20 s). It widens to twice the recent
+   * slowest send + record, up to 3 × this value.
+   */
   sendSafetyMs?: number;
+  /** Slowest SES call + recording seen by this container (shared across records; the handler makes one). */
+  sendTiming?: { worstMs: number };
   /**
    * Lease of a send attempt on its `sending` respondents (default 30 s): longer than one SES call plus the
    * writes after it, so a concurrent duplicate delivery leaves them alone while a crashed attempt's expire.
@@ -96,6 +101,7 @@ interface Ctx {
   sleep: Sleep;
   newId: () => string;
   pacer: Pacer;
+  sendTiming: { worstMs: number };
 }
 
 const context = (deps: InviteDeps): Ctx => ({
@@ -106,6 +112,7 @@ const context = (deps: InviteDeps): Ctx => ({
   sleep: deps.sleep ?? realSleep,
   newId: deps.newId ?? randomUUID,
   pacer: deps.pacer ?? createPacer({ ratePerSecond: 1_000_000 }),
+  sendTiming: deps.sendTiming ?? { worstMs: 0 },
 });
 
 const isTerminal = (r: RespondentItem) => TERMINAL_STATES.includes(r.state);
@@ -567,7 +574,10 @@ const sendInvites = async (
         const chunk = group.slice(i, i + SES_CHUNK);
         await ctx.pacer.take(chunk.length);
         const deadline = ctx.deps.deadlineMs;
-        if (deadline !== undefined && ctx.clock() > deadline - (ctx.deps.sendSafetyMs ?? 20_000)) {
+        // The margin grows with the slowest send+record seen, so a slow store cannot stretch the window.
+        const safety = ctx.deps.sendSafetyMs ?? 20_000;
+        const margin = Math.max(safety, Math.min(2 * ctx.sendTiming.worstMs, 3 * safety));
+        if (deadline !== undefined && ctx.clock() > deadline - margin) {
           // Too close to the Lambda timeout to send and record safely: leave them for the redelivery.
           summary.retry += chunk.length;
           summary.retryReason = 'invocation deadline too close to send safely';
@@ -597,6 +607,7 @@ const sendInvites = async (
         }
         if (ready.length === 0) continue;
         sesCalls++;
+        const sendStarted = ctx.clock();
         const outcomes = await ctx.deps.mailer.sendBulk({
           from: settings.sender,
           ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
@@ -634,6 +645,8 @@ const sendInvites = async (
             summary.retryReason = outcome.reason;
           }
         });
+        // Recent worst case: one slow outlier fades instead of widening the margin for good.
+        ctx.sendTiming.worstMs = Math.max(ctx.clock() - sendStarted, ctx.sendTiming.worstMs / 2);
       }
     }
   } finally {

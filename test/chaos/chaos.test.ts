@@ -5,10 +5,11 @@ import { emulatorEndpoints } from '#test/support/aws.ts';
 // The short chaos run of `npm test` (the long one is `npm run chaos`, figures in docs/RELIABILITY.md).
 // Sized for ~2 minutes on a busy 2-core machine: each fault that makes SQS redeliver costs one visibility
 // timeout, so a handful of runs of 100 rows is what fits; CHAOS_RUNS / CHAOS_RESPONDENTS / CHAOS_SEED
-// override it (a failing seed printed below replays with `npm run chaos -- --runs 1 --seed <seed>`).
+// override it (a failing seed printed below replays with `npm run chaos -- --runs 1 --seed <seed>`). Base seed
+// 4000: its four profiles cover every fault kind, two with crash odds > 0.2, three with duplicate SQS deliveries.
 const RUNS = Number(process.env.CHAOS_RUNS ?? 4);
 const RESPONDENTS = Number(process.env.CHAOS_RESPONDENTS ?? 100);
-const SEED = Number(process.env.CHAOS_SEED ?? 4242);
+const SEED = Number(process.env.CHAOS_SEED ?? 4000);
 
 describe('chaos: seeded fault profiles against the real pipeline', () => {
   it(
