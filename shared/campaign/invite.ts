@@ -7,7 +7,7 @@ import {
   CreateOutcomeUnknownError,
 } from '../aseed/errors.ts';
 import type { InterviewRoom } from '../aseed/schemas.ts';
-import { PermanentError, RetryableError } from '../errors.ts';
+import { isRetryable, PermanentError, RetryableError } from '../errors.ts';
 import { type AppLogger, errorFields, maskEmail, silentLogger } from '../log.ts';
 import type { Mailer, SendOutcome } from '../mail/mailer.ts';
 import { inviteData } from '../mail/template.ts';
@@ -588,8 +588,13 @@ const sendInvites = async (
           claimSending(ctx, campaign.campaignId, r, attempt),
         );
         const marked: RespondentItem[] = [];
+        // Claimed from `room_assigned` (not taken over from a crashed attempt that may have sent).
+        const fresh = new Set<string>();
         for (const claim of claims) {
-          if (claim.kind === 'claimed') marked.push(claim.respondent);
+          if (claim.kind === 'claimed') {
+            marked.push(claim.respondent);
+            if (claim.fresh) fresh.add(claim.respondent.sk);
+          }
           else if (claim.kind === 'busy') {
             // A concurrent delivery of this batch is sending to them right now: not ours to send.
             summary.retry++;
@@ -608,14 +613,31 @@ const sendInvites = async (
         if (ready.length === 0) continue;
         sesCalls++;
         const sendStarted = ctx.clock();
-        const outcomes = await ctx.deps.mailer.sendBulk({
-          from: settings.sender,
-          ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
-          ...(ctx.deps.configurationSetName ? { configurationSetName: ctx.deps.configurationSetName } : {}),
-          template: templateFor(settings, locale as Parameters<typeof templateFor>[1]),
-          tags: { campaign: campaign.campaignId },
-          destinations: ready.map(({ respondent, data }) => ({ to: respondent.email, data })),
-        });
+        let outcomes: SendOutcome[];
+        try {
+          outcomes = await ctx.deps.mailer.sendBulk({
+            from: settings.sender,
+            ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
+            ...(ctx.deps.configurationSetName
+              ? { configurationSetName: ctx.deps.configurationSetName }
+              : {}),
+            template: templateFor(settings, locale as Parameters<typeof templateFor>[1]),
+            tags: { campaign: campaign.campaignId },
+            destinations: ready.map(({ respondent, data }) => ({ to: respondent.email, data })),
+          });
+        } catch (error) {
+          // The mailer throws a retryable error only while nothing was sent: hand the chunk back
+          // (`room_assigned`), so a redelivery sends at once and a dead-lettering cancels their rooms.
+          if (isRetryable(error)) {
+            await releaseSending(
+              ctx,
+              ready.map(({ respondent }) => respondent),
+              attempt,
+              fresh,
+            );
+          }
+          throw error;
+        }
         await mapLimit(ready, WRITES_IN_PARALLEL, async ({ respondent }, index) => {
           const outcome: SendOutcome = outcomes[index] ?? { status: 'retry', reason: 'no outcome' };
           if (outcome.status === 'sent') {
@@ -657,7 +679,8 @@ const sendInvites = async (
 
 /** Outcome of claiming a respondent for one send attempt. */
 type SendClaim =
-  | { kind: 'claimed'; respondent: RespondentItem }
+  /** `fresh`: claimed from `room_assigned`, not taken over from an earlier attempt. */
+  | { kind: 'claimed'; respondent: RespondentItem; fresh: boolean }
   /** Another live attempt holds it (concurrent duplicate delivery). */
   | { kind: 'busy' }
   /** It moved on meanwhile (emailed or failed): nothing to do. */
@@ -685,14 +708,44 @@ const claimSending = async (
       set: { sendAttempt: attempt, sendingUntil: until },
       nowMs,
     });
-    if (moved) return { kind: 'claimed', respondent: moved };
+    if (moved) return { kind: 'claimed', respondent: moved, fresh: true };
   }
   const taken = await ctx.store.takeOverSending({ campaignId, sk: r.sk, attempt, nowMs, until });
-  if (taken) return { kind: 'claimed', respondent: taken };
+  if (taken) return { kind: 'claimed', respondent: taken, fresh: false };
   const current = await ctx.store.getRespondent(campaignId, r.sk);
   return current?.state === 'sending' || current?.state === 'room_assigned'
     ? { kind: 'busy' }
     : { kind: 'done' };
+};
+
+/**
+ * Releases the respondents of a send attempt whose SES call failed as a whole (nothing sent), conditional on
+ * this attempt still holding them: `sending → room_assigned`, so a redelivery sends at once and a
+ * dead-lettering cancels their rooms. One taken over from a crashed attempt (`fresh` lacks it) may have been
+ * emailed by that attempt: it stays `sending`, only its lease is ended. Best effort: one left as it was is
+ * resent once its lease runs out.
+ */
+const releaseSending = async (
+  ctx: Ctx,
+  respondents: RespondentItem[],
+  attempt: string,
+  fresh: ReadonlySet<string>,
+): Promise<void> => {
+  await mapLimit(respondents, WRITES_IN_PARALLEL, async (r) => {
+    try {
+      const common = { campaignId: r.campaignId, sk: r.sk, sendAttempt: attempt, nowMs: ctx.clock() };
+      await ctx.store.transitionRespondent(
+        fresh.has(r.sk)
+          ? { ...common, from: ['sending'], to: 'room_assigned', remove: ['sendAttempt', 'sendingUntil'] }
+          : { ...common, from: ['sending'], to: 'sending', set: { sendingUntil: 0 } },
+      );
+    } catch (error) {
+      ctx.logger.warn('could not release a respondent after a failed send', {
+        respondent: maskEmail(r.email),
+        ...errorFields(error),
+      });
+    }
+  });
 };
 
 /** Merge data of one invitation. */

@@ -501,6 +501,8 @@ export class CampaignStore {
     nowMs: number;
     /** Extra condition, e.g. that the assigned room is a given one. */
     roomId?: string;
+    /** Extra condition: the respondent is held by this send attempt (`sendAttempt`). */
+    sendAttempt?: string;
   }): Promise<RespondentItem | undefined> {
     const names: Record<string, string> = { '#state': 'state' };
     const values: Record<string, unknown> = { ':to': args.to, ':now': new Date(args.nowMs).toISOString() };
@@ -521,6 +523,10 @@ export class CampaignStore {
     if (args.roomId !== undefined) {
       values[':roomId'] = args.roomId;
       condition += ' AND roomId = :roomId';
+    }
+    if (args.sendAttempt !== undefined) {
+      values[':sendAttempt'] = args.sendAttempt;
+      condition += ' AND sendAttempt = :sendAttempt';
     }
     const removes = (args.remove ?? []).map((name, index) => {
       names[`#r${index}`] = name;

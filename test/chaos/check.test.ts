@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SesMessage } from '#local/aws.ts';
 import { checkRun, type RunObservation } from '#local/chaos/check.ts';
 import { generateCsv } from '#local/chaos/csv.ts';
+import { drawProfile } from '#local/chaos/profile.ts';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
 import type { CampaignRecord, RejectedRow, RespondentItem } from '#shared/store/types.ts';
 
@@ -218,5 +219,19 @@ describe('chaos checks against the ground truth', () => {
     // Assert
     expect(result.violations).toEqual([]);
     expect(result.documented.map((d) => d.kind)).toEqual(['dead-lettered']);
+  });
+
+  it('replays a run: the same seed draws the same fault profile and the same file', () => {
+    // Act
+    const a = { profile: drawProfile(123), csv: generateCsv({ seed: 123, rows: 300, tag: 'c123' }) };
+    const b = { profile: drawProfile(123), csv: generateCsv({ seed: 123, rows: 300, tag: 'c123' }) };
+    const other = generateCsv({ seed: 124, rows: 300, tag: 'c123' });
+
+    // Assert
+    expect(a.profile).toEqual(b.profile);
+    expect(a.csv.body).toBe(b.csv.body);
+    expect(other.body).not.toBe(a.csv.body);
+    const kinds = new Set(a.csv.rows.map((r) => r.kind));
+    expect([...kinds].sort()).toEqual(['accepted', 'duplicate', 'rejected']);
   });
 });
