@@ -62,6 +62,8 @@ export interface PipelineRunResult {
   dynamoCalls: Record<string, number>;
   /** Messages per invite invocation used. */
   batchSize: number;
+  /** The per-project create lock: how often it was taken, refused, and how long it was held in total. */
+  createLock: { acquired: number; refused: number; heldMs: number };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -211,5 +213,6 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
     batchFailures,
     dynamoCalls,
     batchSize,
+    createLock: { ...createLock, heldMs: Math.round(createLock.heldMs) },
   };
 };

@@ -250,6 +250,7 @@ interface E2eRow {
   inviteInvocations: number;
   inviteConcurrency: number;
   dynamoCalls: Record<string, number>;
+  createLock: PipelineRunResult['createLock'];
 }
 
 const row = (
@@ -271,6 +272,7 @@ const row = (
   inviteInvocations: pipeline.invocations,
   inviteConcurrency: pipeline.concurrency,
   dynamoCalls: pipeline.dynamoCalls,
+  createLock: pipeline.createLock,
 });
 
 const buildResults = (input: {
@@ -314,6 +316,7 @@ const buildResults = (input: {
       perInvocationRate: round(SEND_RATE / sendRun.concurrency, 2),
       inviteInvocations: sendRun.invocations,
       failedRespondents: sendRun.failed,
+      createLock: sendRun.createLock,
     },
     ingest: {
       rows: useCase.rows,

@@ -66,7 +66,7 @@ export const DeployConfigSchema = z.strictObject({
       error: `one of ${LOG_RETENTION_DAYS.join(', ')}`,
     })
     .default(30),
-  /** Powertools log level of both functions. */
+  /** Powertools log level of every function. */
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /** Uploaded CSVs (personal data) are deleted this many days after upload. */
   uploadRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),

@@ -30,7 +30,7 @@ export const UPLOADS = {
   settingsSuffix: '.settings.json',
 } as const;
 
-/** Timeouts and memory of the two functions. */
+/** Timeouts and memory of the three functions. */
 export const FUNCTIONS = {
   ingest: {
     /** Entry point, relative to the repository root. */
@@ -45,6 +45,16 @@ export const FUNCTIONS = {
     /** One invocation handles up to `INVITE_QUEUE.batchSize` messages of up to 100 respondents each. */
     timeoutSeconds: 300,
     memoryMb: 512,
+  },
+  deadLetter: {
+    /** Entry point, relative to the repository root. */
+    entry: 'functions/deadletter/handler.ts',
+    /**
+     * Records one dead-lettered batch: ≤ 100 respondent updates plus best-effort room cancellations through
+     * an Aseed API that may be the very thing failing, so it gets the invite function's time, not its memory.
+     */
+    timeoutSeconds: 300,
+    memoryMb: 256,
   },
 } as const;
 
@@ -65,6 +75,21 @@ export const INVITE_QUEUE = {
   retentionSeconds: 4 * 24 * 3600,
   /** How long a dead-lettered message is kept for inspection and redrive (14 days, the SQS maximum). */
   deadLetterRetentionSeconds: 14 * 24 * 3600,
+} as const;
+
+/**
+ * The dead-letter function's event source on the invite DLQ. Each dead-lettered message is a batch that
+ * exhausted its receives; the function records it (and the message leaves the DLQ). A record it cannot
+ * record stays in the DLQ (retention `INVITE_QUEUE.deadLetterRetentionSeconds`) and is retried after the
+ * visibility timeout.
+ */
+export const INVITE_DEAD_LETTERS = {
+  /** AWS guidance for SQS-triggered functions: visibility timeout ≥ 6 × the function timeout. */
+  visibilityTimeoutSeconds: 6 * FUNCTIONS.deadLetter.timeoutSeconds,
+  /** One message per invocation: a slow record (up to 100 cancellations) cannot time out its neighbours. */
+  batchSize: 1,
+  /** Lambda's SQS minimum; dead letters are rare and must not add load to an Aseed API that is struggling. */
+  maxConcurrency: 2,
 } as const;
 
 /**
@@ -91,4 +116,5 @@ export const STACK_OUTPUTS = {
   sesConfigurationSetName: 'SesConfigurationSetName',
   ingestLogGroupName: 'IngestLogGroupName',
   inviteLogGroupName: 'InviteLogGroupName',
+  deadLetterLogGroupName: 'DeadLetterLogGroupName',
 } as const;

@@ -1,5 +1,12 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  MathExpression,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
@@ -25,7 +32,14 @@ import { ENV, IngestEnvSchema, InviteEnvSchema } from '#shared/config.ts';
 import { type DeployConfig, inviteBatchSize, inviteMaxConcurrency, sesIdentityOf } from './config.ts';
 import { AppFunction } from './constructs/app-function.ts';
 import { queueSend, secretRead, sesSend, setting, tableAccess, uploadsRead } from './constructs/bindings.ts';
-import { FUNCTIONS, INVITE_QUEUE, STACK_OUTPUTS, TABLE, UPLOADS } from './definitions.ts';
+import {
+  FUNCTIONS,
+  INVITE_DEAD_LETTERS,
+  INVITE_QUEUE,
+  STACK_OUTPUTS,
+  TABLE,
+  UPLOADS,
+} from './definitions.ts';
 
 /** Service name prefix of the functions' Powertools logs and traces. */
 export const SERVICE_NAME = 'aseed-invites';
@@ -36,8 +50,9 @@ export interface InvitesStackProps extends StackProps {
 }
 
 /**
- * The whole product on AWS: upload bucket → ingest function → invite queue (+ DLQ) → invite function →
- * Aseed API and SES, state in one DynamoDB table, the Aseed token in Secrets Manager, alarms on failures.
+ * The whole product on AWS: upload bucket → ingest function → invite queue → invite function → Aseed API
+ * and SES; invite DLQ → dead-letter function (records batches whose last receive died); state in one
+ * DynamoDB table, the Aseed token in Secrets Manager, alarms on failures.
  * Environment-agnostic (no lookups): synthesizes offline.
  */
 export class InvitesStack extends Stack {
@@ -47,6 +62,7 @@ export class InvitesStack extends Stack {
   readonly inviteDeadLetterQueue: Queue;
   readonly ingest: AppFunction;
   readonly invite: AppFunction;
+  readonly deadLetter: AppFunction;
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: InvitesStackProps) {
@@ -118,7 +134,11 @@ export class InvitesStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.seconds(INVITE_QUEUE.deadLetterRetentionSeconds),
     };
-    this.inviteDeadLetterQueue = new Queue(this, 'InviteDeadLetters', deadLetterProps);
+    // Drained by the dead-letter function, so it needs a visibility timeout that covers that function.
+    this.inviteDeadLetterQueue = new Queue(this, 'InviteDeadLetters', {
+      ...deadLetterProps,
+      visibilityTimeout: Duration.seconds(INVITE_DEAD_LETTERS.visibilityTimeoutSeconds),
+    });
     this.inviteQueue = new Queue(this, 'Invites', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -195,19 +215,24 @@ export class InvitesStack extends Stack {
     }
 
     const maxConcurrency = inviteMaxConcurrency(config.ses.sendRatePerSecond);
+    // The invite side's bindings except SES (its schema makes the configuration set optional): the
+    // dead-letter function shares them and never sends email, so it gets no SES permission.
+    const inviteSideBindings = [
+      tableAccess(ENV.tableName, this.table),
+      secretRead(ENV.aseedTokenSecretArn, secret),
+      setting(ENV.aseedBaseUrl, config.aseedBaseUrl),
+      setting(ENV.sesSendRatePerSecond, config.ses.sendRatePerSecond),
+      setting(ENV.inviteMaxConcurrency, maxConcurrency),
+      setting(ENV.inviteMaxReceiveCount, INVITE_QUEUE.maxReceiveCount),
+    ];
     this.invite = new AppFunction(this, 'Invite', {
       ...common,
       name: 'invite',
       ...FUNCTIONS.invite,
       envSchema: InviteEnvSchema,
       bindings: [
-        tableAccess(ENV.tableName, this.table),
-        secretRead(ENV.aseedTokenSecretArn, secret),
-        setting(ENV.aseedBaseUrl, config.aseedBaseUrl),
+        ...inviteSideBindings,
         sesSend(ENV.sesConfigurationSet, configurationSet, configurationSetArn, identityArns),
-        setting(ENV.sesSendRatePerSecond, config.ses.sendRatePerSecond),
-        setting(ENV.inviteMaxConcurrency, maxConcurrency),
-        setting(ENV.inviteMaxReceiveCount, INVITE_QUEUE.maxReceiveCount),
       ],
     });
     this.invite.function.addEventSource(
@@ -218,13 +243,37 @@ export class InvitesStack extends Stack {
       }),
     );
 
+    // A batch whose last allowed receive crashed or timed out reaches the DLQ unrecorded; this function
+    // records it (respondents failed, unsent rooms cancelled, campaign completed if it was the last batch).
+    this.deadLetter = new AppFunction(this, 'DeadLetter', {
+      ...common,
+      name: 'deadletter',
+      ...FUNCTIONS.deadLetter,
+      envSchema: InviteEnvSchema,
+      bindings: inviteSideBindings,
+    });
+    this.deadLetter.function.addEventSource(
+      new SqsEventSource(this.inviteDeadLetterQueue, {
+        batchSize: INVITE_DEAD_LETTERS.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: INVITE_DEAD_LETTERS.maxConcurrency,
+      }),
+    );
+
     // --- Alarms ------------------------------------------------------------------------------------------
-    const alarm = (id: string, metric: IMetric, threshold: number, description: string): void => {
+    const alarm = (
+      id: string,
+      metric: IMetric,
+      threshold: number,
+      description: string,
+      evaluationPeriods = 1,
+    ): void => {
       this.alarms.push(
         new Alarm(this, id, {
           metric,
           threshold,
-          evaluationPeriods: 1,
+          evaluationPeriods,
+          datapointsToAlarm: evaluationPeriods,
           comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
           treatMissingData: TreatMissingData.NOT_BREACHING,
           alarmDescription: description,
@@ -232,14 +281,41 @@ export class InvitesStack extends Stack {
       );
     };
     const minute = Duration.minutes(1);
+    // The dead-letter function's pollers take a message as soon as it arrives, and one it fails to record is
+    // in flight (invisible) for the visibility timeout, so the visible count alone stays near 0 either way.
+    // Depth = visible + in flight, above 0 in three consecutive periods of one function timeout (so for more
+    // than two timeouts): only a message the function keeps failing on, or an event source that stopped
+    // polling, keeps it there that long.
+    const depthPeriod = Duration.seconds(FUNCTIONS.deadLetter.timeoutSeconds);
+    const dlqDepth = new MathExpression({
+      label: 'Invite DLQ depth (visible + in flight)',
+      expression: 'visible + inFlight',
+      period: depthPeriod,
+      usingMetrics: {
+        visible: this.inviteDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: depthPeriod,
+          statistic: Stats.MAXIMUM,
+        }),
+        inFlight: this.inviteDeadLetterQueue.metricApproximateNumberOfMessagesNotVisible({
+          period: depthPeriod,
+          statistic: Stats.MAXIMUM,
+        }),
+      },
+    });
     alarm(
       'InviteDeadLettersAlarm',
-      this.inviteDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: minute,
-        statistic: Stats.MAXIMUM,
-      }),
+      dlqDepth,
       0,
-      'Invite messages reached the dead-letter queue: their respondents were not invited.',
+      'Dead-lettered invite messages stay in the DLQ: the dead-letter function cannot record them ' +
+        '(see its log group); those campaigns cannot complete until it does.',
+      3,
+    );
+    alarm(
+      'DeadLetterInvocationsAlarm',
+      this.deadLetter.function.metricInvocations({ period: Duration.minutes(5), statistic: Stats.SUM }),
+      0,
+      'An invite batch exhausted its receives and was dead-lettered: its respondents are recorded as ' +
+        'failed (see the campaign report and the invite and dead-letter log groups).',
     );
     alarm(
       'IngestFailuresAlarm',
@@ -253,21 +329,22 @@ export class InvitesStack extends Stack {
       config.alarms.oldestMessageAgeSeconds,
       'Invite messages wait too long: the invite function is failing, throttled or too slow.',
     );
-    for (const [name, fn] of [
-      ['Ingest', this.ingest],
-      ['Invite', this.invite],
+    for (const [name, fn, label] of [
+      ['Ingest', this.ingest, 'ingest'],
+      ['Invite', this.invite, 'invite'],
+      ['DeadLetter', this.deadLetter, 'dead-letter'],
     ] as const) {
       alarm(
         `${name}ErrorsAlarm`,
         fn.function.metricErrors({ period: Duration.minutes(5), statistic: Stats.SUM }),
         0,
-        `The ${name.toLowerCase()} function failed (see its log group).`,
+        `The ${label} function failed (see its log group).`,
       );
       alarm(
         `${name}ThrottlesAlarm`,
         fn.function.metricThrottles({ period: Duration.minutes(5), statistic: Stats.SUM }),
         0,
-        `The ${name.toLowerCase()} function was throttled.`,
+        `The ${label} function was throttled.`,
       );
     }
     if (config.alarms.email) {
@@ -302,6 +379,11 @@ export class InvitesStack extends Stack {
       STACK_OUTPUTS.inviteLogGroupName,
       this.invite.logGroup.logGroupName,
       'Logs of the invite function',
+    );
+    output(
+      STACK_OUTPUTS.deadLetterLogGroupName,
+      this.deadLetter.logGroup.logGroupName,
+      'Logs of the dead-letter function',
     );
   }
 }

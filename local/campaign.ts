@@ -8,7 +8,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { S3Event } from 'aws-lambda';
 import { createIngestHandler } from '#functions/ingest/app.ts';
-import { createInviteHandler } from '#functions/invite/app.ts';
+import { createDeadLetterHandler, createInviteHandler } from '#functions/invite/app.ts';
 import { FUNCTIONS, UPLOADS } from '#infra/definitions.ts';
 import { type AwsClients, makeAwsClients, readSesStore, type SesMessage, sesInboxUrl } from '#local/aws.ts';
 import { type EmulatorEndpoints, type Emulators, startEmulators } from '#local/emulators.ts';
@@ -409,7 +409,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
       ...(options.logger ? { logger: options.logger } : {}),
     });
     const aseed = new AseedClient({ baseUrl: apiUrl, token: apiToken, timeoutMs: aseedTimeoutMs });
-    const invite = createInviteHandler({
+    const inviteDeps = {
       store: new CampaignStore({ doc: inviteClients.doc, tableName: resources.tableName }),
       aseed: crashableObject(aseed, ['createRooms', 'listRooms', 'deleteRoom']),
       mailer: new Mailer({ client: inviteClients.ses }),
@@ -425,7 +425,10 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
       // a redelivered batch is not turned away by the lease of the attempt that failed before it.
       sendLeaseMs: Math.min(2000, (visibility * 1000) / 2),
       ...(options.logger ? { logger: options.logger } : {}),
-    });
+    };
+    const invite = createInviteHandler(inviteDeps);
+    // The dead-letter function (as deployed): records batches whose last receive died before recording.
+    const deadLetter = createDeadLetterHandler(inviteDeps);
 
     const chaos = options.chaos ?? {};
     const bridge = createS3Bridge({
@@ -466,6 +469,19 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
         : {}),
     });
     cleanups.push(() => poller.stop());
+    // The DLQ keeps the default visibility timeout (30 s); an invocation must fit in it.
+    const dlqPoller = createSqsPoller({
+      sqs: own.sqs,
+      queueUrl: resources.dlqUrl,
+      queueArn: resources.dlqArn,
+      handler: deadLetter,
+      functionName: 'deadletter',
+      batchSize: 10,
+      timeoutMs: Math.min(visibility, 30) * 1000,
+      maxConcurrency: 1,
+      waitTimeSeconds: 1,
+    });
+    cleanups.push(() => dlqPoller.stop());
     const invocations: InvocationSummary[] = [];
 
     // Ground truth baselines: a shared SES store or a real API already hold other messages and rooms.
@@ -488,6 +504,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
     progress({ phase: 'ingesting', accepted: 0, terminal: 0, emailed: 0, failed: 0 });
     // Lambda polls the queue while the ingest still runs; so does the local event source.
     poller.start();
+    dlqPoller.start();
     const ingestReports: S3DeliveryReport[] = [];
     ingestReports.push(await bridge.putObject({ Key: key, Body: csv.body, ContentType: 'text/csv' }));
     if (chaos.reupload) {
@@ -535,6 +552,11 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
     })();
     const remaining = Math.max(1000, deadlineMs - (Date.now() - started));
     const drained = await poller.drain({ idleMs: 400, timeoutMs: remaining });
+    // Nothing reaches the DLQ once the invite queue is drained: record what did.
+    const dlqDrained = await dlqPoller.drain({
+      idleMs: 400,
+      timeoutMs: Math.max(1000, deadlineMs - (Date.now() - started)),
+    });
     watching = false;
     await watch;
     await bridge.close();
@@ -588,6 +610,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
     const unfinished = rows.filter((r) => r.reason.startsWith('unfinished:')).length;
     if (unfinished > 0) problems.push(`${unfinished} accepted respondents did not reach a terminal state`);
     if (!drained.drained) problems.push(`the invite queue was not drained within ${deadlineMs} ms`);
+    if (!dlqDrained.drained) problems.push(`the dead-letter queue was not drained within ${deadlineMs} ms`);
     if (record && summary.accepted !== respondentRows.length) {
       problems.push(`the store holds ${respondentRows.length} respondents, the campaign counted ${accepted}`);
     }
@@ -626,6 +649,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
     else {
       // Only the emulators and the stand-in stay up: the handlers' clients are done.
       await poller.stop();
+      await dlqPoller.stop();
     }
     return result;
   } catch (error) {

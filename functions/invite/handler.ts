@@ -1,35 +1,7 @@
-// Lambda entry of the invite function: config parsed and clients built once per cold start; the Aseed
-// token is read lazily from Secrets Manager (cached) on the first API call.
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AseedClient } from '#shared/aseed/client.ts';
-import { ENV, InviteEnvSchema, parseEnv } from '#shared/config.ts';
-import { createLogger } from '#shared/log.ts';
-import { Mailer } from '#shared/mail/mailer.ts';
-import { CampaignStore } from '#shared/store/store.ts';
+// Lambda entry of the invite function: config parsed and clients built once per cold start (deps.ts); the
+// Aseed token is read lazily from Secrets Manager (cached) on the first API call.
 import { createInviteHandler } from './app.ts';
-
-const env = parseEnv(InviteEnvSchema);
-const requestHandler = { requestTimeout: 10_000, connectionTimeout: 3_000 };
-const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler }), {
-  marshallOptions: { removeUndefinedValues: true },
-});
-
-const aseedToken = async (): Promise<string> => {
-  const secret = await getSecret(env[ENV.aseedTokenSecretArn], { maxAge: 300 });
-  if (typeof secret !== 'string' || secret.trim() === '') throw new Error('the Aseed token secret is empty');
-  return secret.trim();
-};
+import { inviteDepsFromEnv } from './deps.ts';
 
 /** The Lambda handler (invite queue, partial batch responses). */
-export const handler = createInviteHandler({
-  store: new CampaignStore({ doc, tableName: env[ENV.tableName] }),
-  aseed: new AseedClient({ baseUrl: env[ENV.aseedBaseUrl], token: aseedToken }),
-  mailer: new Mailer({ client: new SESv2Client({ requestHandler }) }),
-  ...(env[ENV.sesConfigurationSet] ? { configurationSetName: env[ENV.sesConfigurationSet] } : {}),
-  sendRatePerSecond: env[ENV.sesSendRatePerSecond] / env[ENV.inviteMaxConcurrency],
-  maxReceiveCount: env[ENV.inviteMaxReceiveCount],
-  logger: createLogger('invite'),
-});
+export const handler = createInviteHandler(inviteDepsFromEnv('invite'));

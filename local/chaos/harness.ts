@@ -1,6 +1,7 @@
 // The chaos harness: many seeded runs of the real pipeline on the local stack, each with its own fault
 // profile and generated CSV, each checked against the ground truth (SES emulator, stand-in rooms).
 import { randomUUID } from 'node:crypto';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { clearSesStore, makeAwsClients, readSesStore } from '#local/aws.ts';
 import { type LocalCampaignResult, type LocalTimings, runLocalCampaign } from '#local/campaign.ts';
 import { type EmulatorEndpoints, type Emulators, startEmulators } from '#local/emulators.ts';
@@ -45,6 +46,8 @@ export interface RunOutcome {
   duplicates: number;
   emails: number;
   rooms: number;
+  /** Batches (SQS messages) in the invite DLQ at the end of the run. */
+  deadLetteredBatches: number;
   faults: InjectedCounts;
   violations: Finding<ViolationKind>[];
   documented: Finding<DocumentedKind>[];
@@ -122,6 +125,25 @@ const injected = (result: LocalCampaignResult, profile: FaultProfile): InjectedC
   };
 };
 
+/** Messages in a queue (visible + in flight); 0 when the queue does not exist. */
+const queueDepth = async (sqs: SQSClient, name: string): Promise<number> => {
+  try {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return (
+      Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
+  } catch {
+    return 0;
+  }
+};
+
 /** Runs one seeded chaos run on the given emulators and checks it. */
 export const runOne = async (
   endpoints: EmulatorEndpoints,
@@ -158,7 +180,9 @@ export const runOne = async (
   );
   const clients = makeAwsClients(endpoints);
   let check: CheckResult;
+  let deadLetteredBatches = 0;
   try {
+    deadLetteredBatches = await queueDepth(clients.sqs, `${prefix}-invite-dlq`);
     const store = new CampaignStore({ doc: clients.doc, tableName: `${prefix}-table` });
     const campaignId = result.campaignId;
     const [respondentsInStore, rejected, record] = campaignId
@@ -192,6 +216,7 @@ export const runOne = async (
     duplicates: csv.rows.filter((r) => r.kind === 'duplicate').length,
     emails: emails.length,
     rooms: result.rooms.length,
+    deadLetteredBatches,
     faults: injected(result, profile),
     violations: check.violations,
     documented: check.documented,
@@ -211,6 +236,7 @@ const crashedRun = (index: number, seed: number, respondents: number, error: unk
   duplicates: 0,
   emails: 0,
   rooms: 0,
+  deadLetteredBatches: 0,
   faults: emptyCounts(),
   violations: [
     { kind: 'run-problem', detail: `the run threw: ${(error as Error)?.message ?? String(error)}` },

@@ -594,8 +594,7 @@ const sendInvites = async (
           if (claim.kind === 'claimed') {
             marked.push(claim.respondent);
             if (claim.fresh) fresh.add(claim.respondent.sk);
-          }
-          else if (claim.kind === 'busy') {
+          } else if (claim.kind === 'busy') {
             // A concurrent delivery of this batch is sending to them right now: not ours to send.
             summary.retry++;
             summary.retryReason = 'being sent by a concurrent delivery of this batch';
@@ -618,9 +617,7 @@ const sendInvites = async (
           outcomes = await ctx.deps.mailer.sendBulk({
             from: settings.sender,
             ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
-            ...(ctx.deps.configurationSetName
-              ? { configurationSetName: ctx.deps.configurationSetName }
-              : {}),
+            ...(ctx.deps.configurationSetName ? { configurationSetName: ctx.deps.configurationSetName } : {}),
             template: templateFor(settings, locale as Parameters<typeof templateFor>[1]),
             tags: { campaign: campaign.campaignId },
             destinations: ready.map(({ respondent, data }) => ({ to: respondent.email, data })),

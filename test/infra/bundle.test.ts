@@ -14,6 +14,7 @@ describe('function bundles (real esbuild bundling)', () => {
 
     // Assert
     expect(sizes.map((size) => size.function).sort()).toEqual([
+      expect.stringMatching(/^DeadLetterFunction/),
       expect.stringMatching(/^IngestFunction/),
       expect.stringMatching(/^InviteFunction/),
     ]);
@@ -25,7 +26,7 @@ describe('function bundles (real esbuild bundling)', () => {
     const keys = Object.values(template.findResources('AWS::Lambda::Function'))
       .map((fn) => fn.Properties?.Code?.S3Key as unknown)
       .filter((key): key is string => typeof key === 'string');
-    expect(keys).toHaveLength(2);
+    expect(keys).toHaveLength(3);
     for (const key of keys) {
       const code = readFileSync(join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
       expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);

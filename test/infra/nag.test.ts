@@ -13,6 +13,8 @@ const EXPECTED_ACKNOWLEDGEMENTS = [
   'AseedInvites/Ingest/Role AwsSolutions::AwsSolutions-IAM5[Resource::<Uploads4F6EB0FD.Arn>/campaigns/*]',
   'AseedInvites/Invite/Function AwsSolutions::AwsSolutions-L1',
   'AseedInvites/Invite/Role AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+  'AseedInvites/DeadLetter/Function AwsSolutions::AwsSolutions-L1',
+  'AseedInvites/DeadLetter/Role AwsSolutions::AwsSolutions-IAM5[Resource::*]',
   'AseedInvites/BucketNotificationsHandler050a0587b7544547bf325f094a3db834 AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
 ].sort();
 

@@ -1,7 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inviteMaxConcurrency } from '#infra/config.ts';
-import { FUNCTIONS, INVITE_QUEUE, TABLE, UPLOADS } from '#infra/definitions.ts';
+import { TABLE_ACTIONS } from '#infra/constructs/bindings.ts';
+import { FUNCTIONS, INVITE_DEAD_LETTERS, INVITE_QUEUE, TABLE, UPLOADS } from '#infra/definitions.ts';
 import { ENV, InviteEnvSchema } from '#shared/config.ts';
 import { FULL_CONTEXT, type Synthesized, synth } from './synth.ts';
 
@@ -28,6 +29,17 @@ const statementsOf = (synthesized: Synthesized): Statement[] =>
       (policy.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
   );
 
+/** Statements of the policies attached to the role whose logical id starts with `roleIdPrefix`. */
+const roleStatementsOf = (synthesized: Synthesized, roleIdPrefix: string): Statement[] => {
+  const roleId = logicalIdOf(synthesized, 'AWS::IAM::Role', roleIdPrefix);
+  return Object.values(resourcesOf(synthesized, 'AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Properties?.Roles).includes(`"${roleId}"`))
+    .flatMap(
+      (policy) =>
+        (policy.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
+    );
+};
+
 const actionsOf = (statement: Statement): string[] =>
   Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 
@@ -44,10 +56,16 @@ describe('the stack', () => {
 
   it('drains the invite queue with partial batch responses, the batch size and an SES-derived concurrency', () => {
     // Act
-    const mapping = stack.template.findResources('AWS::Lambda::EventSourceMapping');
+    const mappings = Object.values(resourcesOf(stack, 'AWS::Lambda::EventSourceMapping'));
 
-    // Assert
-    expect(Object.values(mapping)).toHaveLength(1);
+    // Assert: one mapping per queue, each to its own function.
+    expect(mappings.map((mapping) => mapping.Properties?.EventSourceArn)).toEqual(
+      expect.arrayContaining([
+        { 'Fn::GetAtt': [logicalIdOf(stack, 'AWS::SQS::Queue', 'Invites'), 'Arn'] },
+        { 'Fn::GetAtt': [logicalIdOf(stack, 'AWS::SQS::Queue', 'InviteDeadLetters'), 'Arn'] },
+      ]),
+    );
+    expect(mappings).toHaveLength(2);
     stack.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack, 'AWS::SQS::Queue', 'Invites'), 'Arn'] },
       FunctionName: { Ref: logicalIdOf(stack, 'AWS::Lambda::Function', 'InviteFunction') },
@@ -74,6 +92,67 @@ describe('the stack', () => {
     expect(environmentOf(functionNamed(stack, 'InviteFunction'))[ENV.inviteMaxReceiveCount]).toBe(
       String(INVITE_QUEUE.maxReceiveCount),
     );
+  });
+
+  it('drains the invite DLQ into the dead-letter function with partial batch responses, one message at a time', () => {
+    // Act
+    const dlqId = logicalIdOf(stack, 'AWS::SQS::Queue', 'InviteDeadLetters');
+    const dlq = resourcesOf(stack, 'AWS::SQS::Queue')[dlqId];
+    const fn = functionNamed(stack, 'DeadLetterFunction');
+
+    // Assert: without ReportBatchItemFailures the partial response would be ignored and failed records deleted.
+    stack.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+      FunctionName: { Ref: logicalIdOf(stack, 'AWS::Lambda::Function', 'DeadLetterFunction') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: INVITE_DEAD_LETTERS.batchSize,
+      ScalingConfig: { MaximumConcurrency: INVITE_DEAD_LETTERS.maxConcurrency },
+    });
+    expect(INVITE_DEAD_LETTERS.batchSize).toBeLessThanOrEqual(10);
+    expect(fn.Properties?.Timeout).toBe(FUNCTIONS.deadLetter.timeoutSeconds);
+    expect(dlq?.Properties?.VisibilityTimeout).toBeGreaterThanOrEqual(
+      6 * FUNCTIONS.deadLetter.timeoutSeconds,
+    );
+    // Records the function cannot record stay in the DLQ for the maximum retention.
+    expect(dlq?.Properties?.MessageRetentionPeriod).toBe(INVITE_QUEUE.deadLetterRetentionSeconds);
+  });
+
+  it('lets the dead-letter function use the table, read the secret and consume the DLQ, and nothing else', () => {
+    // Act
+    const statements = roleStatementsOf(stack, 'DeadLetterRole');
+    const env = environmentOf(functionNamed(stack, 'DeadLetterFunction'));
+
+    // Assert
+    const dlqArn = { 'Fn::GetAtt': [logicalIdOf(stack, 'AWS::SQS::Queue', 'InviteDeadLetters'), 'Arn'] };
+    const tableArn = { 'Fn::GetAtt': [logicalIdOf(stack, 'AWS::DynamoDB::Table', 'Campaigns'), 'Arn'] };
+    const secretRef = { Ref: logicalIdOf(stack, 'AWS::SecretsManager::Secret', 'AseedToken') };
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        { Effect: 'Allow', Action: [...TABLE_ACTIONS].sort(), Resource: tableArn },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretRef },
+        {
+          Effect: 'Allow',
+          Action: expect.arrayContaining([
+            'sqs:ReceiveMessage',
+            'sqs:DeleteMessage',
+            'sqs:ChangeMessageVisibility',
+          ]),
+          Resource: dlqArn,
+        },
+      ]),
+    );
+    const services = new Set(statements.flatMap(actionsOf).map((action) => action.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager', 'sqs', 'xray']);
+    for (const statement of statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')))) {
+      expect(statement.Resource).toEqual(dlqArn);
+      expect(actionsOf(statement)).not.toContain('sqs:SendMessage');
+    }
+    // Same environment as the invite function minus SES (the schema makes the configuration set optional).
+    for (const name of Object.keys(InviteEnvSchema.shape).filter((key) => key !== ENV.sesConfigurationSet)) {
+      expect(env).toHaveProperty(name);
+    }
+    expect(env).not.toHaveProperty(ENV.sesConfigurationSet);
+    expect(env[ENV.inviteMaxReceiveCount]).toBe(String(INVITE_QUEUE.maxReceiveCount));
   });
 
   it('keeps the invite visibility timeout at least 6 × the invite function timeout', () => {
@@ -151,11 +230,13 @@ describe('the stack', () => {
     );
     const sesStatements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
 
-    // Assert
+    // Assert: the invite and dead-letter functions read the secret; only the invite function sends.
     expect(secretStatements).toEqual([
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } },
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } },
     ]);
     expect(sesStatements).toHaveLength(1);
+    expect(roleStatementsOf(stack, 'InviteRole')).toContainEqual(sesStatements[0]);
     const resources = JSON.stringify(sesStatements[0]?.Resource);
     expect(resources).toContain(':identity/invites.example.org"');
     expect(resources).toContain(':identity/tester@example.org"');
@@ -205,12 +286,12 @@ describe('the stack', () => {
     }
   });
 
-  it('runs both functions on Node.js 22, ARM64, traced, logging to a log group with retention', () => {
+  it('runs every function on Node.js 22, ARM64, traced, logging to a log group with retention', () => {
     // Act
     const groups = resourcesOf(stack, 'AWS::Logs::LogGroup');
 
     // Assert
-    for (const prefix of ['IngestFunction', 'InviteFunction']) {
+    for (const prefix of ['IngestFunction', 'InviteFunction', 'DeadLetterFunction']) {
       const fn = functionNamed(stack, prefix);
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -314,24 +395,57 @@ describe('the stack', () => {
     });
   });
 
-  it('alarms as soon as one message is in the invite dead-letter queue, and notifies the alarm topic', () => {
+  it('alarms on every dead-lettered batch (a dead-letter function invocation), and notifies the alarm topic', () => {
     // Act
-    const dlqId = logicalIdOf(stack, 'AWS::SQS::Queue', 'InviteDeadLetters');
     const topicId = logicalIdOf(stack, 'AWS::SNS::Topic', 'AlarmTopic');
+    const functionId = logicalIdOf(stack, 'AWS::Lambda::Function', 'DeadLetterFunction');
 
     // Assert
     stack.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
+      Statistic: 'Sum',
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 0,
+      EvaluationPeriods: 1,
       AlarmActions: [{ Ref: topicId }],
     });
     stack.template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'ops@example.org',
       TopicArn: { Ref: topicId },
+    });
+  });
+
+  it('alarms when messages stay in the invite DLQ (visible or in flight) longer than two dead-letter timeouts', () => {
+    // Act
+    const dlqId = logicalIdOf(stack, 'AWS::SQS::Queue', 'InviteDeadLetters');
+    const topicId = logicalIdOf(stack, 'AWS::SNS::Topic', 'AlarmTopic');
+    const queueMetric = (metricName: string) =>
+      Match.objectLike({
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/SQS',
+            MetricName: metricName,
+            Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+          },
+          Period: FUNCTIONS.deadLetter.timeoutSeconds,
+          Stat: 'Maximum',
+        },
+      });
+
+    // Assert: the pollers take visible messages at once, so a failing record is mostly in flight.
+    stack.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        queueMetric('ApproximateNumberOfMessagesVisible'),
+        queueMetric('ApproximateNumberOfMessagesNotVisible'),
+      ]),
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      AlarmActions: [{ Ref: topicId }],
     });
   });
 
@@ -342,7 +456,7 @@ describe('the stack', () => {
     );
 
     // Assert
-    for (const prefix of ['IngestFunction', 'InviteFunction']) {
+    for (const prefix of ['IngestFunction', 'InviteFunction', 'DeadLetterFunction']) {
       const dimension = [
         { Name: 'FunctionName', Value: { Ref: logicalIdOf(stack, 'AWS::Lambda::Function', prefix) } },
       ];
@@ -376,6 +490,7 @@ describe('the stack with the offline defaults', () => {
     expect(stack.warnings.join('\n')).toMatch(/campaignDefaults\.projectId[\s\S]*campaignDefaults\.sender/);
     expect(Object.keys(resourcesOf(stack, 'AWS::SNS::Topic'))).toEqual([]);
     stack.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack, 'AWS::SQS::Queue', 'Invites'), 'Arn'] },
       // Sandbox rate 1/s: 2 invocations at 0.5 emails/s each, one message of 100 per batch (200 s < 300 s).
       ScalingConfig: { MaximumConcurrency: 2 },
       BatchSize: 1,

@@ -1,0 +1,36 @@
+// Cold-start wiring shared by the invite and dead-letter Lambdas (same env schema, same clients): config
+// parsed once, clients built once; the Aseed token is read lazily from Secrets Manager (cached).
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AseedClient } from '#shared/aseed/client.ts';
+import { ENV, InviteEnvSchema, parseEnv } from '#shared/config.ts';
+import { createLogger } from '#shared/log.ts';
+import { Mailer } from '#shared/mail/mailer.ts';
+import { CampaignStore } from '#shared/store/store.ts';
+import type { InviteHandlerDeps } from './app.ts';
+
+/** Deps of the invite-side handlers from the Lambda environment (call once, at module scope). */
+export const inviteDepsFromEnv = (service: string): InviteHandlerDeps => {
+  const env = parseEnv(InviteEnvSchema);
+  const requestHandler = { requestTimeout: 10_000, connectionTimeout: 3_000 };
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const aseedToken = async (): Promise<string> => {
+    const secret = await getSecret(env[ENV.aseedTokenSecretArn], { maxAge: 300 });
+    if (typeof secret !== 'string' || secret.trim() === '')
+      throw new Error('the Aseed token secret is empty');
+    return secret.trim();
+  };
+  return {
+    store: new CampaignStore({ doc, tableName: env[ENV.tableName] }),
+    aseed: new AseedClient({ baseUrl: env[ENV.aseedBaseUrl], token: aseedToken }),
+    mailer: new Mailer({ client: new SESv2Client({ requestHandler }) }),
+    ...(env[ENV.sesConfigurationSet] ? { configurationSetName: env[ENV.sesConfigurationSet] } : {}),
+    sendRatePerSecond: env[ENV.sesSendRatePerSecond] / env[ENV.inviteMaxConcurrency],
+    maxReceiveCount: env[ENV.inviteMaxReceiveCount],
+    logger: createLogger(service),
+  };
+};
