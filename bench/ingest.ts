@@ -16,7 +16,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { build } from 'esbuild';
 import { makeAwsClients } from '#local/aws.ts';
@@ -127,6 +133,44 @@ export interface PreparedUpload {
   key: string;
 }
 
+/** fauxqs refuses request bodies over 11 MiB: larger files go up in parts, as the AWS CLI would send them. */
+const PART_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Uploads `body` (a buffer, not a stream: a streamed upload that the emulator cuts off is an uncaught error
+ * in the SDK instead of a rejected promise), in parts when it is large.
+ */
+const uploadFile = async (s3: S3Client, bucket: string, key: string, body: Buffer): Promise<void> => {
+  if (body.length <= PART_BYTES) {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/csv' }));
+    return;
+  }
+  const { UploadId } = await s3.send(
+    new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: 'text/csv' }),
+  );
+  const parts: { ETag: string | undefined; PartNumber: number }[] = [];
+  for (let offset = 0, number = 1; offset < body.length; offset += PART_BYTES, number++) {
+    const part = await s3.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId,
+        PartNumber: number,
+        Body: body.subarray(offset, offset + PART_BYTES),
+      }),
+    );
+    parts.push({ ETag: part.ETag, PartNumber: number });
+  }
+  await s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: bucket,
+      Key: key,
+      UploadId,
+      MultipartUpload: { Parts: parts },
+    }),
+  );
+};
+
 /** Generates (or reuses) the CSV and uploads it to fresh local resources named `prefix`. */
 export const prepareUpload = async (
   endpoints: EmulatorEndpoints,
@@ -138,16 +182,7 @@ export const prepareUpload = async (
   try {
     const resources = await createLocalResources(clients, { prefix });
     const key = `campaigns/bench-${rows}.csv`;
-    await clients.s3.send(
-      new PutObjectCommand({
-        Bucket: resources.bucketName,
-        Key: key,
-        // A buffer, not a stream: a streamed upload that the emulator cuts off under load is an uncaught
-        // error in the SDK instead of a rejected promise.
-        Body: readFileSync(csv.path),
-        ContentType: 'text/csv',
-      }),
-    );
+    await uploadFile(clients.s3, resources.bucketName, key, readFileSync(csv.path));
     return { csv, resources, key };
   } finally {
     clients.destroy();

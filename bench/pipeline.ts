@@ -121,6 +121,25 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
     doc: crashableClient(clients.doc),
     tableName: resources.tableName,
   });
+  // Creates are serialised per project: how long the lock is held bounds how fast batches can get rooms.
+  const createLock = { acquired: 0, refused: 0, heldMs: 0 };
+  const heldSince = new Map<string, number>();
+  const acquire = inviteStore.acquireCreateLock.bind(inviteStore);
+  inviteStore.acquireCreateLock = async (args) => {
+    const result = await acquire(args);
+    if (result.acquired) {
+      createLock.acquired++;
+      heldSince.set(args.owner, performance.now());
+    } else createLock.refused++;
+    return result;
+  };
+  const release = inviteStore.releaseCreateLock.bind(inviteStore);
+  inviteStore.releaseCreateLock = async (args) => {
+    await release(args);
+    const since = heldSince.get(args.owner);
+    if (since !== undefined) createLock.heldMs += performance.now() - since;
+    heldSince.delete(args.owner);
+  };
   const batchSize = options.batchSize ?? resources.definitions.inviteQueue.batchSize;
   const concurrency = inviteConcurrency(options.sesRate);
   const maxReceiveCount = resources.definitions.inviteQueue.maxReceiveCount;

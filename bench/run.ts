@@ -192,6 +192,8 @@ const main = async () => {
       e2e.push(row(e2e1k, naive1k, false));
       callsRun = e2e1k;
     } else {
+      // Ingest first: it runs in its own process and is the longest single phase to get wrong.
+      ingestFigures = await ingest();
       bundles = await bundleSizes();
       e2e1k = await pipeline(1000, { rate: E2E_RATE });
       naive1k = await naive(1000);
@@ -214,8 +216,6 @@ const main = async () => {
         project: projectB,
         timeoutMs: 15 * 60_000,
       });
-      await clearSesStore(emulators.endpoints.ses);
-      ingestFigures = await ingest();
     }
 
     const results = buildResults({ info, e2e, callsRun, sendRun, ingestFigures, bundles });

@@ -207,6 +207,29 @@ export const sendCommand = async (args: string[], io: Io): Promise<number> => {
   }
 };
 
+/**
+ * Loads a deployed campaign and hands it to `use`; a missing campaign is reported and exits non-zero.
+ * The store's client is closed afterwards either way.
+ */
+const withCampaign = async (
+  stack: string,
+  campaignId: string,
+  io: Io,
+  use: (record: CampaignRecord, store: CampaignStore) => Promise<number>,
+): Promise<number> => {
+  const { store, destroy } = storeFor((await describeStack(stack)).tableName);
+  try {
+    const record = await store.getCampaign(campaignId);
+    if (!record) {
+      io.stderr.write(`invites: no campaign ${campaignId} in stack ${stack}\n`);
+      return EXIT.failed;
+    }
+    return await use(record, store);
+  } finally {
+    destroy();
+  }
+};
+
 /** `invites status`. */
 export const statusCommand = async (args: string[], io: Io): Promise<number> => {
   const { values, positionals } = parse('status', args, {
@@ -217,19 +240,10 @@ export const statusCommand = async (args: string[], io: Io): Promise<number> => 
   if (values.help) return -1;
   const campaignId = onePositional('status', positionals, 'campaign id');
   const stack = requireStack('status', values.stack);
-  const { store, destroy } = storeFor((await describeStack(stack)).tableName);
-  try {
-    const record = await store.getCampaign(campaignId);
-    if (!record) {
-      io.stderr.write(`invites: no campaign ${campaignId} in stack ${stack}\n`);
-      return EXIT.failed;
-    }
+  return withCampaign(stack, campaignId, io, async (record) => {
     io.stdout(values.json ? `${JSON.stringify(statusCounts(record), null, 2)}\n` : formatRecord(record));
-    const done = record.status === 'completed';
-    return done ? EXIT.ok : EXIT.failed;
-  } finally {
-    destroy();
-  }
+    return record.status === 'completed' ? EXIT.ok : EXIT.failed;
+  });
 };
 
 /** `invites report`. */
@@ -242,20 +256,12 @@ export const reportCommand = async (args: string[], io: Io): Promise<number> => 
   if (values.help) return -1;
   const campaignId = onePositional('report', positionals, 'campaign id');
   const stack = requireStack('report', values.stack);
-  const { store, destroy } = storeFor((await describeStack(stack)).tableName);
-  try {
-    const record = await store.getCampaign(campaignId);
-    if (!record) {
-      io.stderr.write(`invites: no campaign ${campaignId} in stack ${stack}\n`);
-      return EXIT.failed;
-    }
+  return withCampaign(stack, campaignId, io, async (_record, store) => {
     const csv = reportCsv(await reportLines(store, campaignId));
     if (values.out) {
       await writeFile(values.out, csv);
       io.stderr.write(`Report written to ${values.out}\n`);
     } else io.stdout(csv);
     return EXIT.ok;
-  } finally {
-    destroy();
-  }
+  });
 };

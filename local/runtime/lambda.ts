@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { mulberry32 } from '#local/standin/faults.ts';
 
 /** A Lambda handler as the local runtime calls it (async style, no callback). */
 export type LambdaHandler<E, R = unknown> = (event: E, context: Context) => Promise<R>;
@@ -10,17 +11,8 @@ export class SimulatedCrash extends Error {
   override name = 'SimulatedCrash';
 }
 
-/** Deterministic PRNG (mulberry32) so faulted runs replay with the same seed. Returns [0, 1). */
-export const seededRandom = (seed: number): (() => number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+/** Deterministic PRNG (the stand-in's mulberry32) so faulted runs replay with the same seed. Returns [0, 1). */
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 /**
  * When invocations crash. `per-invocation`: each invocation crashes with `probability`, at a random wrapped

@@ -6,7 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
-import { LOCAL_REGION } from '../emulators.ts';
+import { LOCAL_REGION } from '#local/emulators.ts';
 import { type CrashPolicy, type InvocationOutcome, invoke, type LambdaHandler } from './lambda.ts';
 
 /** The object facts an ObjectCreated record carries. */

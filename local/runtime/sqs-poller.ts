@@ -9,7 +9,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import { LOCAL_REGION } from '../emulators.ts';
+import { LOCAL_REGION } from '#local/emulators.ts';
 import { type CrashPolicy, type InvocationOutcome, invoke, type LambdaHandler } from './lambda.ts';
 
 /**

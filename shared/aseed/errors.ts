@@ -3,7 +3,7 @@
  * and SQS redelivery can decide on `retryable` alone; `kind` tells them apart without instanceof chains.
  * Messages are built by the client and never contain the API token.
  */
-import { PermanentError, RetryableError } from '../errors.ts';
+import { PermanentError, RetryableError } from '#shared/errors.ts';
 import type { CreateRoomsRequest, ValidationErrorItem } from './schemas.ts';
 
 /** Client method that failed; used instead of the URL so access tokens in public paths never reach a message. */

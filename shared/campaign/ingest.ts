@@ -5,14 +5,14 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { CsvInput } from '../csv/encoding.ts';
-import { CsvFileError, type ParsedRow, parseRespondents } from '../csv/parse.ts';
-import { PermanentError, RetryableError } from '../errors.ts';
-import { type AppLogger, silentLogger } from '../log.ts';
-import { backoffMs, realSleep, type Sleep } from '../store/concurrency.ts';
-import { campaignIdFor, campaignPk, rejectedChunkSk, respondentSk } from '../store/keys.ts';
-import type { CampaignStore } from '../store/store.ts';
-import type { CampaignRecord, RejectedChunkItem, RejectedRow, RespondentItem } from '../store/types.ts';
+import type { CsvInput } from '#shared/csv/encoding.ts';
+import { CsvFileError, type ParsedRow, parseRespondents } from '#shared/csv/parse.ts';
+import { PermanentError, RetryableError } from '#shared/errors.ts';
+import { type AppLogger, silentLogger } from '#shared/log.ts';
+import { backoffMs, realSleep, type Sleep } from '#shared/store/concurrency.ts';
+import { campaignIdFor, campaignPk, rejectedChunkSk, respondentSk } from '#shared/store/keys.ts';
+import type { CampaignStore } from '#shared/store/store.ts';
+import type { CampaignRecord, RejectedChunkItem, RejectedRow, RespondentItem } from '#shared/store/types.ts';
 import { type InviteMessage, serializeInviteMessage } from './messages.ts';
 import { roomKeyOf, roomParamsFor } from './rooms.ts';
 import { type CampaignSettings, languageFor, resolveSettings } from './settings.ts';

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { AseedClient } from '../aseed/client.ts';
+import type { AseedClient } from '#shared/aseed/client.ts';
 import {
   AseedNotFoundError,
   AseedRateLimitedError,
   AseedRejectedError,
   CreateOutcomeUnknownError,
-} from '../aseed/errors.ts';
-import type { InterviewRoom } from '../aseed/schemas.ts';
-import { isRetryable, PermanentError, RetryableError } from '../errors.ts';
-import { type AppLogger, errorFields, maskEmail, silentLogger } from '../log.ts';
-import type { Mailer, SendOutcome } from '../mail/mailer.ts';
-import { inviteData } from '../mail/template.ts';
-import { mapLimit, realSleep, type Sleep } from '../store/concurrency.ts';
-import { campaignPk, spareSk } from '../store/keys.ts';
-import type { CampaignStore } from '../store/store.ts';
+} from '#shared/aseed/errors.ts';
+import type { InterviewRoom } from '#shared/aseed/schemas.ts';
+import { isRetryable, PermanentError, RetryableError } from '#shared/errors.ts';
+import { type AppLogger, errorFields, maskEmail, silentLogger } from '#shared/log.ts';
+import type { Mailer, SendOutcome } from '#shared/mail/mailer.ts';
+import { inviteData } from '#shared/mail/template.ts';
+import { mapLimit, realSleep, type Sleep } from '#shared/store/concurrency.ts';
+import { campaignPk, spareSk } from '#shared/store/keys.ts';
+import type { CampaignStore } from '#shared/store/store.ts';
 import {
   type CampaignRecord,
   type CreateIntent,
@@ -22,7 +22,7 @@ import {
   type RoomMarkerItem,
   type SpareRoomItem,
   TERMINAL_STATES,
-} from '../store/types.ts';
+} from '#shared/store/types.ts';
 import { type InviteMessage, parseInviteMessage } from './messages.ts';
 import { createPacer, type Pacer } from './pacer.ts';
 import { createRequestOf, roomMatchesParams, roomParamsFor } from './rooms.ts';

@@ -1,4 +1,4 @@
-import { realSleep, type Sleep } from '../store/concurrency.ts';
+import { realSleep, type Sleep } from '#shared/store/concurrency.ts';
 
 /** Waits so that sends stay within a rate; `take(n)` reserves n sends. */
 export interface Pacer {

@@ -1,6 +1,6 @@
-import type { CreateRoomsRequest, InterviewRoom } from '../aseed/schemas.ts';
-import { shortHash } from '../store/keys.ts';
-import type { RoomParams } from '../store/types.ts';
+import type { CreateRoomsRequest, InterviewRoom } from '#shared/aseed/schemas.ts';
+import { shortHash } from '#shared/store/keys.ts';
+import type { RoomParams } from '#shared/store/types.ts';
 
 /** The part of the campaign settings that decides what a room looks like. */
 export interface RoomSettings {

@@ -8,7 +8,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { RetryableError } from '../errors.ts';
+import { RetryableError } from '#shared/errors.ts';
 import { backoffMs, mapLimit, realSleep, type Sleep } from './concurrency.ts';
 import {
   batchPrefix,

@@ -5,11 +5,11 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Io } from '#cli/local.ts';
+import { main } from '#cli/main.ts';
 import type { CampaignSummary, GroundTruthEmail, ReportLine } from '#local/campaign.ts';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
 import { readCell } from '#shared/report/csv-cell.ts';
-import type { Io } from '../../cli/local.ts';
-import { main } from '../../cli/main.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const LAUNCHER = join(ROOT, 'cli', 'invites.mjs');

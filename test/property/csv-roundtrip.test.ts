@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ParsedRow, parseAll } from '#shared/csv/parse.ts';
 import { neutralise, quoteCsv, readCell, safeCell, toCsvRow } from '#shared/report/csv-cell.ts';
-import { chunked } from '../csv/support.ts';
+import { chunked } from '#test/csv/support.ts';
 import { hostileString, validEmail } from './arbitraries.ts';
 
 // Formula triggers a spreadsheet would evaluate at the start of a cell.
