@@ -62,6 +62,8 @@ export interface PipelineRunResult {
   dynamoCalls: Record<string, number>;
   /** Messages per invite invocation used. */
   batchSize: number;
+  /** Invite containers (handler instances) the run needed. */
+  containers: number;
   /** The per-project create lock: how often it was taken, refused, and how long it was held in total. */
   createLock: { acquired: number; refused: number; heldMs: number };
 }
@@ -154,16 +156,34 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
       sender: 'Research Team <research@bench.example.com>',
     },
   });
-  const invite = createInviteHandler({
-    store: inviteStore,
-    aseed: crashableObject(
-      countCreates(new AseedClient({ baseUrl: options.aseed.baseUrl, token: options.aseed.token })),
-    ),
-    mailer: new Mailer({ client: crashableClient(meter.client) }),
-    // As handler.ts: each invocation paces to SES_SEND_RATE / INVITE_MAX_CONCURRENCY.
-    sendRatePerSecond: options.sesRate / concurrency,
-    maxReceiveCount,
-  });
+  const newContainer = () =>
+    createInviteHandler({
+      store: inviteStore,
+      aseed: crashableObject(
+        countCreates(new AseedClient({ baseUrl: options.aseed.baseUrl, token: options.aseed.token })),
+      ),
+      mailer: new Mailer({ client: crashableClient(meter.client) }),
+      // As handler.ts: each invocation paces to SES_SEND_RATE / INVITE_MAX_CONCURRENCY.
+      sendRatePerSecond: options.sesRate / concurrency,
+      maxReceiveCount,
+    });
+  // Lambda runs each concurrent invocation in its own container, with its own module state (the handler's
+  // per-container SES pacer among it): keep a pool of handler instances, one invocation at a time each.
+  const containers: Array<ReturnType<typeof createInviteHandler>> = [];
+  let containersCreated = 0;
+  const invite: ReturnType<typeof createInviteHandler> = async (event, context) => {
+    const handler =
+      containers.pop() ??
+      (() => {
+        containersCreated++;
+        return newContainer();
+      })();
+    try {
+      return await handler(event, context);
+    } finally {
+      containers.push(handler);
+    }
+  };
   const bridge = createS3Bridge({
     s3: clients.s3,
     bucket: resources.bucketName,
@@ -232,6 +252,7 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
     batchFailures,
     dynamoCalls,
     batchSize,
+    containers: containersCreated,
     createLock: { ...createLock, heldMs: Math.round(createLock.heldMs) },
   };
 };

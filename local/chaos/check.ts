@@ -46,7 +46,12 @@ export type DocumentedKind =
   /** The live, unsent room of a respondent dead-lettered while `sending` (not cancelled: SES may have sent). */
   | 'dead-lettered-room'
   /** SES accepted the email in the window, then the batch was dead-lettered: emailed, but stored as failed. */
-  | 'emailed-then-dead-lettered';
+  | 'emailed-then-dead-lettered'
+  /**
+   * Every ingest attempt of every S3 event crashed: the event goes to the ingest failure queue (alarm,
+   * docs/DEPLOY.md) and nobody is invited until it is re-driven or the file re-uploaded.
+   */
+  | 'ingest-exhausted';
 
 /** One finding (a violation or a documented outcome). */
 export interface Finding<K extends string = string> {
@@ -73,6 +78,8 @@ export interface RunObservation {
   inviteTimeouts: number;
   /** Problems runLocalCampaign reported (queue not drained…). */
   problems: string[];
+  /** Every delivery of every S3 event of the CSV failed, retries included (Lambda's async retries exhausted). */
+  ingestExhausted?: boolean;
 }
 
 /** Result of {@link checkRun}. */
@@ -199,6 +206,18 @@ export const checkRun = (obs: RunObservation): CheckResult => {
         );
       }
     }
+  }
+
+  // Ingest never completed because every attempt crashed: nothing may have been sent (checked above); the
+  // per-row checks do not apply, the outcome is the documented one.
+  if (obs.ingestExhausted && (!obs.record || obs.record.status === 'ingesting')) {
+    documented.push({
+      kind: 'ingest-exhausted',
+      detail:
+        `every ingest attempt crashed (campaign ${obs.record ? 'still ingesting' : 'never written'}); ` +
+        `${obs.csv.accepted.size} accepted respondents wait for a re-drive`,
+    });
+    return { violations, documented };
   }
 
   // The store's rows against the file's oracle.

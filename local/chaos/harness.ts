@@ -202,6 +202,7 @@ export const runOne = async (
       crashes: result.faults.crashes,
       inviteTimeouts: result.poller.timeouts,
       problems: result.problems,
+      ingestExhausted: result.ingest.every((report) => report.deliveries.every((d) => !d.succeeded)),
     });
   } finally {
     clients.destroy();
@@ -298,6 +299,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
 
 const DOCUMENTED_KINDS: DocumentedKind[] = [
   'window-duplicate',
+  'ingest-exhausted',
   'emailed-then-dead-lettered',
   'dead-lettered',
   'dead-lettered-room',

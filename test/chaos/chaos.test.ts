@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { formatFailures, formatTable, runChaos, violationCount } from '#local/chaos/harness.ts';
 import { emulatorEndpoints } from '#test/support/aws.ts';
 
-// The short chaos run of `npm test` (the long one is `npm run chaos`, figures in docs/RELIABILITY.md).
-// Sized for ~2 minutes on a busy 2-core machine: each fault that makes SQS redeliver costs one visibility
-// timeout, so a handful of runs of 100 rows is what fits; CHAOS_RUNS / CHAOS_RESPONDENTS / CHAOS_SEED
-// override it (a failing seed printed below replays with `npm run chaos -- --runs 1 --seed <seed>`). Base seed
-// 4000: its four profiles cover every fault kind, two with crash odds > 0.2, three with duplicate SQS deliveries.
-const RUNS = Number(process.env.CHAOS_RUNS ?? 4);
-const RESPONDENTS = Number(process.env.CHAOS_RESPONDENTS ?? 100);
+// The short chaos run of `npm test` (the long one is `npm run chaos`, figures in docs/RELIABILITY.md):
+// 10 runs × 200 rows took ~130 s on this 2-core machine with another chaos run beside it (each fault that
+// makes SQS redeliver costs one 15 s visibility timeout). CHAOS_RUNS / CHAOS_RESPONDENTS / CHAOS_SEED
+// override it; a failing seed printed below replays with `npm run chaos -- --runs 1 --seed <seed>`.
+// Base seed 4000: its profiles cover every fault kind (429/500/503/drop/latency, SES throttling, crashes,
+// duplicate SQS deliveries, duplicate S3 events, re-upload).
+const RUNS = Number(process.env.CHAOS_RUNS ?? 10);
+const RESPONDENTS = Number(process.env.CHAOS_RESPONDENTS ?? 200);
 const SEED = Number(process.env.CHAOS_SEED ?? 4000);
 
 describe('chaos: seeded fault profiles against the real pipeline', () => {

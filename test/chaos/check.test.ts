@@ -234,4 +234,26 @@ describe('chaos checks against the ground truth', () => {
     const kinds = new Set(a.csv.rows.map((r) => r.kind));
     expect([...kinds].sort()).toEqual(['accepted', 'duplicate', 'rejected']);
   });
+
+  it('reports a file whose every ingest attempt crashed as documented, and still flags any email sent', () => {
+    // Prepare: the campaign never left `ingesting`; nothing should have gone out.
+    const obs = perfectRun();
+    obs.ingestExhausted = true;
+    Object.assign(obs.record as CampaignRecord, { status: 'ingesting' });
+    const stray = obs.emails[0] as SesMessage;
+    obs.emails = [];
+    obs.respondents = [];
+    obs.rejected = [];
+    obs.rooms = [];
+
+    // Act
+    const clean = checkRun(obs);
+    obs.emails = [stray];
+    const withEmail = checkRun(obs);
+
+    // Assert
+    expect(clean.violations).toEqual([]);
+    expect(clean.documented.map((d) => d.kind)).toEqual(['ingest-exhausted']);
+    expect(withEmail.violations.map((v) => v.kind)).toContain('unknown-url');
+  });
 });
