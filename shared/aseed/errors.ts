@@ -31,9 +31,8 @@ export interface AseedErrorOptions extends ErrorOptions {
   status?: number;
 }
 
-/** 401 or 403: missing, wrong or expired API token, or no access to the resource. */
-export class AseedAuthError extends PermanentError implements AseedErrorInfo {
-  readonly kind = 'auth';
+/** Base of the Aseed errors that repeating cannot fix: carries the failed operation and HTTP status. */
+abstract class AseedPermanentError extends PermanentError implements AseedErrorInfo {
   readonly operation: AseedOperation;
   readonly status: number | undefined;
   constructor(message: string, options: AseedErrorOptions) {
@@ -41,113 +40,90 @@ export class AseedAuthError extends PermanentError implements AseedErrorInfo {
     this.operation = options.operation;
     this.status = options.status;
   }
+}
+
+/** Base of the transient Aseed errors: carries the failed operation and HTTP status. */
+abstract class AseedRetryableError extends RetryableError implements AseedErrorInfo {
+  readonly operation: AseedOperation;
+  readonly status: number | undefined;
+  constructor(message: string, options: AseedErrorOptions) {
+    super(message, options);
+    this.operation = options.operation;
+    this.status = options.status;
+  }
+}
+
+/** 401 or 403: missing, wrong or expired API token, or no access to the resource. */
+export class AseedAuthError extends AseedPermanentError {
+  readonly kind = 'auth';
 }
 
 /** 404: unknown room, project or access token. */
-export class AseedNotFoundError extends PermanentError implements AseedErrorInfo {
+export class AseedNotFoundError extends AseedPermanentError {
   readonly kind = 'not-found';
-  readonly operation: AseedOperation;
-  readonly status: number | undefined;
-  constructor(message: string, options: AseedErrorOptions) {
-    super(message, options);
-    this.operation = options.operation;
-    this.status = options.status;
-  }
 }
 
 /** 422 from the server: FastAPI rejected the request; `detail` is its list of problems. */
-export class AseedValidationError extends PermanentError implements AseedErrorInfo {
+export class AseedValidationError extends AseedPermanentError {
   readonly kind = 'validation';
-  readonly operation: AseedOperation;
-  readonly status: number | undefined;
   readonly detail: ValidationErrorItem[];
   constructor(message: string, options: AseedErrorOptions & { detail: ValidationErrorItem[] }) {
     super(message, options);
-    this.operation = options.operation;
-    this.status = options.status;
     this.detail = options.detail;
   }
 }
 
 /** The client refused to send a request that breaks the published schema or a documented limit (count > 100). */
-export class AseedRequestInvalidError extends PermanentError implements AseedErrorInfo {
+export class AseedRequestInvalidError extends AseedPermanentError {
   readonly kind = 'request-invalid';
-  readonly operation: AseedOperation;
-  readonly status = undefined;
   /** Human-readable problems, one per offending field. */
   readonly problems: string[];
   constructor(message: string, options: AseedErrorOptions & { problems: string[] }) {
-    super(message, options);
-    this.operation = options.operation;
+    super(message, { ...options, status: undefined });
     this.problems = options.problems;
   }
 }
 
 /** 402: the account has too few tokens for the reservation; nothing was created (all-or-nothing). */
-export class AseedInsufficientTokensError extends PermanentError implements AseedErrorInfo {
+export class AseedInsufficientTokensError extends AseedPermanentError {
   readonly kind = 'insufficient-tokens';
-  readonly operation: AseedOperation;
-  readonly status: number | undefined;
-  constructor(message: string, options: AseedErrorOptions) {
-    super(message, options);
-    this.operation = options.operation;
-    this.status = options.status;
-  }
 }
 
 /**
  * Any other 4xx with a string detail (400 business rule such as count > 100, 409 room not pending, 405, ...).
  * Repeating the same request cannot succeed.
  */
-export class AseedRejectedError extends PermanentError implements AseedErrorInfo {
+export class AseedRejectedError extends AseedPermanentError {
   readonly kind = 'rejected';
-  readonly operation: AseedOperation;
-  readonly status: number | undefined;
-  constructor(message: string, options: AseedErrorOptions) {
-    super(message, options);
-    this.operation = options.operation;
-    this.status = options.status;
-  }
 }
 
 /** 429: throttled before processing. `retryAfterMs` comes from Retry-After when the server sent one. */
-export class AseedRateLimitedError extends RetryableError implements AseedErrorInfo {
+export class AseedRateLimitedError extends AseedRetryableError {
   readonly kind = 'rate-limited';
-  readonly operation: AseedOperation;
-  readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
   constructor(message: string, options: AseedErrorOptions & { retryAfterMs?: number }) {
     super(message, options);
-    this.operation = options.operation;
-    this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
   }
 }
 
 /** 5xx from the server. `retryAfterMs` is set when a 503 carried Retry-After. */
-export class AseedServerError extends RetryableError implements AseedErrorInfo {
+export class AseedServerError extends AseedRetryableError {
   readonly kind = 'server';
-  readonly operation: AseedOperation;
-  readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
   constructor(message: string, options: AseedErrorOptions & { retryAfterMs?: number }) {
     super(message, options);
-    this.operation = options.operation;
-    this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
   }
 }
 
 /** The request failed on the wire (connection refused or reset, DNS, TLS) without an HTTP response. */
-export class AseedNetworkError extends RetryableError implements AseedErrorInfo {
+export class AseedNetworkError extends AseedRetryableError {
   readonly kind: 'network' | 'timeout' = 'network';
-  readonly operation: AseedOperation;
-  readonly status = undefined;
   /** True when the request certainly never reached the server (e.g. ECONNREFUSED). */
   readonly notSent: boolean;
   constructor(message: string, options: AseedErrorOptions & { notSent?: boolean }) {
-    super(message, options);
-    this.operation = options.operation;
+    super(message, { ...options, status: undefined });
     this.notSent = options.notSent ?? false;
   }
 }
@@ -163,16 +139,12 @@ export class AseedTimeoutError extends AseedNetworkError {
 }
 
 /** A response that is not valid JSON or does not match the published schema (contract drift). */
-export class AseedMalformedResponseError extends PermanentError implements AseedErrorInfo {
+export class AseedMalformedResponseError extends AseedPermanentError {
   readonly kind = 'malformed-response';
-  readonly operation: AseedOperation;
-  readonly status: number | undefined;
   /** What did not match, e.g. `rooms.0.created_by: Invalid input: expected string, received undefined`. */
   readonly problems: string[];
   constructor(message: string, options: AseedErrorOptions & { problems: string[] }) {
     super(message, options);
-    this.operation = options.operation;
-    this.status = options.status;
     this.problems = options.problems;
   }
 }
@@ -183,10 +155,9 @@ export class AseedMalformedResponseError extends PermanentError implements Aseed
  * (`listRooms({ projectId })`) and look for rooms created between `startedAt` and `endedAt` (allow for clock skew)
  * before creating again. `cause` holds the underlying Aseed error.
  */
-export class CreateOutcomeUnknownError extends RetryableError implements AseedErrorInfo {
+export class CreateOutcomeUnknownError extends AseedRetryableError {
   readonly kind = 'create-outcome-unknown';
-  readonly operation = 'createRooms';
-  readonly status: number | undefined;
+  override readonly operation = 'createRooms';
   readonly request: CreateRoomsRequest;
   readonly startedAt: Date;
   readonly endedAt: Date;
@@ -194,22 +165,18 @@ export class CreateOutcomeUnknownError extends RetryableError implements AseedEr
     message: string,
     options: ErrorOptions & { request: CreateRoomsRequest; startedAt: Date; endedAt: Date; status?: number },
   ) {
-    super(message, options);
+    super(message, { ...options, operation: 'createRooms' });
     this.request = options.request;
     this.startedAt = options.startedAt;
     this.endedAt = options.endedAt;
-    this.status = options.status;
   }
 }
 
 /** The token provider passed to the client threw; retryable because secret stores fail transiently. */
-export class AseedCredentialsError extends RetryableError implements AseedErrorInfo {
+export class AseedCredentialsError extends AseedRetryableError {
   readonly kind = 'credentials';
-  readonly operation: AseedOperation;
-  readonly status = undefined;
   constructor(message: string, options: AseedErrorOptions) {
-    super(message, options);
-    this.operation = options.operation;
+    super(message, { ...options, status: undefined });
   }
 }
 
@@ -229,21 +196,6 @@ export type AseedError =
   | CreateOutcomeUnknownError
   | AseedCredentialsError;
 
-const ASEED_ERROR_CLASSES = [
-  AseedAuthError,
-  AseedNotFoundError,
-  AseedValidationError,
-  AseedRequestInvalidError,
-  AseedInsufficientTokensError,
-  AseedRejectedError,
-  AseedRateLimitedError,
-  AseedServerError,
-  AseedNetworkError,
-  AseedMalformedResponseError,
-  CreateOutcomeUnknownError,
-  AseedCredentialsError,
-] as const;
-
 /** True when `error` was raised by the Aseed client. */
 export const isAseedError = (error: unknown): error is AseedError =>
-  ASEED_ERROR_CLASSES.some((cls) => error instanceof cls);
+  error instanceof AseedPermanentError || error instanceof AseedRetryableError;
