@@ -349,8 +349,9 @@ export const formatTable = (report: ChaosReport): string => {
   const lines: string[] = [];
   const row = (label: string, value: string | number, runs?: number) =>
     lines.push(`| ${label} | ${value} | ${runs ?? ''} |`);
+  // The last column counts the runs in which the row's figure was above zero.
   lines.push('| | total | runs |', '| --- | ---: | ---: |');
-  row('runs', o.length, o.filter((x) => describeProfile(x.profile) !== 'calm').length);
+  row('runs (total, faulted)', o.length, o.filter((x) => describeProfile(x.profile) !== 'calm').length);
   row(
     'CSV rows',
     sum((x) => x.rows),
@@ -367,6 +368,11 @@ export const formatTable = (report: ChaosReport): string => {
   row(
     'rooms created (stand-in)',
     sum((x) => x.rooms),
+  );
+  row(
+    'batches left in the DLQ',
+    sum((x) => x.deadLetteredBatches ?? 0),
+    runsWith((x) => x.deadLetteredBatches ?? 0),
   );
   lines.push('| **faults injected** | | |');
   for (const [key, label] of FAULT_ROWS) {
