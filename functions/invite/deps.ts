@@ -27,7 +27,9 @@ export const inviteDepsFromEnv = (service: string): InviteHandlerDeps => {
   return {
     store: new CampaignStore({ doc, tableName: env[ENV.tableName] }),
     aseed: new AseedClient({ baseUrl: env[ENV.aseedBaseUrl], token: aseedToken }),
-    mailer: new Mailer({ client: new SESv2Client({ requestHandler }) }),
+    // Two attempts × 10 s stay inside the 30 s send lease, so a concurrent delivery never takes over a send
+    // that is still in flight (which would email twice).
+    mailer: new Mailer({ client: new SESv2Client({ requestHandler, maxAttempts: 2 }) }),
     ...(env[ENV.sesConfigurationSet] ? { configurationSetName: env[ENV.sesConfigurationSet] } : {}),
     sendRatePerSecond: env[ENV.sesSendRatePerSecond] / env[ENV.inviteMaxConcurrency],
     maxReceiveCount: env[ENV.inviteMaxReceiveCount],

@@ -13,7 +13,7 @@ import {
 } from '#shared/aseed/errors.ts';
 import type { RetryOptions } from '#shared/aseed/retry.ts';
 import { isRetryable } from '#shared/errors.ts';
-import { instantRetry, TOKEN } from './support/setup.ts';
+import { instantRetry, TOKEN, thrown } from './support/setup.ts';
 
 let standin: Standin;
 
@@ -28,15 +28,6 @@ const clientWith = (
     retry,
     ...options,
   });
-
-const thrown = async (act: () => Promise<unknown>): Promise<Error> => {
-  try {
-    await act();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-};
 
 const requestsTo = (route: string) => standin.stats().requests[route] ?? 0;
 const LIST = 'GET /api/interviews/rooms';

@@ -17,7 +17,7 @@ import {
   isAseedError,
 } from '#shared/aseed/errors.ts';
 import { isRetryable, PermanentError } from '#shared/errors.ts';
-import { TOKEN } from './support/setup.ts';
+import { TOKEN, thrown } from './support/setup.ts';
 
 let standin: Standin;
 let client: AseedClient;
@@ -30,16 +30,6 @@ const clientWith = (options: Partial<ConstructorParameters<typeof AseedClient>[0
     retry: { maxAttempts: 1 },
     ...options,
   });
-
-/** Runs `act` and returns what it threw (fails when it did not throw). */
-const thrown = async (act: () => Promise<unknown>): Promise<Error> => {
-  try {
-    await act();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-};
 
 /** A fetch that passes requests through but lets a test rewrite the response body and headers. */
 const rewritingFetch =

@@ -6,6 +6,7 @@ import {
   CreateQueueCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
+  type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -20,6 +21,7 @@ import {
   makeDynamoClient,
   readSesStore,
 } from '#local/aws.ts';
+import { buildSqsEvent } from '#local/runtime/sqs-poller.ts';
 import { type Standin, type StandinFaults, startStandin } from '#local/standin/server.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
 import type { InviteAseed, InviteDeps, InviteMailer } from '#shared/campaign/invite.ts';
@@ -227,7 +229,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
     maxReceiveCount,
     lockLeaseMs: options.lockLeaseMs ?? 2000,
     reconcileDelayMs: 10,
-    sendLeaseMs: 500,
+    sendLeaseMs: 2_000,
     sendRatePerSecond: 100_000,
   };
   const ingestBase = {
@@ -403,33 +405,13 @@ export const s3EventFor = (bucket: string, key: string, etag: string): S3Event =
   ],
 });
 
-/** A genuine SQS record from a received message. */
-export const sqsRecordOf = (
-  message: {
-    MessageId?: string;
-    ReceiptHandle?: string;
-    Body?: string;
-    Attributes?: Record<string, string>;
-    MD5OfBody?: string;
-  },
-  queueUrl: string,
-): SQSRecord => ({
-  messageId: message.MessageId ?? '',
-  receiptHandle: message.ReceiptHandle ?? '',
-  body: message.Body ?? '',
-  attributes: {
-    ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-    SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
-    SenderId: message.Attributes?.SenderId ?? 'TEST',
-    ApproximateFirstReceiveTimestamp:
-      message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-  },
-  messageAttributes: {},
-  md5OfBody: message.MD5OfBody ?? '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queueUrl.split('/').pop() ?? ''}`,
-  awsRegion: 'us-east-1',
-});
+/** A genuine SQS record from a received message (built by the local runtime's event builder). */
+export const sqsRecordOf = (message: Message, queueUrl: string): SQSRecord => {
+  const queueArn = `arn:aws:sqs:us-east-1:000000000000:${queueUrl.split('/').pop() ?? ''}`;
+  const [record] = buildSqsEvent([message], queueArn).Records;
+  if (!record) throw new Error('buildSqsEvent returned no record');
+  return record;
+};
 
 /** Messages waiting in a queue (visible ones; the DLQ in tests). */
 export const receiveAll = async (sqs: SQSClient, queueUrl: string): Promise<string[]> => {

@@ -18,3 +18,13 @@ export const instantRetry = (overrides: RetryOptions = {}): { sleeps: number[]; 
     },
   };
 };
+
+/** Runs `act` and returns what it threw (fails when it did not throw). */
+export const thrown = async (act: () => Promise<unknown>): Promise<Error> => {
+  try {
+    await act();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+};
