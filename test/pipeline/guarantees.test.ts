@@ -75,6 +75,8 @@ describe('invite guarantees (issue 3 §6)', () => {
     const slow = () =>
       world.inviteWith({
         kill: { dead: false },
+        // The lease must outlast the slowed send, as the deployed one outlasts the SES client's attempts.
+        sendLeaseMs: 2_000,
         mailer: (real): InviteMailer => ({
           sendBulk: async (email) => {
             await new Promise((resolve) => setTimeout(resolve, 300));

@@ -139,6 +139,8 @@ export interface World {
     aseed?: (real: InviteAseed) => InviteAseed;
     mailer?: (real: InviteMailer) => InviteMailer;
     onWrite?: (name: string, input: Record<string, unknown>) => void;
+    /** Send lease of this handler (default 500 ms); must outlast its slowest send. */
+    sendLeaseMs?: number;
   }): InviteHandler;
   /** An ingest handler whose DynamoDB/SQS clients share `kill`. */
   ingestWith(options: {
@@ -229,7 +231,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
     maxReceiveCount,
     lockLeaseMs: options.lockLeaseMs ?? 2000,
     reconcileDelayMs: 10,
-    sendLeaseMs: 2_000,
+    sendLeaseMs: 500,
     sendRatePerSecond: 100_000,
   };
   const ingestBase = {
@@ -276,7 +278,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
     ingest: createIngestHandler(ingestBase),
     invite: createInviteHandler(inviteBase),
     deadLetter: createDeadLetterHandler(inviteBase),
-    inviteWith: ({ kill, aseed: wrapAseed, mailer: wrapMailer, onWrite }) => {
+    inviteWith: ({ kill, aseed: wrapAseed, mailer: wrapMailer, onWrite, sendLeaseMs }) => {
       const killableAseed: InviteAseed = {
         createRooms: guard(kill, (req) => aseed.createRooms(req)),
         listRooms: guard(kill, (filter) => aseed.listRooms(filter)),
@@ -288,6 +290,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
         store: killableStore(kill, onWrite),
         aseed: wrapAseed ? wrapAseed(killableAseed) : killableAseed,
         mailer: wrapMailer ? wrapMailer(killableMailer) : killableMailer,
+        ...(sendLeaseMs ? { sendLeaseMs } : {}),
       });
     },
     ingestWith: ({ kill, onWrite }) =>
