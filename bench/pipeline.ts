@@ -4,12 +4,13 @@
  * emulators and the stand-in (behind the latency proxy). Timed from the upload to the campaign's completion.
  */
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createIngestHandler } from '#functions/ingest/app.ts';
 import { createInviteHandler } from '#functions/invite/app.ts';
 import { FUNCTIONS, INVITE_CONCURRENCY, UPLOADS } from '#infra/definitions.ts';
 import { makeAwsClients } from '#local/aws.ts';
 import type { EmulatorEndpoints } from '#local/emulators.ts';
-import { type CrashPolicy, crashableClient, crashableObject } from '#local/runtime/lambda.ts';
+import { type CrashPolicy, containerPool, crashableClient, crashableObject } from '#local/runtime/lambda.ts';
 import { createLocalResources } from '#local/runtime/resources.ts';
 import { createS3Bridge } from '#local/runtime/s3-bridge.ts';
 import { createSqsPoller } from '#local/runtime/sqs-poller.ts';
@@ -166,24 +167,17 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
       // As handler.ts: each invocation paces to SES_SEND_RATE / INVITE_MAX_CONCURRENCY.
       sendRatePerSecond: options.sesRate / concurrency,
       maxReceiveCount,
+      requeue: async (body) => {
+        await clients.sqs.send(new SendMessageCommand({ QueueUrl: resources.queueUrl, MessageBody: body }));
+      },
     });
   // Lambda runs each concurrent invocation in its own container, with its own module state (the handler's
   // per-container SES pacer among it): keep a pool of handler instances, one invocation at a time each.
-  const containers: Array<ReturnType<typeof createInviteHandler>> = [];
   let containersCreated = 0;
-  const invite: ReturnType<typeof createInviteHandler> = async (event, context) => {
-    const handler =
-      containers.pop() ??
-      (() => {
-        containersCreated++;
-        return newContainer();
-      })();
-    try {
-      return await handler(event, context);
-    } finally {
-      containers.push(handler);
-    }
-  };
+  const invite = containerPool(() => {
+    containersCreated++;
+    return newContainer();
+  });
   const bridge = createS3Bridge({
     s3: clients.s3,
     bucket: resources.bucketName,

@@ -28,7 +28,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ENV, IngestEnvSchema, InviteEnvSchema } from '#shared/config.ts';
+import { DeadLetterEnvSchema, ENV, IngestEnvSchema, InviteEnvSchema } from '#shared/config.ts';
 import { type DeployConfig, inviteBatchSize, inviteMaxConcurrency, sesIdentityOf } from './config.ts';
 import { AppFunction } from './constructs/app-function.ts';
 import { queueSend, secretRead, sesSend, setting, tableAccess, uploadsRead } from './constructs/bindings.ts';
@@ -232,6 +232,8 @@ export class InvitesStack extends Stack {
       envSchema: InviteEnvSchema,
       bindings: [
         ...inviteSideBindings,
+        // Batches an invocation has no time left for go back to the queue as fresh messages.
+        queueSend(ENV.inviteQueueUrl, this.inviteQueue),
         sesSend(ENV.sesConfigurationSet, configurationSet, configurationSetArn, identityArns),
       ],
     });
@@ -249,7 +251,7 @@ export class InvitesStack extends Stack {
       ...common,
       name: 'deadletter',
       ...FUNCTIONS.deadLetter,
-      envSchema: InviteEnvSchema,
+      envSchema: DeadLetterEnvSchema,
       bindings: inviteSideBindings,
     });
     this.deadLetter.function.addEventSource(

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { S3Event } from 'aws-lambda';
 import { createIngestHandler } from '#functions/ingest/app.ts';
 import { createDeadLetterHandler, createInviteHandler } from '#functions/invite/app.ts';
@@ -16,6 +17,7 @@ import { sesThrottlingError } from '#local/runtime/faults.ts';
 import {
   type CrashPolicy,
   type CrashRecord,
+  containerPool,
   crashableObject,
   installCrashPoints,
   seededRandom,
@@ -350,8 +352,20 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
     const apiToken = options.api?.token ?? (standin as Standin).token;
     const latency = faults.latencyMs ?? 0;
     const timings = options.timings ?? {};
-    const visibility = timings.visibilityTimeoutSeconds ?? defaultVisibilitySeconds(csv.body);
     const aseedTimeoutMs = timings.aseedTimeoutMs ?? (options.api ? 10_000 : 2000 + 2 * latency);
+    // A crashed lock holder blocks creates for one lease: keep it short, above one create call's timeout.
+    const lockLeaseMs = aseedTimeoutMs + 1000;
+    // An invocation takes the create lock only while a whole lease fits before its deadline, then makes
+    // one create call: a shorter function timeout fails every batch without a single create.
+    const minVisibility = Math.ceil((lockLeaseMs + aseedTimeoutMs) / 1000);
+    if (timings.visibilityTimeoutSeconds !== undefined && timings.visibilityTimeoutSeconds < minVisibility) {
+      throw new Error(
+        `visibility timeout ${timings.visibilityTimeoutSeconds} s is too short for an Aseed timeout of ` +
+          `${aseedTimeoutMs} ms: an invocation needs at least ${minVisibility} s to take the create lock and create rooms`,
+      );
+    }
+    const visibility =
+      timings.visibilityTimeoutSeconds ?? Math.max(minVisibility, defaultVisibilitySeconds(csv.body));
 
     // Clients for our own reads and setup; the handlers get their own (crash points are installed in place).
     const own = makeAwsClients(endpoints);
@@ -415,8 +429,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
       mailer: new Mailer({ client: inviteClients.ses }),
       maxReceiveCount: inviteQueue.maxReceiveCount,
       sendRatePerSecond: 500,
-      // A crashed lock holder blocks creates for one lease: keep it short, above one create call's timeout.
-      lockLeaseMs: aseedTimeoutMs + 1000,
+      lockLeaseMs,
       lockWaitMs: aseedTimeoutMs + 1500,
       reconcileDelayMs: 50,
       // No SES call starts this close to the (short, local) function timeout; a local send takes milliseconds.
@@ -426,7 +439,17 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
       sendLeaseMs: Math.min(2000, (visibility * 1000) / 2),
       ...(options.logger ? { logger: options.logger } : {}),
     };
-    const invite = createInviteHandler(inviteDeps);
+    // One handler per concurrent invocation, as Lambda runs each in its own container (own SES pacer).
+    const invite = containerPool(() =>
+      createInviteHandler({
+        ...inviteDeps,
+        requeue: async (body) => {
+          await inviteClients.sqs.send(
+            new SendMessageCommand({ QueueUrl: resources.queueUrl, MessageBody: body }),
+          );
+        },
+      }),
+    );
     // The dead-letter function (as deployed): records batches whose last receive died before recording.
     const deadLetter = createDeadLetterHandler(inviteDeps);
 

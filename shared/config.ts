@@ -25,8 +25,8 @@ export const IngestEnvSchema = z.object({
   [ENV.campaignDefaults]: nonEmpty,
 });
 
-/** Environment of the invite function. */
-export const InviteEnvSchema = z.object({
+/** Environment of the dead-letter function: the invite side's, without the queue it never writes to. */
+export const DeadLetterEnvSchema = z.object({
   [ENV.tableName]: nonEmpty,
   [ENV.aseedBaseUrl]: z.url(),
   [ENV.aseedTokenSecretArn]: nonEmpty,
@@ -34,6 +34,11 @@ export const InviteEnvSchema = z.object({
   [ENV.sesSendRatePerSecond]: z.coerce.number().positive(),
   [ENV.inviteMaxConcurrency]: z.coerce.number().int().positive(),
   [ENV.inviteMaxReceiveCount]: z.coerce.number().int().positive(),
+});
+
+/** Environment of the invite function (its own queue: batches it has no time for go back to it). */
+export const InviteEnvSchema = DeadLetterEnvSchema.extend({
+  [ENV.inviteQueueUrl]: nonEmpty,
 });
 
 /** Raised at cold start when the environment is incomplete; the message names every bad variable. */

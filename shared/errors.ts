@@ -23,3 +23,10 @@ export class PermanentError extends AppError {
 
 /** True when `error` is known to be transient. Unknown errors are treated as retryable by callers that can. */
 export const isRetryable = (error: unknown): boolean => error instanceof AppError && error.retryable;
+
+/**
+ * The invocation ran out of time before this unit of work could start or go on. Nothing about the work itself
+ * failed: a caller that can hand it to a fresh attempt (e.g. re-enqueue the message) should not count it
+ * as a failed attempt.
+ */
+export class OutOfTimeError extends RetryableError {}

@@ -2,7 +2,7 @@
 // (functions/invite/deps.ts); each dead-lettered batch is recorded on its campaign (respondents `failed`,
 // unsent rooms cancelled, batch tallied) so the campaign completes even when the last receive died.
 import { createDeadLetterHandler } from '#functions/invite/app.ts';
-import { inviteDepsFromEnv } from '#functions/invite/deps.ts';
+import { deadLetterDepsFromEnv } from '#functions/invite/deps.ts';
 
 /** The Lambda handler (invite DLQ, partial batch responses). */
-export const handler = createDeadLetterHandler(inviteDepsFromEnv('deadletter'));
+export const handler = createDeadLetterHandler(deadLetterDepsFromEnv('deadletter'));

@@ -12,6 +12,12 @@ export type InviteHandler = (event: SQSEvent, context?: Context) => Promise<SQSB
 export interface InviteHandlerDeps extends InviteDeps {
   /** Emails per second this invocation may send; ignored when `pacer` is given. */
   sendRatePerSecond?: number;
+  /**
+   * Sends a message body to the invite queue again. When given, a batch that this invocation has no time
+   * left for (any record but the first) is handed to a fresh message rather than failed, so it keeps all
+   * of its receives for real attempts.
+   */
+  requeue?: (body: string) => Promise<void>;
 }
 
 /** ApproximateReceiveCount of a record (1 when absent). */
@@ -36,15 +42,24 @@ export const createInviteHandler = (deps: InviteHandlerDeps): InviteHandler => {
     ...(pacer ? { pacer } : {}),
     sendTiming: deps.sendTiming ?? { worstMs: 0 },
   };
+  const { requeue } = deps;
   return async (event, context) => {
     const processor = new BatchProcessor(EventType.SQS);
+    let started = 0;
     return processPartialResponse(
       event,
       async (record: SQSRecord) => {
         const deadline = context
           ? { deadlineMs: (deps.clock ?? Date.now)() + context.getRemainingTimeInMillis() }
           : {};
-        await processInviteRecord({ ...useCaseDeps, ...deadline }, record.body, receiveCountOf(record));
+        // The first record always gets a real attempt, so every invocation makes progress.
+        const options = requeue && started++ > 0 ? { requeue: () => requeue(record.body) } : {};
+        await processInviteRecord(
+          { ...useCaseDeps, ...deadline },
+          record.body,
+          receiveCountOf(record),
+          options,
+        );
       },
       processor,
       { ...(context ? { context } : {}), processInParallel: false, throwOnFullBatchFailure: false },

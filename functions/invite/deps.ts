@@ -1,20 +1,21 @@
-// Cold-start wiring shared by the invite and dead-letter Lambdas (same env schema, same clients): config
-// parsed once, clients built once; the Aseed token is read lazily from Secrets Manager (cached).
+// Cold-start wiring shared by the invite and dead-letter Lambdas (same env, same clients): config parsed
+// once, clients built once; the Aseed token is read lazily from Secrets Manager (cached).
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { z } from 'zod';
 import { AseedClient } from '#shared/aseed/client.ts';
-import { ENV, InviteEnvSchema, parseEnv } from '#shared/config.ts';
+import { DeadLetterEnvSchema, ENV, InviteEnvSchema, parseEnv } from '#shared/config.ts';
 import { createLogger } from '#shared/log.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
 import { CampaignStore } from '#shared/store/store.ts';
 import type { InviteHandlerDeps } from './app.ts';
 
-/** Deps of the invite-side handlers from the Lambda environment (call once, at module scope). */
-export const inviteDepsFromEnv = (service: string): InviteHandlerDeps => {
-  const env = parseEnv(InviteEnvSchema);
-  const requestHandler = { requestTimeout: 10_000, connectionTimeout: 3_000 };
+const requestHandler = { requestTimeout: 10_000, connectionTimeout: 3_000 };
+
+const sharedDeps = (env: z.output<typeof DeadLetterEnvSchema>, service: string): InviteHandlerDeps => {
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler }), {
     marshallOptions: { removeUndefinedValues: true },
   });
@@ -36,3 +37,20 @@ export const inviteDepsFromEnv = (service: string): InviteHandlerDeps => {
     logger: createLogger(service),
   };
 };
+
+/** Deps of the invite handler from the Lambda environment (call once, at module scope). */
+export const inviteDepsFromEnv = (service: string): InviteHandlerDeps => {
+  const env = parseEnv(InviteEnvSchema);
+  const sqs = new SQSClient({ requestHandler });
+  const queueUrl = env[ENV.inviteQueueUrl];
+  return {
+    ...sharedDeps(env, service),
+    requeue: async (body) => {
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+    },
+  };
+};
+
+/** Deps of the dead-letter handler from the Lambda environment (call once, at module scope). */
+export const deadLetterDepsFromEnv = (service: string): InviteHandlerDeps =>
+  sharedDeps(parseEnv(DeadLetterEnvSchema), service);

@@ -252,3 +252,20 @@ export const invoke = async <E, R>(
     ? { kind: 'ok', id, result: first.result, durationMs }
     : { kind: 'error', id, error: first.error, durationMs };
 };
+
+/**
+ * A handler that runs each concurrent invocation on its own instance from `create`, reusing idle ones, as
+ * Lambda runs each concurrent invocation in its own container with its own module state (e.g. the invite
+ * handler's per-container SES pacer): sharing one instance would pace all of them as one.
+ */
+export const containerPool = <E, R>(create: () => LambdaHandler<E, R>): LambdaHandler<E, R> => {
+  const idle: Array<LambdaHandler<E, R>> = [];
+  return async (event, context) => {
+    const handler = idle.pop() ?? create();
+    try {
+      return await handler(event, context);
+    } finally {
+      idle.push(handler);
+    }
+  };
+};

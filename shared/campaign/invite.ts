@@ -7,9 +7,9 @@ import {
   CreateOutcomeUnknownError,
 } from '#shared/aseed/errors.ts';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
-import { isRetryable, PermanentError, RetryableError } from '#shared/errors.ts';
+import { isRetryable, OutOfTimeError, PermanentError, RetryableError } from '#shared/errors.ts';
 import { type AppLogger, errorFields, maskEmail, silentLogger } from '#shared/log.ts';
-import type { Mailer, SendOutcome } from '#shared/mail/mailer.ts';
+import { type Mailer, type SendOutcome, SesThrottledError } from '#shared/mail/mailer.ts';
 import { inviteData } from '#shared/mail/template.ts';
 import { mapLimit, realSleep, type Sleep } from '#shared/store/concurrency.ts';
 import { campaignPk, spareSk } from '#shared/store/keys.ts';
@@ -34,6 +34,8 @@ const SES_CHUNK = 50;
 const CREATE_ROUNDS = 3;
 /** Parallel single-item writes per batch. */
 const WRITES_IN_PARALLEL = 16;
+/** Repeats of a SendBulkEmail call SES throttled (it sent nothing), within one invocation and send lease. */
+const SES_THROTTLE_RETRIES = 3;
 
 /** The Aseed calls the invite side makes. */
 export type InviteAseed = Pick<AseedClient, 'createRooms' | 'listRooms' | 'deleteRoom'>;
@@ -91,6 +93,20 @@ export interface BatchResult {
   failed: number;
   skipped: number;
   completed: boolean;
+  /** Handed to a fresh message because the invocation ran out of time (see {@link InviteRecordOptions}). */
+  deferred?: boolean;
+}
+
+/** How the caller lets a record be retried without spending one of its receives. */
+export interface InviteRecordOptions {
+  /**
+   * Sends the record's body again as a new message. Given (by the handler) to every record but the first of
+   * an invocation: when the invocation runs out of time before such a batch can start or go on, the batch
+   * is handed to a fresh message and acknowledged, instead of failing and using up one of its
+   * `maxReceiveCount` receives without a real attempt. The first record always gets a real attempt, so an
+   * invocation always makes progress.
+   */
+  requeue?: () => Promise<void>;
 }
 
 interface Ctx {
@@ -126,6 +142,7 @@ export const processInviteRecord = async (
   deps: InviteDeps,
   body: string,
   receiveCount: number,
+  options: InviteRecordOptions = {},
 ): Promise<BatchResult> => {
   const ctx = context(deps);
   let msg: InviteMessage;
@@ -139,6 +156,26 @@ export const processInviteRecord = async (
   try {
     return await processInviteMessage(deps, msg);
   } catch (error) {
+    if (error instanceof OutOfTimeError && options.requeue) {
+      try {
+        await options.requeue();
+        ctx.logger.info('out of time for this batch: handed to a fresh message', {
+          receiveCount,
+          ...errorFields(error),
+        });
+        return {
+          campaignId: msg.campaignId,
+          ...('batch' in msg ? { batch: msg.batch } : {}),
+          emailed: 0,
+          failed: 0,
+          skipped: 0,
+          completed: false,
+          deferred: true,
+        };
+      } catch (requeueError) {
+        ctx.logger.warn('could not hand the batch to a fresh message', errorFields(requeueError));
+      }
+    }
     if ('batch' in msg && receiveCount >= deps.maxReceiveCount) {
       ctx.logger.error('last receive failed: dead-lettering the batch', {
         receiveCount,
@@ -220,7 +257,9 @@ export const processInviteMessage = async (deps: InviteDeps, msg: InviteMessage)
   result.emailed = sent.emailed;
   result.failed = sent.failed;
   if (sent.retry > 0) {
-    throw new RetryableError(`${sent.retry} emails must be retried: ${sent.retryReason}`);
+    const text = `${sent.retry} emails must be retried: ${sent.retryReason}`;
+    // Only the deadline held them back: nothing failed, the batch just needs a fresh invocation.
+    throw sent.retry === sent.outOfTime ? new OutOfTimeError(text) : new RetryableError(text);
   }
   respondents = await ctx.store.queryBatch(msg.campaignId, msg.batch);
   const waiting = respondents.filter((r) => r.state === 'accepted').length;
@@ -261,7 +300,7 @@ const ensureRooms = async (
   const deadline = ctx.deps.deadlineMs ?? Number.POSITIVE_INFINITY;
   const waitUntil = Math.min(ctx.clock() + (ctx.deps.lockWaitMs ?? 30_000), deadline - leaseMs);
   if (ctx.clock() > waitUntil)
-    throw new RetryableError('too little time left in this invocation to create rooms');
+    throw new OutOfTimeError('too little time left in this invocation to create rooms');
   let leftover: CreateIntent | undefined;
   for (let attempt = 0; ; attempt++) {
     const acquired = await ctx.store.acquireCreateLock({ projectId, owner, nowMs: ctx.clock(), leaseMs });
@@ -269,7 +308,11 @@ const ensureRooms = async (
       leftover = acquired.lock.intent;
       break;
     }
-    if (ctx.clock() > waitUntil) throw new RetryableError(`create lock of project ${projectId} stayed busy`);
+    if (ctx.clock() > waitUntil) {
+      const text = `create lock of project ${projectId} stayed busy`;
+      // A wait cut short by the invocation's deadline is lack of time, not contention.
+      throw waitUntil === deadline - leaseMs ? new OutOfTimeError(text) : new RetryableError(text);
+    }
     await ctx.sleep(100 + Math.floor(Math.random() * Math.min(1000, 100 * 2 ** attempt)));
   }
   try {
@@ -546,6 +589,8 @@ interface SendSummary {
   emailed: number;
   failed: number;
   retry: number;
+  /** Of `retry`: held back only because the invocation's deadline was too close. */
+  outOfTime: number;
   retryReason: string;
 }
 
@@ -560,7 +605,7 @@ const sendInvites = async (
   settings: CampaignSettings,
   respondents: RespondentItem[],
 ): Promise<SendSummary> => {
-  const summary: SendSummary = { emailed: 0, failed: 0, retry: 0, retryReason: '' };
+  const summary: SendSummary = { emailed: 0, failed: 0, retry: 0, outOfTime: 0, retryReason: '' };
   const due = respondents.filter((r) => r.state === 'room_assigned' || r.state === 'sending');
   const byLocale = new Map<string, RespondentItem[]>();
   for (const r of due) {
@@ -580,10 +625,12 @@ const sendInvites = async (
         if (deadline !== undefined && ctx.clock() > deadline - margin) {
           // Too close to the Lambda timeout to send and record safely: leave them for the redelivery.
           summary.retry += chunk.length;
+          summary.outOfTime += chunk.length;
           summary.retryReason = 'invocation deadline too close to send safely';
           continue;
         }
         const attempt = ctx.newId();
+        const claimedAt = ctx.clock();
         const claims = await mapLimit(chunk, WRITES_IN_PARALLEL, (r) =>
           claimSending(ctx, campaign.campaignId, r, attempt),
         );
@@ -613,8 +660,8 @@ const sendInvites = async (
         sesCalls++;
         const sendStarted = ctx.clock();
         let outcomes: SendOutcome[];
-        try {
-          outcomes = await ctx.deps.mailer.sendBulk({
+        const send = () =>
+          ctx.deps.mailer.sendBulk({
             from: settings.sender,
             ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
             ...(ctx.deps.configurationSetName ? { configurationSetName: ctx.deps.configurationSetName } : {}),
@@ -622,6 +669,34 @@ const sendInvites = async (
             tags: { campaign: campaign.campaignId },
             destinations: ready.map(({ respondent, data }) => ({ to: respondent.email, data })),
           });
+        try {
+          for (let retry = 0; ; retry++) {
+            try {
+              outcomes = await send();
+              break;
+            } catch (error) {
+              // Throttled: SES sent nothing. A short pause and the same call again, while this attempt's
+              // lease still covers the whole call with room to spare, so transient throttling does not
+              // cost the batch one of its receives (and, after five, its invitations).
+              const pauseMs = Math.min(200 * 2 ** retry, 2000) * (0.5 + Math.random() / 2);
+              const leaseLeft = claimedAt + (ctx.deps.sendLeaseMs ?? 30_000) / 2 - ctx.clock();
+              const deadlineLeft = (deadline ?? Number.POSITIVE_INFINITY) - margin - ctx.clock();
+              const nextSendMs = pauseMs + Math.max(ctx.sendTiming.worstMs, 100);
+              if (
+                !(error instanceof SesThrottledError) ||
+                retry >= SES_THROTTLE_RETRIES ||
+                nextSendMs > Math.min(leaseLeft, deadlineLeft)
+              ) {
+                throw error;
+              }
+              ctx.logger.warn('SES throttled the send; trying again shortly', {
+                retry: retry + 1,
+                pauseMs: Math.round(pauseMs),
+              });
+              await ctx.sleep(pauseMs);
+              sesCalls++;
+            }
+          }
         } catch (error) {
           // The mailer throws a retryable error only while nothing was sent: hand the chunk back
           // (`room_assigned`), so a redelivery sends at once and a dead-lettering cancels their rooms.
@@ -838,6 +913,32 @@ const completeIfDone = async (ctx: Ctx, record: CampaignRecord): Promise<boolean
 };
 
 /**
+ * Before a batch is dead-lettered: a create intent its last attempt left on the project's lock (it died
+ * after the create call, before the rooms were marked) is reconciled now, so those rooms are handed to the
+ * batch's respondents (and cancelled with them) or pooled as spares, instead of staying live and unsent
+ * until some later create in the project happens to take the lock. Best effort: a lock held by a live
+ * invocation means that holder has already reconciled any leftover.
+ */
+const reconcileLeftoverIntent = async (ctx: Ctx, campaign: CampaignRecord): Promise<void> => {
+  const settings = campaign.settings as unknown as CampaignSettings;
+  const projectId = settings.projectId;
+  const owner = ctx.newId();
+  const leaseMs = ctx.deps.lockLeaseMs ?? 60_000;
+  try {
+    const acquired = await ctx.store.acquireCreateLock({ projectId, owner, nowMs: ctx.clock(), leaseMs });
+    if (!acquired.acquired) return;
+    try {
+      const leftover = acquired.lock.intent;
+      if (leftover) await reconcileIntent(ctx, leftover, owner, undefined);
+    } finally {
+      await ctx.store.releaseCreateLock({ projectId, owner }).catch(() => {});
+    }
+  } catch (error) {
+    ctx.logger.warn('could not reconcile a leftover create intent before dead-lettering', errorFields(error));
+  }
+};
+
+/**
  * Last receive of a failing batch: every respondent not yet done ends `failed` with
  * `dead-lettered: <last error>`, rooms that cannot have been emailed are cancelled (best effort), and the
  * batch is tallied (deadLettered count) so the campaign record shows it and can still complete.
@@ -850,6 +951,7 @@ const deadLetterBatch = async (
 ): Promise<void> => {
   const campaign = await ctx.store.getCampaign(campaignId);
   if (!campaign) return;
+  await reconcileLeftoverIntent(ctx, campaign);
   const reason = `dead-lettered: ${message(error)}`;
   const respondents = await ctx.store.queryBatch(campaignId, batch);
   await mapLimit(

@@ -58,10 +58,9 @@ export interface MailerOptions {
 // configuration or a transient condition, so the respondent should be retried rather than given up on.
 const PERMANENT_STATUSES = new Set(['MESSAGE_REJECTED', 'INVALID_PARAMETER', 'FAILED']);
 
+const THROTTLING_ERROR_NAMES = new Set(['ThrottlingException', 'TooManyRequestsException', 'Throttling']);
+
 const RETRYABLE_ERROR_NAMES = new Set([
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'Throttling',
   'RequestTimeout',
   'RequestTimeoutException',
   'TimeoutError',
@@ -88,13 +87,22 @@ const toTags = (tags: Record<string, string> | undefined): MessageTag[] | undefi
   return list.length > 0 ? list : undefined;
 };
 
+/**
+ * SES refused the call for the account's send rate (HTTP 429 / Throttling): it sent nothing, so the same
+ * call may be repeated at once after a pause (unlike a timeout, whose outcome is unknown).
+ */
+export class SesThrottledError extends RetryableError {}
+
 /** Classifies a failed SendBulkEmail call: throttling, 5xx, timeouts and network errors are retryable. */
 export const classifySesError = (error: unknown): AppError => {
   const e = (error ?? {}) as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
   const name = e.name ?? 'Error';
   const detail = maskEmails(`${name}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? ''}`.slice(0, 300));
-  if (status === 429 || (status !== undefined && status >= 500) || RETRYABLE_ERROR_NAMES.has(name)) {
+  if (status === 429 || THROTTLING_ERROR_NAMES.has(name)) {
+    return new SesThrottledError(`SES SendBulkEmail failed, transient: ${detail}`, { cause: error });
+  }
+  if ((status !== undefined && status >= 500) || RETRYABLE_ERROR_NAMES.has(name)) {
     return new RetryableError(`SES SendBulkEmail failed, transient: ${detail}`, { cause: error });
   }
   if (status !== undefined && status >= 400) {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { inviteMaxConcurrency } from '#infra/config.ts';
 import { TABLE_ACTIONS } from '#infra/constructs/bindings.ts';
 import { FUNCTIONS, INVITE_DEAD_LETTERS, INVITE_QUEUE, TABLE, UPLOADS } from '#infra/definitions.ts';
-import { ENV, InviteEnvSchema } from '#shared/config.ts';
+import { DeadLetterEnvSchema, ENV, InviteEnvSchema } from '#shared/config.ts';
 import { FULL_CONTEXT, type Synthesized, synth } from './synth.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
@@ -148,11 +148,25 @@ describe('the stack', () => {
       expect(actionsOf(statement)).not.toContain('sqs:SendMessage');
     }
     // Same environment as the invite function minus SES (the schema makes the configuration set optional).
-    for (const name of Object.keys(InviteEnvSchema.shape).filter((key) => key !== ENV.sesConfigurationSet)) {
+    for (const name of Object.keys(DeadLetterEnvSchema.shape).filter(
+      (key) => key !== ENV.sesConfigurationSet,
+    )) {
       expect(env).toHaveProperty(name);
     }
     expect(env).not.toHaveProperty(ENV.sesConfigurationSet);
     expect(env[ENV.inviteMaxReceiveCount]).toBe(String(INVITE_QUEUE.maxReceiveCount));
+  });
+
+  it('lets the invite function send to its own queue only (batches it has no time for go back to it)', () => {
+    // Act
+    const statements = roleStatementsOf(stack, 'InviteRole');
+    const env = environmentOf(functionNamed(stack, 'InviteFunction'));
+
+    // Assert
+    const queueArn = { 'Fn::GetAtt': [logicalIdOf(stack, 'AWS::SQS::Queue', 'Invites'), 'Arn'] };
+    const sends = statements.filter((s) => actionsOf(s).includes('sqs:SendMessage'));
+    expect(sends.map((s) => s.Resource)).toEqual([queueArn]);
+    expect(env[ENV.inviteQueueUrl]).toEqual({ Ref: logicalIdOf(stack, 'AWS::SQS::Queue', 'Invites') });
   });
 
   it('keeps the invite visibility timeout at least 6 × the invite function timeout', () => {

@@ -5,12 +5,15 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeDocClient, makeDynamoClient } from '#local/aws.ts';
+import { runLocalCampaign } from '#local/campaign.ts';
 import { throttledSes } from '#local/runtime/faults.ts';
 import {
+  containerPool,
   crashableClient,
   crashableObject,
   installCrashPoints,
   invoke,
+  makeLambdaContext,
   SimulatedCrash,
   seededRandom,
 } from '#local/runtime/lambda.ts';
@@ -575,5 +578,46 @@ describe('S3 → ingest bridge', () => {
     expect(first.deliveries[0]?.attempts.map((a) => a.kind)).toEqual(['error', 'ok']);
     expect(sequencers[0]).toBe(sequencers[1]);
     expect((sequencers[2] ?? '') > (sequencers[1] ?? '')).toBe(true);
+  });
+});
+
+describe('runLocalCampaign timings', () => {
+  it('refuses a function timeout too short to take the create lock and make one create call', async () => {
+    // Act: a real API's 10 s Aseed timeout needs a 11 s lock lease plus the call itself.
+    const run = runLocalCampaign({
+      csv: { name: 'short.csv', body: 'email\na@example.com\n' },
+      emulators: emulatorEndpoints(),
+      api: { url: 'http://127.0.0.1:9', token: 'unused' },
+      timings: { visibilityTimeoutSeconds: 10 },
+    });
+
+    // Assert
+    await expect(run).rejects.toThrow(/visibility timeout 10 s is too short .* at least 21 s/);
+  });
+
+  it('hands each concurrent invocation its own handler instance, reusing idle ones', async () => {
+    // Prepare
+    let created = 0;
+    const active = new Set<number>();
+    const handler = containerPool(() => {
+      const id = created++;
+      return async (ms: number) => {
+        expect(active.has(id)).toBe(false);
+        active.add(id);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        active.delete(id);
+        return id;
+      };
+    });
+    const context = makeLambdaContext('pool', 'id', Date.now() + 1000);
+
+    // Act
+    const together = await Promise.all([handler(30, context), handler(30, context), handler(30, context)]);
+    const later = await handler(1, context);
+
+    // Assert
+    expect(new Set(together).size).toBe(3);
+    expect(created).toBe(3);
+    expect(together).toContain(later);
   });
 });

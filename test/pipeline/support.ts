@@ -8,6 +8,7 @@ import {
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { S3Event, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -141,6 +142,8 @@ export interface World {
     onWrite?: (name: string, input: Record<string, unknown>) => void;
     /** Send lease of this handler (default 500 ms); must outlast its slowest send. */
     sendLeaseMs?: number;
+    /** Give the handler a `requeue` that sends to this world's queue (as the deployed handler has). */
+    requeue?: boolean;
   }): InviteHandler;
   /** An ingest handler whose DynamoDB/SQS clients share `kill`. */
   ingestWith(options: {
@@ -278,7 +281,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
     ingest: createIngestHandler(ingestBase),
     invite: createInviteHandler(inviteBase),
     deadLetter: createDeadLetterHandler(inviteBase),
-    inviteWith: ({ kill, aseed: wrapAseed, mailer: wrapMailer, onWrite, sendLeaseMs }) => {
+    inviteWith: ({ kill, aseed: wrapAseed, mailer: wrapMailer, onWrite, sendLeaseMs, requeue }) => {
       const killableAseed: InviteAseed = {
         createRooms: guard(kill, (req) => aseed.createRooms(req)),
         listRooms: guard(kill, (filter) => aseed.listRooms(filter)),
@@ -291,6 +294,13 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
         aseed: wrapAseed ? wrapAseed(killableAseed) : killableAseed,
         mailer: wrapMailer ? wrapMailer(killableMailer) : killableMailer,
         ...(sendLeaseMs ? { sendLeaseMs } : {}),
+        ...(requeue
+          ? {
+              requeue: guard(kill, async (body: string) => {
+                await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+              }),
+            }
+          : {}),
       });
     },
     ingestWith: ({ kill, onWrite }) =>

@@ -1,0 +1,190 @@
+// Findings 3–5 of docs/RELIABILITY.md: batches an invocation has no time for, SES throttling of a whole
+// call, and a create intent left behind by a batch that is then dead-lettered.
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InviteAseed, InviteMailer } from '#shared/campaign/invite.ts';
+import { classifySesError } from '#shared/mail/mailer.ts';
+import { Crash, createWorld, type KillSwitch, makeCsv, type World } from './support.ts';
+
+/** Uploads `n` respondents of one language (one batch) and runs the ingest; returns the campaign id. */
+const ingestCampaign = async (world: World, name: string, n: number): Promise<string> => {
+  const key = `campaigns/${name}.csv`;
+  const { etag } = await world.upload(key, makeCsv(n, `${name}.${world.domain}`, [], 'en'));
+  const [result] = await world.ingest(world.s3Event(key, etag));
+  return result?.campaignId ?? '';
+};
+
+/** A Lambda context with a fixed amount of time left. */
+const contextWith = (remainingMs: number): Context =>
+  ({ getRemainingTimeInMillis: () => remainingMs }) as unknown as Context;
+
+const throttled = () =>
+  classifySesError({
+    name: 'TooManyRequestsException',
+    message: 'Maximum sending rate exceeded.',
+    $metadata: { httpStatusCode: 429 },
+  });
+
+describe('an invocation out of time (finding 3)', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await createWorld({ maxReceiveCount: 5, lockLeaseMs: 2000 });
+  });
+  afterAll(() => world.close());
+
+  it('hands every batch but the first to a fresh message instead of spending a receive', async () => {
+    // Prepare: two one-batch campaigns in one event; the invocation has less time left than a lock lease.
+    const first = await ingestCampaign(world, 'late-a', 3);
+    const second = await ingestCampaign(world, 'late-b', 3);
+    const event = await world.receiveEvent();
+    expect(event.Records).toHaveLength(2);
+    const handler = world.inviteWith({ kill: { dead: false }, requeue: true });
+
+    // Act
+    const response = await handler(event, contextWith(1500));
+
+    // Assert: the first record had its real attempt and failed (one receive spent, SQS redelivers it);
+    // the second is acknowledged and waits in the queue as a new message with all of its receives.
+    const [firstRecord, secondRecord] = event.Records;
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: firstRecord?.messageId }]);
+    const waiting = await world.clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: world.queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    const fresh = (waiting.Messages ?? []).filter((m) => m.Body === secondRecord?.body);
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0]?.MessageId).not.toBe(secondRecord?.messageId);
+    expect(fresh[0]?.Attributes?.ApproximateReceiveCount).toBe('1');
+    expect(world.standin.stats().createCalls).toBe(0);
+    for (const campaignId of [first, second]) {
+      const respondents = await world.store.listRespondents(campaignId);
+      expect(respondents.map((r) => r.state)).toEqual(['accepted', 'accepted', 'accepted']);
+    }
+  });
+
+  it('never hands on a record without a requeue, and then spends its receive as before', async () => {
+    // Prepare
+    await ingestCampaign(world, 'late-c', 2);
+    await ingestCampaign(world, 'late-d', 2);
+    await world.drain(undefined, { maxRounds: 0 });
+    const event = await world.receiveEvent();
+    const handler = world.inviteWith({ kill: { dead: false } });
+
+    // Act
+    const response = await handler(event, contextWith(1500));
+
+    // Assert
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      event.Records.map((r) => r.messageId).sort(),
+    );
+  });
+});
+
+describe('a throttled SendBulkEmail (finding 5)', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await createWorld({ maxReceiveCount: 3 });
+  });
+  afterAll(() => world.close());
+
+  it('is tried again within the invocation, so the batch goes out on its first receive', async () => {
+    // Prepare: SES throttles the first two send calls as a whole.
+    const campaignId = await ingestCampaign(world, 'throttled-twice', 6);
+    let refusals = 2;
+    const handler = world.inviteWith({
+      kill: { dead: false },
+      sendLeaseMs: 10_000,
+      mailer: (real): InviteMailer => ({
+        sendBulk: async (email) => {
+          if (refusals-- > 0) throw throttled();
+          return real.sendBulk(email);
+        },
+      }),
+    });
+
+    // Act
+    const { failures } = await world.drain(handler);
+
+    // Assert
+    expect(failures).toBe(0);
+    const respondents = await world.store.listRespondents(campaignId);
+    expect(respondents.every((r) => r.state === 'emailed')).toBe(true);
+    const emails = (await world.emails()).filter((e) => e.to.includes('throttled-twice'));
+    expect(emails).toHaveLength(6);
+    expect(new Set(emails.map((e) => e.to)).size).toBe(6);
+  });
+
+  it('is not repeated when the send lease could run out meanwhile (a concurrent delivery could take over)', async () => {
+    // Prepare: throttled once, with a send lease too short for a pause and another call.
+    const campaignId = await ingestCampaign(world, 'throttled-short-lease', 4);
+    let calls = 0;
+    const handler = world.inviteWith({
+      kill: { dead: false },
+      sendLeaseMs: 100,
+      mailer: (real): InviteMailer => ({
+        sendBulk: async (email) => {
+          if (calls++ === 0) throw throttled();
+          return real.sendBulk(email);
+        },
+      }),
+    });
+
+    // Act
+    const event = await world.receiveEvent();
+    const response = await handler(event);
+
+    // Assert: one call only; the batch is failed for SQS to redeliver, its respondents handed back.
+    expect(calls).toBe(1);
+    expect(response.batchItemFailures).toHaveLength(1);
+    const respondents = await world.store.listRespondents(campaignId);
+    expect(respondents.map((r) => r.state)).toEqual(Array(4).fill('room_assigned'));
+  });
+});
+
+describe('a create intent left by a batch that is then dead-lettered (finding 4)', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await createWorld({ maxReceiveCount: 1, lockLeaseMs: 1000 });
+  });
+  afterAll(() => world.close());
+
+  it('is reconciled by the dead-letter function: no room stays live and unsent', async () => {
+    // Prepare: the only allowed receive dies right after the create call returned (rooms made, not marked,
+    // the intent left on the project's lock), and no other create in the project follows.
+    const campaignId = await ingestCampaign(world, 'intent-left', 5);
+    const kill: KillSwitch = { dead: false };
+    const dying = world.inviteWith({
+      kill,
+      aseed: (real): InviteAseed => ({
+        ...real,
+        createRooms: async (request) => {
+          await real.createRooms(request);
+          kill.dead = true;
+          throw new Crash('invocation died after the create call');
+        },
+      }),
+    });
+    const event = await world.receiveEvent();
+    await dying(event);
+    const made = world.standin.rooms().filter((room) => room.status === 'pending');
+    expect(made).toHaveLength(5);
+    // The dead holder's lock lease runs out (the DLQ receives the message later than that in AWS).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+
+    // Act: the dead-letter function gets the message from the DLQ.
+    const response = await world.deadLetter(event);
+
+    // Assert: every respondent dead-lettered, every room of the create cancelled, no email.
+    expect(response.batchItemFailures).toEqual([]);
+    const respondents = await world.store.listRespondents(campaignId);
+    expect(respondents.map((r) => r.state)).toEqual(Array(5).fill('failed'));
+    expect(respondents.every((r) => r.reason?.startsWith('dead-lettered'))).toBe(true);
+    const live = world.standin.rooms().filter((room) => room.status === 'pending');
+    expect(live).toEqual([]);
+    expect((await world.emails()).filter((e) => e.to.includes('intent-left'))).toEqual([]);
+  });
+});
