@@ -94,6 +94,13 @@ export const runIngestChild = async (
     const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
     proc.on('close', (code) => {
       clearTimeout(timer);
+      if (process.env.BENCH_MEMORY_DETAIL)
+        process.stderr.write(
+          `${stderr
+            .split('\n')
+            .filter((l) => l.startsWith('memory'))
+            .join('\n')}\n`,
+        );
       const line = stdout.trim().split('\n').pop() ?? '';
       try {
         if (code !== 0) throw new Error(`exit code ${code}`);

@@ -10,9 +10,15 @@ import { CsvFileError, type ParsedRow, parseRespondents } from '#shared/csv/pars
 import { PermanentError, RetryableError } from '#shared/errors.ts';
 import { type AppLogger, silentLogger } from '#shared/log.ts';
 import { backoffMs, realSleep, type Sleep } from '#shared/store/concurrency.ts';
-import { campaignIdFor, campaignPk, rejectedChunkSk, respondentSk } from '#shared/store/keys.ts';
+import { batchRecordSk, campaignIdFor, campaignPk, rejectedChunkSk } from '#shared/store/keys.ts';
 import type { CampaignStore } from '#shared/store/store.ts';
-import type { CampaignRecord, RejectedChunkItem, RejectedRow, RespondentItem } from '#shared/store/types.ts';
+import type {
+  BatchRecordItem,
+  CampaignRecord,
+  IngestedRespondent,
+  RejectedChunkItem,
+  RejectedRow,
+} from '#shared/store/types.ts';
 import { type InviteMessage, serializeInviteMessage } from './messages.ts';
 import { roomKeyOf, roomParamsFor } from './rooms.ts';
 import { type CampaignSettings, languageFor, resolveSettings } from './settings.ts';
@@ -27,6 +33,10 @@ const SQS_BATCH_MAX = 10;
 const SQS_ATTEMPTS = 6;
 /** Longest email / reason kept for a rejected row (rows can carry megabytes of garbage). */
 const MAX_KEPT = 500;
+/** Largest JSON of one batch-record part: well below DynamoDB's 400 KB item limit, keys included. */
+const MAX_PART_BYTES = 300_000;
+/** Least time between two checkpoint writes: a resumed ingest redoes at most this much (idempotently). */
+const CHECKPOINT_EVERY_MS = 2000;
 
 /** What the ingest use case needs; everything is injectable so tests and the local runtime pass their own. */
 export interface IngestDeps {
@@ -85,8 +95,8 @@ const isNoSuchKey = (error: unknown) =>
   error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound');
 
 /**
- * Ingest use case (S3 ObjectCreated → campaign): resolve settings, stream-parse the CSV, store respondents in
- * batches of ≤ 100 sharing room settings, enqueue one tiny message per batch. Idempotent per upload: the
+ * Ingest use case (S3 ObjectCreated → campaign): resolve settings, stream-parse the CSV, store respondents as
+ * one record per batch of ≤ 100 sharing room settings, enqueue one tiny message per batch. Idempotent per upload: the
  * campaign id comes from bucket + key + ETag, a finished campaign is never re-ingested, and a crashed ingest
  * is resumed from its checkpoint without overwriting respondents the invite side already progressed.
  */
@@ -181,6 +191,7 @@ export const ingestUpload = async (deps: IngestDeps, request: IngestRequest): Pr
         await writer.add(row, settings);
       }
     } catch (error) {
+      await writer.settle();
       if (error instanceof CsvFileError) {
         return await fail(deps, campaignId, owner, clock(), error.message, logger);
       }
@@ -277,12 +288,19 @@ interface WriterContext {
 
 /**
  * Groups accepted rows per room-settings key (flushing a group at 100), numbers batches in flush order
- * (deterministic for a given file, so a resumed ingest recomputes the same keys), writes them, and enqueues
- * them 10 messages per SendMessageBatch, recording the checkpoint after each send.
+ * (deterministic for a given file, so a resumed ingest recomputes the same keys), and per 10 batches writes
+ * their records (one item per batch, not one per respondent: the invite side writes respondent items), enqueues
+ * them in one SendMessageBatch and records the checkpoint.
  */
 class BatchWriter {
   private readonly groups = new Map<string, Array<Extract<ParsedRow, { kind: 'accepted' }>>>();
   private readonly pending: InviteMessage[] = [];
+  private readonly pendingRecords: BatchRecordItem[] = [];
+  /** Room-settings key per language value: hashing the settings on every row costs more than parsing it. */
+  private readonly roomKeys = new Map<string | undefined, string>();
+  /** The previous group's write → enqueue → checkpoint, running while the next group is parsed. */
+  private inFlight: Promise<void> = Promise.resolve();
+  private checkpointedAt: number;
   private rejected: RejectedRow[] = [];
   private nextBatch = 0;
   private nextChunk = 0;
@@ -293,13 +311,17 @@ class BatchWriter {
     private readonly ctx: WriterContext,
   ) {
     this.leaseRenewedAt = ctx.clock();
+    this.checkpointedAt = ctx.clock();
   }
 
   async add(row: ParsedRow, settings: CampaignSettings): Promise<void> {
     if (row.kind === 'accepted') {
-      const key = roomKeyOf(
-        roomParamsFor(settings, languageFor(settings, row.respondent.language).roomLanguage),
-      );
+      const language = row.respondent.language;
+      let key = this.roomKeys.get(language);
+      if (key === undefined) {
+        key = roomKeyOf(roomParamsFor(settings, languageFor(settings, language).roomLanguage));
+        this.roomKeys.set(language, key);
+      }
       const group = this.groups.get(key) ?? [];
       group.push(row);
       this.groups.set(key, group);
@@ -326,7 +348,10 @@ class BatchWriter {
       if (this.rejected.length >= REJECTED_CHUNK_SIZE) await this.flushRejected();
     }
     // A long run of rejected rows writes nothing to the lease: keep it alive anyway.
-    if (this.ctx.clock() - this.leaseRenewedAt > this.ctx.leaseMs / 3) await this.renew();
+    if (this.ctx.clock() - this.leaseRenewedAt > this.ctx.leaseMs / 3) {
+      await this.inFlight;
+      await this.renew();
+    }
   }
 
   /** Flushes the remainders; returns the number of batches. */
@@ -335,6 +360,7 @@ class BatchWriter {
     this.groups.clear();
     await this.flushRejected();
     await this.sendPending();
+    await this.inFlight;
     return this.nextBatch;
   }
 
@@ -346,26 +372,49 @@ class BatchWriter {
     if (batch < this.ctx.checkpoint) return; // written and enqueued before the crash
     const { campaignId } = this.ctx;
     const nowMs = this.ctx.clock();
-    const updatedAt = new Date(nowMs).toISOString();
-    const items: RespondentItem[] = rows.map((row, seq) => ({
+    const record = {
       pk: campaignPk(campaignId),
-      sk: respondentSk(batch, seq),
-      type: 'respondent',
+      type: 'batch' as const,
       campaignId,
       batch,
-      seq,
-      line: row.line,
-      email: row.respondent.email,
-      emailKey: row.respondent.emailKey,
-      ...(row.respondent.name ? { name: row.respondent.name } : {}),
-      ...(row.respondent.language ? { language: row.respondent.language } : {}),
-      fields: row.respondent.fields,
       roomKey,
-      state: 'accepted',
-      updatedAt,
+      createdAt: new Date(nowMs).toISOString(),
       expiresAt: this.deps.store.expiresAt(nowMs),
-    }));
-    await this.deps.store.writeNewItems(items, { conditional: this.ctx.resumed });
+    };
+    // Rows of up to ~50 long columns each: split the batch into parts that each fit in one item.
+    let part: string[] = [];
+    let bytes = 0;
+    const flushPart = () => {
+      const index = this.pendingRecords.filter((r) => r.batch === batch).length;
+      this.pendingRecords.push({
+        ...record,
+        sk: batchRecordSk(batch, index),
+        part: index,
+        respondents: Buffer.from(`[${part.join(',')}]`),
+      });
+      part = [];
+      bytes = 0;
+    };
+    rows.forEach((row, seq) => {
+      const { email, emailKey, name, language, fields } = row.respondent;
+      // Empty name/language are left out (JSON drops undefined), as the respondent item leaves them out.
+      const respondent: IngestedRespondent = {
+        seq,
+        line: row.line,
+        email,
+        emailKey,
+        name: name || undefined,
+        language: language || undefined,
+        fields,
+      };
+      const json = JSON.stringify(respondent);
+      // 3 bytes per UTF-16 unit bounds the UTF-8 size without measuring every row.
+      const size = json.length * 3;
+      if (part.length > 0 && bytes + size > MAX_PART_BYTES) flushPart();
+      part.push(json);
+      bytes += size + 1;
+    });
+    flushPart();
     this.pending.push({ campaignId, batch });
     if (this.pending.length >= SQS_BATCH_MAX) await this.sendPending();
   }
@@ -386,11 +435,31 @@ class BatchWriter {
     await this.deps.store.writeNewItems([item], { conditional: false });
   }
 
+  /**
+   * Starts storing and enqueueing the pending group once the previous group is done, and returns while it
+   * runs, so parsing goes on meanwhile (one group in flight; its failure surfaces at the next call).
+   */
   private async sendPending(): Promise<void> {
+    await this.inFlight;
     if (this.pending.length === 0) return;
+    const records = this.pendingRecords.splice(0);
     const messages = this.pending.splice(0);
-    await sendMessages(this.deps, messages, this.ctx.sleep);
-    await this.renew(Math.max(...messages.map((m) => ('batch' in m ? m.batch : 0))) + 1);
+    this.inFlight = (async () => {
+      // A batch's record is stored before its message exists, so the invite side always finds it.
+      await this.deps.store.writeBatchRecords(records);
+      await sendMessages(this.deps, messages, this.ctx.sleep);
+      if (this.ctx.clock() - this.checkpointedAt >= CHECKPOINT_EVERY_MS) {
+        this.checkpointedAt = this.ctx.clock();
+        await this.renew(Math.max(...messages.map((m) => ('batch' in m ? m.batch : 0))) + 1);
+      }
+    })();
+    // Marked handled here; the error is rethrown by the next `await this.inFlight`.
+    this.inFlight.catch(() => {});
+  }
+
+  /** Waits for the group in flight, ignoring its outcome (before failing the campaign). */
+  async settle(): Promise<void> {
+    await this.inFlight.catch(() => {});
   }
 
   private async renew(checkpoint?: number): Promise<void> {

@@ -247,7 +247,8 @@ export const processInviteMessage = async (deps: InviteDeps, msg: InviteMessage)
   }
   result.batch = msg.batch;
   const settings = campaign.settings as unknown as CampaignSettings;
-  let respondents = await ctx.store.queryBatch(msg.campaignId, msg.batch);
+  // The ingest stored the batch as one record: each respondent gets its own item (state) on first handling.
+  let respondents = await ctx.store.writeBatchRespondents(msg.campaignId, msg.batch);
   result.skipped = respondents.filter(isTerminal).length;
   if (respondents.some((r) => r.state === 'accepted')) {
     await ensureRooms(ctx, campaign, settings, msg.batch, respondents);
@@ -953,7 +954,8 @@ const deadLetterBatch = async (
   if (!campaign) return;
   await reconcileLeftoverIntent(ctx, campaign);
   const reason = `dead-lettered: ${message(error)}`;
-  const respondents = await ctx.store.queryBatch(campaignId, batch);
+  // A batch dead-lettered before any attempt got this far still has only its ingest record.
+  const respondents = await ctx.store.writeBatchRespondents(campaignId, batch);
   await mapLimit(
     respondents.filter((r) => !isTerminal(r)),
     WRITES_IN_PARALLEL,

@@ -13,8 +13,13 @@ const SEQ_WIDTH = 3;
 /** Width of the rejected-row chunk number. */
 const CHUNK_WIDTH = 6;
 
-/** Prefix of all respondents of one batch: the invite side Queries `begins_with(sk, batchPrefix)`. */
-export const batchPrefix = (batch: number): string => `R#${String(batch).padStart(BATCH_WIDTH, '0')}#`;
+/** Prefix of everything of one batch: its ingest record parts and its respondents (one Query reads both). */
+export const batchKey = (batch: number): string => `R#${String(batch).padStart(BATCH_WIDTH, '0')}`;
+/** Prefix of the respondent items of one batch. */
+export const batchPrefix = (batch: number): string => `${batchKey(batch)}#`;
+/** Sort key of one part of a batch's ingest record (`!` sorts before `#`: parts come before respondents). */
+export const batchRecordSk = (batch: number, part: number): string =>
+  `${batchKey(batch)}!${String(part).padStart(SEQ_WIDTH, '0')}`;
 /** Sort key of one respondent. */
 export const respondentSk = (batch: number, seq: number): string =>
   `${batchPrefix(batch)}${String(seq).padStart(SEQ_WIDTH, '0')}`;

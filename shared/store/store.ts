@@ -11,7 +11,7 @@ import {
 import { RetryableError } from '#shared/errors.ts';
 import { backoffMs, mapLimit, realSleep, type Sleep } from './concurrency.ts';
 import {
-  batchPrefix,
+  batchKey,
   CREATE_LOCK_SK,
   campaignPk,
   META_SK,
@@ -19,15 +19,18 @@ import {
   REJECTED_PREFIX,
   RESPONDENT_PREFIX,
   ROOM_SK,
+  respondentSk,
   roomPk,
   sparePrefix,
 } from './keys.ts';
 import type {
+  BatchRecordItem,
   CampaignCounts,
   CampaignRecord,
   CampaignSource,
   CreateIntent,
   CreateLockItem,
+  IngestedRespondent,
   RejectedChunkItem,
   ReportRow,
   RespondentItem,
@@ -471,14 +474,47 @@ export class CampaignStore {
     return items;
   }
 
-  /** The respondents of one batch, in order. */
-  queryBatch(campaignId: string, batch: number): Promise<RespondentItem[]> {
-    return this.queryPrefix<RespondentItem>(campaignPk(campaignId), batchPrefix(batch));
+  /**
+   * Writes batch records as the ingest made them (BatchWriteItem, unconditional: the same file always gives
+   * the same records, and respondent items the invite side wrote are separate items it never touches).
+   */
+  async writeBatchRecords(records: readonly BatchRecordItem[]): Promise<void> {
+    const chunks: BatchRecordItem[][] = [];
+    for (let i = 0; i < records.length; i += BATCH_WRITE_MAX)
+      chunks.push(records.slice(i, i + BATCH_WRITE_MAX));
+    await mapLimit(chunks, 4, (chunk) => this.batchPut(chunk));
   }
 
-  /** Every respondent of a campaign (report, status). */
-  listRespondents(campaignId: string): Promise<RespondentItem[]> {
-    return this.queryPrefix<RespondentItem>(campaignPk(campaignId), RESPONDENT_PREFIX);
+  /**
+   * The respondents of one batch, in order (one Query). Respondents whose item the invite side has not
+   * written yet come from the batch record, `accepted` and flagged `unwritten`.
+   */
+  async queryBatch(campaignId: string, batch: number): Promise<RespondentItem[]> {
+    return mergeRespondents(
+      await this.queryPrefix<RespondentItem | BatchRecordItem>(campaignPk(campaignId), batchKey(batch)),
+    );
+  }
+
+  /**
+   * Makes sure every respondent of the batch has its own item (conditional puts: an item that exists, in
+   * whatever state, is never overwritten, so concurrent deliveries are safe) and returns them all, written.
+   */
+  async writeBatchRespondents(campaignId: string, batch: number): Promise<RespondentItem[]> {
+    const respondents = await this.queryBatch(campaignId, batch);
+    const unwritten = respondents.filter((r) => r.unwritten);
+    if (unwritten.length === 0) return respondents;
+    await this.writeNewItems(
+      unwritten.map(({ unwritten: _, ...item }) => item),
+      { conditional: true },
+    );
+    return this.queryBatch(campaignId, batch);
+  }
+
+  /** Every respondent of a campaign (report, status); unwritten ones as in {@link queryBatch}. */
+  async listRespondents(campaignId: string): Promise<RespondentItem[]> {
+    return mergeRespondents(
+      await this.queryPrefix<RespondentItem | BatchRecordItem>(campaignPk(campaignId), RESPONDENT_PREFIX),
+    );
   }
 
   /** Every rejected or duplicate row of a campaign. */
@@ -852,3 +888,38 @@ export class CampaignStore {
     return rows.sort((a, b) => a.line - b.line);
   }
 }
+
+/**
+ * Respondent items plus, for every respondent a batch record lists without an item yet, an `accepted`
+ * stand-in built from the record (flagged `unwritten`), ordered by sort key.
+ */
+const mergeRespondents = (items: ReadonlyArray<RespondentItem | BatchRecordItem>): RespondentItem[] => {
+  const respondents = items.filter((item): item is RespondentItem => item.type === 'respondent');
+  const written = new Set(respondents.map((r) => r.sk));
+  for (const record of items) {
+    if (record.type !== 'batch') continue;
+    const json = Buffer.from(
+      record.respondents.buffer,
+      record.respondents.byteOffset,
+      record.respondents.length,
+    );
+    for (const r of JSON.parse(json.toString('utf8')) as IngestedRespondent[]) {
+      const sk = respondentSk(record.batch, r.seq);
+      if (written.has(sk)) continue;
+      respondents.push({
+        pk: record.pk,
+        sk,
+        type: 'respondent',
+        campaignId: record.campaignId,
+        batch: record.batch,
+        ...r,
+        roomKey: record.roomKey,
+        state: 'accepted',
+        updatedAt: record.createdAt,
+        ...(record.expiresAt !== undefined ? { expiresAt: record.expiresAt } : {}),
+        unwritten: true,
+      });
+    }
+  }
+  return respondents.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
+};

@@ -105,6 +105,36 @@ export interface RespondentItem {
   roomCancelled?: boolean;
   updatedAt: string;
   expiresAt?: number;
+  /** Not stored: set on a respondent read from its batch record, whose own item is not written yet. */
+  unwritten?: true;
+}
+
+/** A respondent as the ingest records it inside its batch record, before the invite side writes its item. */
+export type IngestedRespondent = Pick<
+  RespondentItem,
+  'seq' | 'line' | 'email' | 'emailKey' | 'name' | 'language' | 'fields'
+>;
+
+/**
+ * One part of a batch as the ingest wrote it (`CAMPAIGN#<id>` / `R#<batch>!<part>`): the batch's respondents
+ * as JSON, split into parts below DynamoDB's item size. The invite side turns them into respondent items
+ * (conditional puts) when it first handles the batch; until then reads show them as `accepted`.
+ */
+export interface BatchRecordItem {
+  pk: string;
+  sk: string;
+  type: 'batch';
+  campaignId: string;
+  batch: number;
+  part: number;
+  roomKey: string;
+  /**
+   * UTF-8 JSON of IngestedRespondent[], stored as one binary attribute: far cheaper to marshal than 100 nested
+   * maps, and unlike a string attribute the SDK does not escape it character by character.
+   */
+  respondents: Uint8Array;
+  createdAt: string;
+  expiresAt?: number;
 }
 
 /** One rejected or duplicate row, as kept for the report. */

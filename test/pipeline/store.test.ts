@@ -2,9 +2,9 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLE } from '#infra/definitions.ts';
 import { makeDocClient, makeDynamoClient } from '#local/aws.ts';
-import { campaignIdFor, campaignPk, respondentSk, spareSk } from '#shared/store/keys.ts';
+import { batchRecordSk, campaignIdFor, campaignPk, respondentSk, spareSk } from '#shared/store/keys.ts';
 import { CampaignStore } from '#shared/store/store.ts';
-import type { CreateIntent, RespondentItem } from '#shared/store/types.ts';
+import type { BatchRecordItem, CreateIntent, RespondentItem } from '#shared/store/types.ts';
 import { dynamoTargets, uniqueName } from '#test/support/aws.ts';
 
 const respondent = (campaignId: string, batch: number, seq: number): RespondentItem => ({
@@ -214,5 +214,105 @@ describe.each(dynamoTargets())('campaign store on $name', ({ endpoint }) => {
     // Assert
     expect([first, other, mineAgain, afterRelease]).toEqual([true, false, true, true]);
     expect(await store.listSpares(campaignId, 'k')).toHaveLength(1);
+  });
+});
+
+describe.each(dynamoTargets())('batch records on $name', ({ endpoint }) => {
+  const dynamo = makeDynamoClient(endpoint);
+  const doc = makeDocClient(dynamo);
+  let store: CampaignStore;
+  beforeAll(async () => {
+    const tableName = uniqueName('batches');
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: TABLE.partitionKey.name, AttributeType: 'S' },
+          { AttributeName: TABLE.sortKey.name, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: TABLE.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: TABLE.sortKey.name, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    store = new CampaignStore({ doc, tableName });
+  });
+  afterAll(() => {
+    doc.destroy();
+    dynamo.destroy();
+  });
+
+  /** Batch `batch` of `campaignId` as the ingest stores it: respondents 0..n-1 over `parts` parts. */
+  const recordOf = (campaignId: string, batch: number, seqs: number[], part: number): BatchRecordItem => ({
+    pk: campaignPk(campaignId),
+    sk: batchRecordSk(batch, part),
+    type: 'batch',
+    campaignId,
+    batch,
+    part,
+    roomKey: 'k',
+    respondents: Buffer.from(
+      JSON.stringify(
+        seqs.map((seq) => {
+          const { line, email, emailKey, fields } = respondent(campaignId, batch, seq);
+          return { seq, line, email, emailKey, fields };
+        }),
+      ),
+    ),
+    createdAt: new Date(0).toISOString(),
+  });
+
+  it('reads respondents of an unhandled batch as accepted, from every part, in order', async () => {
+    // Prepare: batch 3 in two parts, batch 4 beside it.
+    const campaignId = uniqueName('c');
+    await store.writeBatchRecords([
+      recordOf(campaignId, 3, [0, 1], 0),
+      recordOf(campaignId, 3, [2], 1),
+      recordOf(campaignId, 4, [0], 0),
+    ]);
+
+    // Act
+    const batch = await store.queryBatch(campaignId, 3);
+    const all = await store.listRespondents(campaignId);
+
+    // Assert
+    expect(batch.map((r) => [r.sk, r.state, r.email, r.unwritten])).toEqual([
+      [respondentSk(3, 0), 'accepted', 'r0@example.com', true],
+      [respondentSk(3, 1), 'accepted', 'r1@example.com', true],
+      [respondentSk(3, 2), 'accepted', 'r2@example.com', true],
+    ]);
+    expect(all.map((r) => r.sk)).toEqual([...batch.map((r) => r.sk), respondentSk(4, 0)]);
+  });
+
+  it('writes each respondent its own item once, never over one that already moved on', async () => {
+    // Prepare: respondent 1 already has an item that progressed (a concurrent delivery got there first).
+    const campaignId = uniqueName('c');
+    await store.writeBatchRecords([recordOf(campaignId, 0, [0, 1, 2], 0)]);
+    await store.writeNewItems([{ ...respondent(campaignId, 0, 1), state: 'emailed', messageId: 'm-1' }], {
+      conditional: false,
+    });
+
+    // Act: two deliveries at once.
+    const [first, second] = await Promise.all([
+      store.writeBatchRespondents(campaignId, 0),
+      store.writeBatchRespondents(campaignId, 0),
+    ]);
+
+    // Assert
+    for (const result of [first, second]) {
+      expect(result.map((r) => [r.state, r.unwritten])).toEqual([
+        ['accepted', undefined],
+        ['emailed', undefined],
+        ['accepted', undefined],
+      ]);
+    }
+    expect(await store.getRespondent(campaignId, respondentSk(0, 2))).toMatchObject({
+      state: 'accepted',
+      email: 'r2@example.com',
+      roomKey: 'k',
+    });
+    expect(await store.getRespondent(campaignId, respondentSk(0, 1))).toMatchObject({ messageId: 'm-1' });
   });
 });
