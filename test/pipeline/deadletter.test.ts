@@ -10,15 +10,7 @@ import type { InviteMailer } from '#shared/campaign/invite.ts';
 import { ENV } from '#shared/config.ts';
 import { classifySesError } from '#shared/mail/mailer.ts';
 import { emulatorEndpoints } from '#test/support/aws.ts';
-import { createWorld, makeCsv, receiveAll, sqsRecordOf, type World } from './support.ts';
-
-/** Uploads `n` respondents of one language (one batch) and runs the ingest; returns the campaign id. */
-const ingestCampaign = async (world: World, name: string, n: number): Promise<string> => {
-  const key = `campaigns/${name}.csv`;
-  const { etag } = await world.upload(key, makeCsv(n, `${name}.${world.domain}`, [], 'en'));
-  const [result] = await world.ingest(world.s3Event(key, etag));
-  return result?.campaignId ?? '';
-};
+import { createWorld, ingestCampaign, receiveAll, sqsRecordOf, type World } from './support.ts';
 
 /** An invite handler whose every SendBulkEmail call fails as a whole, as SES throttling does. */
 const throttledInvite = (world: World): InviteHandler =>
@@ -44,7 +36,7 @@ describe('whole-call SES failure (findings 1)', () => {
 
   it('hands the respondents back to room_assigned, so the redelivery sends to them at once', async () => {
     // Prepare: one batch of 6; its first receive meets a throttled SES.
-    const campaignId = await ingestCampaign(world, 'ses-throttled', 6);
+    const campaignId = await ingestCampaign(world, 'ses-throttled', 6, undefined, 'en');
     const event = await world.receiveEvent();
     const record = event.Records[0];
     if (!record) throw new Error('no record');
@@ -75,7 +67,7 @@ describe('whole-call SES failure (findings 1)', () => {
 
   it('leaves a respondent taken over from a crashed attempt in `sending` (it may have been emailed)', async () => {
     // Prepare: an attempt whose SES call went out, then the invocation died before recording it.
-    const campaignId = await ingestCampaign(world, 'ses-window', 3);
+    const campaignId = await ingestCampaign(world, 'ses-window', 3, undefined, 'en');
     const event = await world.receiveEvent();
     const record = event.Records[0];
     if (!record) throw new Error('no record');
@@ -114,7 +106,7 @@ describe('whole-call SES failure (findings 1)', () => {
   it('dead-letters a batch whose every send failed as a whole with its rooms cancelled', async () => {
     // Prepare: one batch of 2; SES fails every call as a whole.
     const roomsBefore = world.standin.rooms().length;
-    const campaignId = await ingestCampaign(world, 'ses-down', 2);
+    const campaignId = await ingestCampaign(world, 'ses-down', 2, undefined, 'en');
 
     // Act: every allowed receive fails.
     const { failures } = await world.drain(throttledInvite(world));
@@ -153,7 +145,7 @@ describe('dead-letter Lambda entry (finding 2)', () => {
   it('functions/deadletter/handler.ts records a batch whose last receive died', async () => {
     // Prepare: the batch message sits in the DLQ unrecorded (as after a crash on the last receive); the
     // Lambda environment points the default clients at the emulators.
-    const campaignId = await ingestCampaign(world, 'dlq-entry', 3);
+    const campaignId = await ingestCampaign(world, 'dlq-entry', 3, undefined, 'en');
     const event = await world.receiveEvent();
     const body = event.Records[0]?.body ?? '';
     await world.clients.sqs.send(new SendMessageCommand({ QueueUrl: world.dlqUrl, MessageBody: body }));

@@ -5,26 +5,12 @@ import {
   Crash,
   createWorld,
   groundTruth,
+  ingestCampaign,
   type KillSwitch,
-  makeCsv,
   receiveAll,
   sqsRecordOf,
   type World,
 } from './support.ts';
-
-/** Uploads `n` respondents and runs the ingest; returns the campaign id. */
-const ingestCampaign = async (
-  world: World,
-  name: string,
-  n: number,
-  settings?: unknown,
-  language?: string,
-): Promise<string> => {
-  const key = `campaigns/${name}.csv`;
-  const { etag } = await world.upload(key, makeCsv(n, `${name}.${world.domain}`, [], language), settings);
-  const [result] = await world.ingest(world.s3Event(key, etag));
-  return result?.campaignId ?? '';
-};
 
 /** Every accepted respondent of the campaign: exactly one email, one distinct room, and the store agrees. */
 const expectExactlyOnce = async (world: World, campaignId: string, n: number) => {

@@ -23,26 +23,31 @@ const respondent = (campaignId: string, batch: number, seq: number): RespondentI
   updatedAt: new Date(0).toISOString(),
 });
 
+/** A table with the stack's key schema. */
+const createTable = async (dynamo: ReturnType<typeof makeDynamoClient>, tableName: string) => {
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: TABLE.partitionKey.name, AttributeType: 'S' },
+        { AttributeName: TABLE.sortKey.name, AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: TABLE.sortKey.name, KeyType: 'RANGE' },
+      ],
+    }),
+  );
+};
+
 describe.each(dynamoTargets())('campaign store on $name', ({ endpoint }) => {
   const dynamo = makeDynamoClient(endpoint);
   const doc = makeDocClient(dynamo);
   let store: CampaignStore;
   beforeAll(async () => {
     const tableName = uniqueName('store');
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: TABLE.partitionKey.name, AttributeType: 'S' },
-          { AttributeName: TABLE.sortKey.name, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: TABLE.partitionKey.name, KeyType: 'HASH' },
-          { AttributeName: TABLE.sortKey.name, KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createTable(dynamo, tableName);
     store = new CampaignStore({ doc, tableName });
   });
   afterAll(() => {
@@ -223,20 +228,7 @@ describe.each(dynamoTargets())('batch records on $name', ({ endpoint }) => {
   let store: CampaignStore;
   beforeAll(async () => {
     const tableName = uniqueName('batches');
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: TABLE.partitionKey.name, AttributeType: 'S' },
-          { AttributeName: TABLE.sortKey.name, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: TABLE.partitionKey.name, KeyType: 'HASH' },
-          { AttributeName: TABLE.sortKey.name, KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createTable(dynamo, tableName);
     store = new CampaignStore({ doc, tableName });
   });
   afterAll(() => {

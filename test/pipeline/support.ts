@@ -176,6 +176,23 @@ export const makeCsv = (n: number, domain: string, extra: string[] = [], languag
   return `${[...lines, ...extra].join('\n')}\n`;
 };
 
+/**
+ * Uploads `n` respondents (`language` for all, else alternating: see makeCsv) with an optional settings
+ * object, runs the ingest and returns the campaign id.
+ */
+export const ingestCampaign = async (
+  world: World,
+  name: string,
+  n: number,
+  settings?: unknown,
+  language?: string,
+): Promise<string> => {
+  const key = `campaigns/${name}.csv`;
+  const { etag } = await world.upload(key, makeCsv(n, `${name}.${world.domain}`, [], language), settings);
+  const [result] = await world.ingest(world.s3Event(key, etag));
+  return result?.campaignId ?? '';
+};
+
 /** Builds a world: own table, bucket, queues and stand-in; shared emulators from the global setup. */
 export const createWorld = async (options: WorldOptions = {}): Promise<World> => {
   const endpoints = emulatorEndpoints();

@@ -5,15 +5,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InviteAseed, InviteMailer } from '#shared/campaign/invite.ts';
 import { classifySesError } from '#shared/mail/mailer.ts';
-import { Crash, createWorld, type KillSwitch, makeCsv, type World } from './support.ts';
-
-/** Uploads `n` respondents of one language (one batch) and runs the ingest; returns the campaign id. */
-const ingestCampaign = async (world: World, name: string, n: number): Promise<string> => {
-  const key = `campaigns/${name}.csv`;
-  const { etag } = await world.upload(key, makeCsv(n, `${name}.${world.domain}`, [], 'en'));
-  const [result] = await world.ingest(world.s3Event(key, etag));
-  return result?.campaignId ?? '';
-};
+import { Crash, createWorld, ingestCampaign, type KillSwitch, type World } from './support.ts';
 
 /** A Lambda context with a fixed amount of time left. */
 const contextWith = (remainingMs: number): Context =>
@@ -35,8 +27,8 @@ describe('an invocation out of time (finding 3)', () => {
 
   it('hands every batch but the first to a fresh message instead of spending a receive', async () => {
     // Prepare: two one-batch campaigns in one event; the invocation has less time left than a lock lease.
-    const first = await ingestCampaign(world, 'late-a', 3);
-    const second = await ingestCampaign(world, 'late-b', 3);
+    const first = await ingestCampaign(world, 'late-a', 3, undefined, 'en');
+    const second = await ingestCampaign(world, 'late-b', 3, undefined, 'en');
     const event = await world.receiveEvent();
     expect(event.Records).toHaveLength(2);
     const handler = world.inviteWith({ kill: { dead: false }, requeue: true });
@@ -68,8 +60,8 @@ describe('an invocation out of time (finding 3)', () => {
 
   it('never hands on a record without a requeue, and then spends its receive as before', async () => {
     // Prepare
-    await ingestCampaign(world, 'late-c', 2);
-    await ingestCampaign(world, 'late-d', 2);
+    await ingestCampaign(world, 'late-c', 2, undefined, 'en');
+    await ingestCampaign(world, 'late-d', 2, undefined, 'en');
     await world.drain(undefined, { maxRounds: 0 });
     const event = await world.receiveEvent();
     const handler = world.inviteWith({ kill: { dead: false } });
@@ -93,7 +85,7 @@ describe('a throttled SendBulkEmail (finding 5)', () => {
 
   it('is tried again within the invocation, so the batch goes out on its first receive', async () => {
     // Prepare: SES throttles the first two send calls as a whole.
-    const campaignId = await ingestCampaign(world, 'throttled-twice', 6);
+    const campaignId = await ingestCampaign(world, 'throttled-twice', 6, undefined, 'en');
     let refusals = 2;
     const handler = world.inviteWith({
       kill: { dead: false },
@@ -120,7 +112,7 @@ describe('a throttled SendBulkEmail (finding 5)', () => {
 
   it('is not repeated when the send lease could run out meanwhile (a concurrent delivery could take over)', async () => {
     // Prepare: throttled once, with a send lease too short for a pause and another call.
-    const campaignId = await ingestCampaign(world, 'throttled-short-lease', 4);
+    const campaignId = await ingestCampaign(world, 'throttled-short-lease', 4, undefined, 'en');
     let calls = 0;
     const handler = world.inviteWith({
       kill: { dead: false },
@@ -155,7 +147,7 @@ describe('a create intent left by a batch that is then dead-lettered (finding 4)
   it('is reconciled by the dead-letter function: no room stays live and unsent', async () => {
     // Prepare: the only allowed receive dies right after the create call returned (rooms made, not marked,
     // the intent left on the project's lock), and no other create in the project follows.
-    const campaignId = await ingestCampaign(world, 'intent-left', 5);
+    const campaignId = await ingestCampaign(world, 'intent-left', 5, undefined, 'en');
     const kill: KillSwitch = { dead: false };
     const dying = world.inviteWith({
       kill,
