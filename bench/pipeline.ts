@@ -164,15 +164,15 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
         countCreates(new AseedClient({ baseUrl: options.aseed.baseUrl, token: options.aseed.token })),
       ),
       mailer: new Mailer({ client: crashableClient(meter.client) }),
-      // As handler.ts: each invocation paces to SES_SEND_RATE / INVITE_MAX_CONCURRENCY.
-      sendRatePerSecond: options.sesRate / concurrency,
+      // As deps.ts: the account's rate, shared by every invocation through the table.
+      sendRatePerSecond: options.sesRate,
       maxReceiveCount,
       requeue: async (body) => {
         await clients.sqs.send(new SendMessageCommand({ QueueUrl: resources.queueUrl, MessageBody: body }));
       },
     });
-  // Lambda runs each concurrent invocation in its own container, with its own module state (the handler's
-  // per-container SES pacer among it): keep a pool of handler instances, one invocation at a time each.
+  // Lambda runs each concurrent invocation in its own container, with its own module state: keep a pool of
+  // handler instances, one invocation at a time each.
   let containersCreated = 0;
   const invite = containerPool(() => {
     containersCreated++;

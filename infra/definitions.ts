@@ -94,8 +94,8 @@ export const INVITE_DEAD_LETTERS = {
 
 /**
  * How the invite event source's maximum concurrency follows the SES send rate:
- * `clamp(ceil(sendRate / emailsPerSecondPerInvocation), min, max)`. The function paces its sends to
- * `SES_SEND_RATE / INVITE_MAX_CONCURRENCY` per invocation, so concurrent invocations never exceed the quota.
+ * `clamp(ceil(sendRate / emailsPerSecondPerInvocation), min, max)`. The sends themselves are paced on one
+ * schedule shared by all invocations (`SES_SEND_RATE`, in the table), so together they never exceed the quota.
  */
 export const INVITE_CONCURRENCY = {
   /** Send rate one invocation can use well (SendBulkEmail calls of 50 between room creations). */

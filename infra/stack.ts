@@ -222,7 +222,6 @@ export class InvitesStack extends Stack {
       secretRead(ENV.aseedTokenSecretArn, secret),
       setting(ENV.aseedBaseUrl, config.aseedBaseUrl),
       setting(ENV.sesSendRatePerSecond, config.ses.sendRatePerSecond),
-      setting(ENV.inviteMaxConcurrency, maxConcurrency),
       setting(ENV.inviteMaxReceiveCount, INVITE_QUEUE.maxReceiveCount),
     ];
     this.invite = new AppFunction(this, 'Invite', {

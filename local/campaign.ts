@@ -439,7 +439,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
       sendLeaseMs: Math.min(2000, (visibility * 1000) / 2),
       ...(options.logger ? { logger: options.logger } : {}),
     };
-    // One handler per concurrent invocation, as Lambda runs each in its own container (own SES pacer).
+    // One handler per concurrent invocation, as Lambda runs each in its own container (own module state).
     const invite = containerPool(() =>
       createInviteHandler({
         ...inviteDeps,

@@ -12,7 +12,6 @@ export const ENV = {
   aseedTokenSecretArn: 'ASEED_TOKEN_SECRET_ARN',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   sesSendRatePerSecond: 'SES_SEND_RATE',
-  inviteMaxConcurrency: 'INVITE_MAX_CONCURRENCY',
   inviteMaxReceiveCount: 'INVITE_MAX_RECEIVE_COUNT',
 } as const;
 
@@ -32,7 +31,6 @@ export const DeadLetterEnvSchema = z.object({
   [ENV.aseedTokenSecretArn]: nonEmpty,
   [ENV.sesConfigurationSet]: nonEmpty.optional(),
   [ENV.sesSendRatePerSecond]: z.coerce.number().positive(),
-  [ENV.inviteMaxConcurrency]: z.coerce.number().int().positive(),
   [ENV.inviteMaxReceiveCount]: z.coerce.number().int().positive(),
 });
 

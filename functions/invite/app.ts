@@ -3,14 +3,17 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type InviteDeps, processDeadLetterRecord, processInviteRecord } from '#shared/campaign/invite.ts';
-import { createPacer } from '#shared/campaign/pacer.ts';
+import { createSharedPacer } from '#shared/campaign/pacer.ts';
 
 /** The invite Lambda handler: SQS event in, `{ batchItemFailures }` out. */
 export type InviteHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
 /** Deps of the invite handler: the use case's, plus the per-invocation SES rate (SES_SEND_RATE / concurrency). */
 export interface InviteHandlerDeps extends InviteDeps {
-  /** Emails per second this invocation may send; ignored when `pacer` is given. */
+  /**
+   * The account's SES send rate (emails per second), shared by every invocation through the table
+   * (createSharedPacer); ignored when `pacer` is given.
+   */
   sendRatePerSecond?: number;
   /**
    * Sends a message body to the invite queue again. When given, a batch that this invocation has no time
@@ -27,15 +30,21 @@ export const receiveCountOf = (record: SQSRecord): number => {
 };
 
 /**
- * Builds the invite handler over injected deps. Records are processed one after another so the shared
- * SES pacer holds for the whole invocation; a failing record never blocks the others.
+ * Builds the invite handler over injected deps. Records are processed one after another (a batch holds its
+ * create lock and send lease briefly, and the invocation's deadline is spent in order); a failing record
+ * never blocks the others.
  */
 export const createInviteHandler = (deps: InviteHandlerDeps): InviteHandler => {
-  // One pacer per container: a container runs one invocation at a time, so this paces the invocation.
+  // One schedule for the whole account, kept in the table: a lone invocation may use the full rate, twenty
+  // concurrent ones share it.
   const pacer =
     deps.pacer ??
     (deps.sendRatePerSecond
-      ? createPacer({ ratePerSecond: deps.sendRatePerSecond, ...clockAndSleep(deps) })
+      ? createSharedPacer({
+          store: deps.store,
+          ratePerSecond: deps.sendRatePerSecond,
+          ...clockAndSleep(deps),
+        })
       : undefined);
   const useCaseDeps: InviteDeps = {
     ...deps,

@@ -32,7 +32,7 @@ const sharedDeps = (env: z.output<typeof DeadLetterEnvSchema>, service: string):
     // that is still in flight (which would email twice).
     mailer: new Mailer({ client: new SESv2Client({ requestHandler, maxAttempts: 2 }) }),
     ...(env[ENV.sesConfigurationSet] ? { configurationSetName: env[ENV.sesConfigurationSet] } : {}),
-    sendRatePerSecond: env[ENV.sesSendRatePerSecond] / env[ENV.inviteMaxConcurrency],
+    sendRatePerSecond: env[ENV.sesSendRatePerSecond],
     maxReceiveCount: env[ENV.inviteMaxReceiveCount],
     logger: createLogger(service),
   };

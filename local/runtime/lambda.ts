@@ -256,7 +256,7 @@ export const invoke = async <E, R>(
 /**
  * A handler that runs each concurrent invocation on its own instance from `create`, reusing idle ones, as
  * Lambda runs each concurrent invocation in its own container with its own module state (e.g. the invite
- * handler's per-container SES pacer): sharing one instance would pace all of them as one.
+ * handler's slowest-send timing): sharing one instance would mix their state.
  */
 export const containerPool = <E, R>(create: () => LambdaHandler<E, R>): LambdaHandler<E, R> => {
   const idle: Array<LambdaHandler<E, R>> = [];

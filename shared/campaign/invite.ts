@@ -49,7 +49,7 @@ export interface InviteDeps {
   mailer: InviteMailer;
   /** SES configuration set to send through, if any. */
   configurationSetName?: string;
-  /** Pacing of SES sends for this invocation (SES_SEND_RATE / INVITE_MAX_CONCURRENCY per second). */
+  /** Pacing of SES sends: the account's SES_SEND_RATE, shared by every invocation (createSharedPacer). */
   pacer?: Pacer;
   /** Receives after which SQS moves a message to the DLQ (the last receive records it on the campaign). */
   maxReceiveCount: number;

@@ -36,6 +36,10 @@ export const spareSk = (roomKey: string, roomId: string): string => `${sparePref
 /** Prefix of all spare rooms of a campaign. */
 export const SPARE_PREFIX = 'SPARE#';
 
+/** Partition key of an account-wide send schedule (the SES send rate shared by all invite invocations). */
+export const pacerPk = (key: string): string => `PACER#${key}`;
+/** Sort key of the send schedule. */
+export const PACER_SK = 'PACER';
 /** Partition key of the per-project room-creation lock. */
 export const projectPk = (projectId: string): string => `PROJECT#${projectId}`;
 /** Sort key of the room-creation lock. */

@@ -15,6 +15,8 @@ import {
   CREATE_LOCK_SK,
   campaignPk,
   META_SK,
+  PACER_SK,
+  pacerPk,
   projectPk,
   REJECTED_PREFIX,
   RESPONDENT_PREFIX,
@@ -647,6 +649,51 @@ export class CampaignStore {
       }),
     );
     return result.Item as RespondentItem | undefined;
+  }
+
+  // ---------------------------------------------------------------- send pacing
+
+  /**
+   * Reserves `count` sends on the account-wide schedule `key` (a virtual schedule shared by every
+   * invocation: `nextFree` is when the schedule is free again). One read and one write conditional on the
+   * value read, retried on a concurrent reservation. Returns how long to wait before sending (ms, ≥ 0).
+   */
+  async reserveSends(args: {
+    key: string;
+    count: number;
+    msPerSend: number;
+    burstMs: number;
+    nowMs: () => number;
+  }): Promise<number> {
+    const Key = { pk: pacerPk(args.key), sk: PACER_SK };
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
+      );
+      const previous = current.Item?.nextFree as number | undefined;
+      const now = args.nowMs();
+      // The same schedule as createPacer: an idle one restarts at now, sends may run `burstMs` ahead.
+      const start = Math.max(previous ?? 0, now);
+      const nextFree = Math.ceil(start + args.count * args.msPerSend);
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...Key, nextFree },
+            ...(previous === undefined
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : {
+                  ConditionExpression: 'nextFree = :previous',
+                  ExpressionAttributeValues: { ':previous': previous },
+                }),
+          }),
+        );
+        return Math.max(0, nextFree - now - args.burstMs);
+      } catch (error) {
+        if (!isConditionFailed(error) || attempt >= 50) throw error;
+        await this.sleep(Math.floor(Math.random() * Math.min(100, 5 * 2 ** attempt)));
+      }
+    }
   }
 
   // ---------------------------------------------------------------- create lock

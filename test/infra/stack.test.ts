@@ -73,9 +73,10 @@ describe('the stack', () => {
       BatchSize: INVITE_QUEUE.batchSize,
       ScalingConfig: { MaximumConcurrency: inviteMaxConcurrency(Number(FULL_CONTEXT.sesSendRate)) },
     });
-    // 100 emails/s at 10 per invocation → 10 concurrent invocations, told to the function too.
+    // 100 emails/s at 10 per invocation → 10 concurrent invocations; the rate itself is shared through the
+    // table, so the function gets the account's rate, not a share of it.
     expect(inviteMaxConcurrency(100)).toBe(10);
-    expect(environmentOf(functionNamed(stack, 'InviteFunction'))[ENV.inviteMaxConcurrency]).toBe('10');
+    expect(environmentOf(functionNamed(stack, 'InviteFunction'))[ENV.sesSendRatePerSecond]).toBe('100');
   });
 
   it('redrives invite messages to the dead-letter queue after maxReceiveCount receives', () => {

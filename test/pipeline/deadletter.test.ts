@@ -161,7 +161,6 @@ describe('dead-letter Lambda entry (finding 2)', () => {
       [ENV.aseedBaseUrl]: world.standin.baseUrl,
       [ENV.aseedTokenSecretArn]: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:unused',
       [ENV.sesSendRatePerSecond]: '10',
-      [ENV.inviteMaxConcurrency]: '1',
       [ENV.inviteMaxReceiveCount]: '3',
     });
     const received = await world.clients.sqs.send(

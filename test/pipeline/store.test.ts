@@ -2,6 +2,7 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLE } from '#infra/definitions.ts';
 import { makeDocClient, makeDynamoClient } from '#local/aws.ts';
+import { createSharedPacer } from '#shared/campaign/pacer.ts';
 import { batchRecordSk, campaignIdFor, campaignPk, respondentSk, spareSk } from '#shared/store/keys.ts';
 import { CampaignStore } from '#shared/store/store.ts';
 import type { BatchRecordItem, CreateIntent, RespondentItem } from '#shared/store/types.ts';
@@ -306,5 +307,72 @@ describe.each(dynamoTargets())('batch records on $name', ({ endpoint }) => {
       roomKey: 'k',
     });
     expect(await store.getRespondent(campaignId, respondentSk(0, 1))).toMatchObject({ messageId: 'm-1' });
+  });
+});
+
+describe.each(dynamoTargets())('shared send schedule on $name', ({ endpoint }) => {
+  const dynamo = makeDynamoClient(endpoint);
+  const doc = makeDocClient(dynamo);
+  let store: CampaignStore;
+  beforeAll(async () => {
+    const tableName = uniqueName('pacer');
+    await createTable(dynamo, tableName);
+    store = new CampaignStore({ doc, tableName });
+  });
+  afterAll(() => {
+    doc.destroy();
+    dynamo.destroy();
+  });
+
+  it('paces every invocation on one schedule: together they stay within the rate', async () => {
+    // Prepare: two invocations' pacers on one schedule at 50/s; a clock that stands still.
+    const key = uniqueName('ses');
+    const now = 1_700_000_000_000;
+    const waits: number[] = [];
+    const pacer = () =>
+      createSharedPacer({
+        store,
+        key,
+        ratePerSecond: 50,
+        clock: () => now,
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      });
+    const [a, b] = [pacer(), pacer()];
+
+    // Act: a lone invocation uses the whole rate; then the second joins.
+    await a.take(50);
+    await b.take(50);
+    await a.take(50);
+
+    // Assert: the first second's worth at once, then one second per 50, whoever sends.
+    expect(waits).toEqual([1000, 2000]);
+  });
+
+  it('loses no reservation when invocations reserve at the same moment', async () => {
+    // Prepare
+    const key = uniqueName('ses');
+    const now = 1_700_000_000_000;
+    const waits: number[] = [];
+    const pacers = Array.from({ length: 5 }, () =>
+      createSharedPacer({
+        store,
+        key,
+        ratePerSecond: 50,
+        clock: () => now,
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      }),
+    );
+
+    // Act: 5 × 20 at once = 2 s of sending, then one more 50.
+    await Promise.all(pacers.map((p) => p.take(20)));
+    await pacers[0]?.take(50);
+
+    // Assert: the 100 concurrent sends took their 2 s of schedule; the next 50 waits for it.
+    expect(Math.max(...waits.slice(0, -1), 0)).toBeLessThanOrEqual(1000);
+    expect(waits.at(-1)).toBe(2000);
   });
 });
