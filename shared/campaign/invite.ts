@@ -60,7 +60,12 @@ export interface InviteDeps {
   newId?: () => string;
   /** Lease of the per-project create lock; must exceed one create call's timeout by a margin (default 60 s). */
   lockLeaseMs?: number;
-  /** How long to wait for a busy create lock before failing the message for a later retry (default 30 s). */
+  /**
+   * How long to wait for a busy create lock before failing the message for a later retry (default 120 s,
+   * never past the deadline minus one lease). Long on purpose: the lock is not fair, so under contention
+   * an unlucky batch can lose many rounds, and a failed message waits out the whole visibility timeout
+   * (6 × the function timeout) before it is tried again.
+   */
   lockWaitMs?: number;
   /** Clock skew allowed between us and Aseed when matching rooms to a create intent (default 60 s). */
   reconcileSkewMs?: number;
@@ -299,7 +304,7 @@ const ensureRooms = async (
   const leaseMs = ctx.deps.lockLeaseMs ?? 60_000;
   // Never hold the lock past the invocation's deadline: a killed holder would block the project for a lease.
   const deadline = ctx.deps.deadlineMs ?? Number.POSITIVE_INFINITY;
-  const waitUntil = Math.min(ctx.clock() + (ctx.deps.lockWaitMs ?? 30_000), deadline - leaseMs);
+  const waitUntil = Math.min(ctx.clock() + (ctx.deps.lockWaitMs ?? 120_000), deadline - leaseMs);
   if (ctx.clock() > waitUntil)
     throw new OutOfTimeError('too little time left in this invocation to create rooms');
   let leftover: CreateIntent | undefined;
@@ -676,17 +681,21 @@ const sendInvites = async (
               outcomes = await send();
               break;
             } catch (error) {
-              // Throttled: SES sent nothing. A short pause and the same call again, while this attempt's
-              // lease still covers the whole call with room to spare, so transient throttling does not
-              // cost the batch one of its receives (and, after five, its invitations).
+              // Throttled: SES sent nothing. The same call again after a short pause and a new slot on the
+              // send schedule (a retry outside the schedule would take the next sender's slot and get it
+              // throttled in turn), while this attempt's lease still covers the whole call with room to
+              // spare: transient throttling then costs the batch none of its receives.
+              const timeLeft = () =>
+                Math.min(
+                  claimedAt + (ctx.deps.sendLeaseMs ?? 30_000) / 2 - ctx.clock(),
+                  (deadline ?? Number.POSITIVE_INFINITY) - margin - ctx.clock(),
+                );
+              const nextSendMs = () => Math.max(ctx.sendTiming.worstMs, 100);
               const pauseMs = Math.min(200 * 2 ** retry, 2000) * (0.5 + Math.random() / 2);
-              const leaseLeft = claimedAt + (ctx.deps.sendLeaseMs ?? 30_000) / 2 - ctx.clock();
-              const deadlineLeft = (deadline ?? Number.POSITIVE_INFINITY) - margin - ctx.clock();
-              const nextSendMs = pauseMs + Math.max(ctx.sendTiming.worstMs, 100);
               if (
                 !(error instanceof SesThrottledError) ||
                 retry >= SES_THROTTLE_RETRIES ||
-                nextSendMs > Math.min(leaseLeft, deadlineLeft)
+                pauseMs + nextSendMs() > timeLeft()
               ) {
                 throw error;
               }
@@ -695,6 +704,9 @@ const sendInvites = async (
                 pauseMs: Math.round(pauseMs),
               });
               await ctx.sleep(pauseMs);
+              await ctx.pacer.take(ready.length);
+              // The schedule may have made us wait: only send while the lease still covers the call.
+              if (nextSendMs() > timeLeft()) throw error;
               sesCalls++;
             }
           }

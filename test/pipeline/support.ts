@@ -26,6 +26,7 @@ import { buildSqsEvent } from '#local/runtime/sqs-poller.ts';
 import { type Standin, type StandinFaults, startStandin } from '#local/standin/server.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
 import type { InviteAseed, InviteDeps, InviteMailer } from '#shared/campaign/invite.ts';
+import type { Pacer } from '#shared/campaign/pacer.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
 import { CampaignStore } from '#shared/store/store.ts';
 import { emulatorEndpoints, uniqueName } from '#test/support/aws.ts';
@@ -144,6 +145,8 @@ export interface World {
     sendLeaseMs?: number;
     /** Give the handler a `requeue` that sends to this world's queue (as the deployed handler has). */
     requeue?: boolean;
+    /** SES pacing of this handler (default: the shared schedule at 100,000/s). */
+    pacer?: Pacer;
   }): InviteHandler;
   /** An ingest handler whose DynamoDB/SQS clients share `kill`. */
   ingestWith(options: {
@@ -298,7 +301,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
     ingest: createIngestHandler(ingestBase),
     invite: createInviteHandler(inviteBase),
     deadLetter: createDeadLetterHandler(inviteBase),
-    inviteWith: ({ kill, aseed: wrapAseed, mailer: wrapMailer, onWrite, sendLeaseMs, requeue }) => {
+    inviteWith: ({ kill, aseed: wrapAseed, mailer: wrapMailer, onWrite, sendLeaseMs, requeue, pacer }) => {
       const killableAseed: InviteAseed = {
         createRooms: guard(kill, (req) => aseed.createRooms(req)),
         listRooms: guard(kill, (filter) => aseed.listRooms(filter)),
@@ -311,6 +314,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
         aseed: wrapAseed ? wrapAseed(killableAseed) : killableAseed,
         mailer: wrapMailer ? wrapMailer(killableMailer) : killableMailer,
         ...(sendLeaseMs ? { sendLeaseMs } : {}),
+        ...(pacer ? { pacer } : {}),
         ...(requeue
           ? {
               requeue: guard(kill, async (body: string) => {

@@ -84,12 +84,18 @@ describe('a throttled SendBulkEmail (finding 5)', () => {
   afterAll(() => world.close());
 
   it('is tried again within the invocation, so the batch goes out on its first receive', async () => {
-    // Prepare: SES throttles the first two send calls as a whole.
+    // Prepare: SES throttles the first two send calls as a whole; the send schedule is watched.
     const campaignId = await ingestCampaign(world, 'throttled-twice', 6, undefined, 'en');
     let refusals = 2;
+    const reserved: number[] = [];
     const handler = world.inviteWith({
       kill: { dead: false },
       sendLeaseMs: 10_000,
+      pacer: {
+        take: async (count) => {
+          reserved.push(count);
+        },
+      },
       mailer: (real): InviteMailer => ({
         sendBulk: async (email) => {
           if (refusals-- > 0) throw throttled();
@@ -101,8 +107,10 @@ describe('a throttled SendBulkEmail (finding 5)', () => {
     // Act
     const { failures } = await world.drain(handler);
 
-    // Assert
+    // Assert: each of the three calls had its own slot on the schedule (a retry outside it would take
+    // another sender's slot).
     expect(failures).toBe(0);
+    expect(reserved).toEqual([6, 6, 6]);
     const respondents = await world.store.listRespondents(campaignId);
     expect(respondents.every((r) => r.state === 'emailed')).toBe(true);
     const emails = (await world.emails()).filter((e) => e.to.includes('throttled-twice'));
