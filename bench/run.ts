@@ -325,7 +325,7 @@ const buildResults = (input: {
       emailedInWindow: sendRun.ses.recipientsAdmitted,
       runCompleted: sendRun.completed,
       inviteConcurrency: sendRun.concurrency,
-      perInvocationRate: round(SEND_RATE / sendRun.concurrency, 2),
+      pacing: 'one schedule shared by every invocation',
       inviteInvocations: sendRun.invocations,
       failedRespondents: sendRun.failed,
       createLock: sendRun.createLock,
