@@ -12,7 +12,6 @@
  *
  * Run alone: `npx tsx bench/ingest.ts [rows]` (parse + stubbed ingest, prints JSON).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +27,7 @@ import { build } from 'esbuild';
 import { makeAwsClients } from '#local/aws.ts';
 import type { EmulatorEndpoints } from '#local/emulators.ts';
 import { createLocalResources, type LocalResources } from '#local/runtime/resources.ts';
+import { runJsonChild } from './child.ts';
 import { type CsvSpec, csvPathFor, type GeneratedCsv, generateCsvFile } from './generate-csv.ts';
 import type { DynamoMode, IngestChildArgs, IngestChildResult } from './ingest-child.ts';
 
@@ -67,48 +67,26 @@ export const runIngestChild = async (
   timeoutMs = 20 * 60_000,
 ): Promise<IngestChildResult> => {
   const file = await bundleChild();
-  return new Promise((resolve, reject) => {
-    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each child there (open it in Chrome DevTools).
-    // Profiled children run the TypeScript through tsx, so the profile names real files and packages.
-    const profile = process.env.BENCH_CPU_PROF
-      ? [
-          '--cpu-prof',
-          '--cpu-prof-dir',
-          process.env.BENCH_CPU_PROF,
-          '--import',
-          'tsx',
-          join(import.meta.dirname, 'ingest-child.ts'),
-        ]
-      : [file];
-    const proc = spawn(process.execPath, ['--no-warnings', ...profile, JSON.stringify(args)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    proc.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
-    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-    proc.on('close', (code) => {
-      clearTimeout(timer);
-      if (process.env.BENCH_MEMORY_DETAIL)
-        process.stderr.write(
-          `${stderr
-            .split('\n')
-            .filter((l) => l.startsWith('memory'))
-            .join('\n')}\n`,
-        );
-      const line = stdout.trim().split('\n').pop() ?? '';
-      try {
-        if (code !== 0) throw new Error(`exit code ${code}`);
-        resolve(JSON.parse(line) as IngestChildResult);
-      } catch (error) {
-        reject(new Error(`ingest child (${args.mode}) failed: ${(error as Error).message}\n${stderr}`));
-      }
-    });
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each child there (open it in Chrome DevTools).
+  // Profiled children run the TypeScript through tsx, so the profile names real files and packages.
+  const profile = process.env.BENCH_CPU_PROF
+    ? [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        process.env.BENCH_CPU_PROF,
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'ingest-child.ts'),
+      ]
+    : [file];
+  return runJsonChild<IngestChildResult>([...profile, JSON.stringify(args)], {
+    label: `ingest child (${args.mode})`,
+    timeoutMs,
+    onStderr: (stderr) => {
+      if (!process.env.BENCH_MEMORY_DETAIL) return;
+      const lines = stderr.split('\n').filter((line) => line.startsWith('memory'));
+      process.stderr.write(`${lines.join('\n')}\n`);
+    },
   });
 };
 

@@ -3,7 +3,7 @@
  * one room (count = 1) and sends one SES v2 SendEmail with simple content. Same CSV parser, same Aseed
  * client, same stand-in (behind the same latency proxy) and the same SES emulator as the pipeline run.
  */
-import { spawn } from 'node:child_process';
+
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { makeSesClient } from '#local/aws.ts';
 import { startEmulators } from '#local/emulators.ts';
@@ -11,6 +11,7 @@ import { startStandin } from '#local/standin/server.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
 import type { CsvInput } from '#shared/csv/encoding.ts';
 import { parseRespondents } from '#shared/csv/parse.ts';
+import { runJsonChild } from './child.ts';
 import { csvText } from './generate-csv.ts';
 import { type RouteLatency, startLatencyProxy } from './latency-proxy.ts';
 
@@ -97,30 +98,9 @@ export interface NaiveChildArgs {
  * bill the pipeline's CPU to the naive loop.
  */
 export const runNaiveInChild = (args: NaiveChildArgs, timeoutMs = 60 * 60_000): Promise<NaiveResult> =>
-  new Promise((resolve, reject) => {
-    const proc = spawn(
-      process.execPath,
-      ['--no-warnings', '--import', 'tsx', import.meta.filename, JSON.stringify(args)],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    proc.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
-    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-    proc.on('close', (code) => {
-      clearTimeout(timer);
-      try {
-        if (code !== 0) throw new Error(`exit code ${code}`);
-        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as NaiveResult);
-      } catch (error) {
-        reject(new Error(`naive child failed: ${(error as Error).message}\n${stderr}`));
-      }
-    });
+  runJsonChild<NaiveResult>(['--import', 'tsx', import.meta.filename, JSON.stringify(args)], {
+    label: 'naive child',
+    timeoutMs,
   });
 
 const childMain = async (args: NaiveChildArgs) => {
