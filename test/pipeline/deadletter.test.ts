@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InviteHandler } from '#functions/invite/app.ts';
 import type { InviteMailer } from '#shared/campaign/invite.ts';
 import { ENV } from '#shared/config.ts';
-import { classifySesError } from '#shared/mail/mailer.ts';
 import { emulatorEndpoints } from '#test/support/aws.ts';
-import { createWorld, ingestCampaign, receiveAll, sqsRecordOf, type World } from './support.ts';
+import { createWorld, ingestCampaign, receiveAll, sesThrottled, sqsRecordOf, type World } from './support.ts';
 
 /** An invite handler whose every SendBulkEmail call fails as a whole, as SES throttling does. */
 const throttledInvite = (world: World): InviteHandler =>
@@ -18,11 +17,7 @@ const throttledInvite = (world: World): InviteHandler =>
     kill: { dead: false },
     mailer: (): InviteMailer => ({
       sendBulk: async () => {
-        throw classifySesError({
-          name: 'TooManyRequestsException',
-          message: 'Maximum sending rate exceeded.',
-          $metadata: { httpStatusCode: 429 },
-        });
+        throw sesThrottled();
       },
     }),
   });

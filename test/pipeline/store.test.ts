@@ -42,18 +42,31 @@ const createTable = async (dynamo: ReturnType<typeof makeDynamoClient>, tableNam
   );
 };
 
-describe.each(dynamoTargets())('campaign store on $name', ({ endpoint }) => {
+/** A store on a fresh table at `endpoint` for the enclosing describe block (created before, clients closed after). */
+const useStore = (endpoint: string, prefix: string): (() => CampaignStore) => {
   const dynamo = makeDynamoClient(endpoint);
   const doc = makeDocClient(dynamo);
-  let store: CampaignStore;
+  let store: CampaignStore | undefined;
   beforeAll(async () => {
-    const tableName = uniqueName('store');
+    const tableName = uniqueName(prefix);
     await createTable(dynamo, tableName);
     store = new CampaignStore({ doc, tableName });
   });
   afterAll(() => {
     doc.destroy();
     dynamo.destroy();
+  });
+  return () => {
+    if (!store) throw new Error('store not ready');
+    return store;
+  };
+};
+
+describe.each(dynamoTargets())('campaign store on $name', ({ endpoint }) => {
+  const storeOf = useStore(endpoint, 'store');
+  let store: CampaignStore;
+  beforeAll(() => {
+    store = storeOf();
   });
 
   const source = { bucket: 'b', key: 'campaigns/a.csv', etag: 'e' };
@@ -224,20 +237,13 @@ describe.each(dynamoTargets())('campaign store on $name', ({ endpoint }) => {
 });
 
 describe.each(dynamoTargets())('batch records on $name', ({ endpoint }) => {
-  const dynamo = makeDynamoClient(endpoint);
-  const doc = makeDocClient(dynamo);
+  const storeOf = useStore(endpoint, 'batches');
   let store: CampaignStore;
-  beforeAll(async () => {
-    const tableName = uniqueName('batches');
-    await createTable(dynamo, tableName);
-    store = new CampaignStore({ doc, tableName });
-  });
-  afterAll(() => {
-    doc.destroy();
-    dynamo.destroy();
+  beforeAll(() => {
+    store = storeOf();
   });
 
-  /** Batch `batch` of `campaignId` as the ingest stores it: respondents 0..n-1 over `parts` parts. */
+  /** Part `part` of batch `batch` of `campaignId` as the ingest stores it, holding respondents `seqs`. */
   const recordOf = (campaignId: string, batch: number, seqs: number[], part: number): BatchRecordItem => ({
     pk: campaignPk(campaignId),
     sk: batchRecordSk(batch, part),
@@ -311,17 +317,10 @@ describe.each(dynamoTargets())('batch records on $name', ({ endpoint }) => {
 });
 
 describe.each(dynamoTargets())('shared send schedule on $name', ({ endpoint }) => {
-  const dynamo = makeDynamoClient(endpoint);
-  const doc = makeDocClient(dynamo);
+  const storeOf = useStore(endpoint, 'pacer');
   let store: CampaignStore;
-  beforeAll(async () => {
-    const tableName = uniqueName('pacer');
-    await createTable(dynamo, tableName);
-    store = new CampaignStore({ doc, tableName });
-  });
-  afterAll(() => {
-    doc.destroy();
-    dynamo.destroy();
+  beforeAll(() => {
+    store = storeOf();
   });
 
   it('paces every invocation on one schedule: together they stay within the rate', async () => {

@@ -27,7 +27,7 @@ import { type Standin, type StandinFaults, startStandin } from '#local/standin/s
 import { AseedClient } from '#shared/aseed/client.ts';
 import type { InviteAseed, InviteDeps, InviteMailer } from '#shared/campaign/invite.ts';
 import type { Pacer } from '#shared/campaign/pacer.ts';
-import { Mailer } from '#shared/mail/mailer.ts';
+import { classifySesError, Mailer } from '#shared/mail/mailer.ts';
 import { CampaignStore } from '#shared/store/store.ts';
 import { emulatorEndpoints, uniqueName } from '#test/support/aws.ts';
 
@@ -178,6 +178,14 @@ export const makeCsv = (n: number, domain: string, extra: string[] = [], languag
   }
   return `${[...lines, ...extra].join('\n')}\n`;
 };
+
+/** The error the Mailer raises when SES refuses a whole call for the send rate (HTTP 429). */
+export const sesThrottled = () =>
+  classifySesError({
+    name: 'TooManyRequestsException',
+    message: 'Maximum sending rate exceeded.',
+    $metadata: { httpStatusCode: 429 },
+  });
 
 /**
  * Uploads `n` respondents (`language` for all, else alternating: see makeCsv) with an optional settings

@@ -4,19 +4,11 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InviteAseed, InviteMailer } from '#shared/campaign/invite.ts';
-import { classifySesError } from '#shared/mail/mailer.ts';
-import { Crash, createWorld, ingestCampaign, type KillSwitch, type World } from './support.ts';
+import { Crash, createWorld, ingestCampaign, type KillSwitch, sesThrottled, type World } from './support.ts';
 
 /** A Lambda context with a fixed amount of time left. */
 const contextWith = (remainingMs: number): Context =>
   ({ getRemainingTimeInMillis: () => remainingMs }) as unknown as Context;
-
-const throttled = () =>
-  classifySesError({
-    name: 'TooManyRequestsException',
-    message: 'Maximum sending rate exceeded.',
-    $metadata: { httpStatusCode: 429 },
-  });
 
 describe('an invocation out of time (finding 3)', () => {
   let world: World;
@@ -98,7 +90,7 @@ describe('a throttled SendBulkEmail (finding 5)', () => {
       },
       mailer: (real): InviteMailer => ({
         sendBulk: async (email) => {
-          if (refusals-- > 0) throw throttled();
+          if (refusals-- > 0) throw sesThrottled();
           return real.sendBulk(email);
         },
       }),
@@ -127,7 +119,7 @@ describe('a throttled SendBulkEmail (finding 5)', () => {
       sendLeaseMs: 100,
       mailer: (real): InviteMailer => ({
         sendBulk: async (email) => {
-          if (calls++ === 0) throw throttled();
+          if (calls++ === 0) throw sesThrottled();
           return real.sendBulk(email);
         },
       }),
