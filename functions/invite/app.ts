@@ -8,7 +8,7 @@ import { createSharedPacer } from '#shared/campaign/pacer.ts';
 /** The invite Lambda handler: SQS event in, `{ batchItemFailures }` out. */
 export type InviteHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
-/** Deps of the invite handler: the use case's, plus the per-invocation SES rate (SES_SEND_RATE / concurrency). */
+/** Deps of the invite handler: the use case's, plus the account's SES rate and a way back onto the queue. */
 export interface InviteHandlerDeps extends InviteDeps {
   /**
    * The account's SES send rate (emails per second), shared by every invocation through the table
@@ -43,7 +43,7 @@ export const createInviteHandler = (deps: InviteHandlerDeps): InviteHandler => {
       ? createSharedPacer({
           store: deps.store,
           ratePerSecond: deps.sendRatePerSecond,
-          ...clockAndSleep(deps),
+          ...(deps.clock ? { clock: deps.clock } : {}),
         })
       : undefined);
   const useCaseDeps: InviteDeps = {
@@ -75,11 +75,6 @@ export const createInviteHandler = (deps: InviteHandlerDeps): InviteHandler => {
     );
   };
 };
-
-const clockAndSleep = (deps: InviteDeps) => ({
-  ...(deps.clock ? { clock: deps.clock } : {}),
-  ...(deps.sleep ? { sleep: deps.sleep } : {}),
-});
 
 /**
  * Builds the handler for the invite dead-letter queue (an event source on the DLQ, batch size ≤ 10): records

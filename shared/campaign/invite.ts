@@ -16,6 +16,8 @@ import { campaignPk, spareSk } from '#shared/store/keys.ts';
 import type { CampaignStore } from '#shared/store/store.ts';
 import {
   type CampaignRecord,
+  type CreatedRoom,
+  type CreatedRoomsItem,
   type CreateIntent,
   type RespondentItem,
   type RespondentState,
@@ -24,7 +26,7 @@ import {
   TERMINAL_STATES,
 } from '#shared/store/types.ts';
 import { type InviteMessage, parseInviteMessage } from './messages.ts';
-import { createPacer, type Pacer } from './pacer.ts';
+import { type Pacer, sleepUntil } from './pacer.ts';
 import { createRequestOf, roomMatchesParams, roomParamsFor } from './rooms.ts';
 import { type CampaignSettings, languageFor, templateFor } from './settings.ts';
 
@@ -36,6 +38,15 @@ const CREATE_ROUNDS = 3;
 const WRITES_IN_PARALLEL = 16;
 /** Repeats of a SendBulkEmail call SES throttled (it sent nothing), within one invocation and send lease. */
 const SES_THROTTLE_RETRIES = 3;
+/** Longest lead of a chunk's claims on its slot on the send schedule (also at most ¼ of the send lease). */
+const CLAIM_LEAD_MAX_MS = 1000;
+/** Claim time assumed for a chunk before this container has measured one. */
+const CLAIM_ESTIMATE_MS = 250;
+/**
+ * How late after its slot a call may still go out on it. Below the schedule's headroom per call
+ * (SEND_RATE_HEADROOM: ~50 ms per second of sending), so the next slot's call cannot outrun the rate.
+ */
+const LATE_TOLERANCE_MS = 20;
 
 /** The Aseed calls the invite side makes. */
 export type InviteAseed = Pick<AseedClient, 'createRooms' | 'listRooms' | 'deleteRoom'>;
@@ -49,7 +60,7 @@ export interface InviteDeps {
   mailer: InviteMailer;
   /** SES configuration set to send through, if any. */
   configurationSetName?: string;
-  /** Pacing of SES sends: the account's SES_SEND_RATE, shared by every invocation (createSharedPacer). */
+  /** Pacing of SES sends: the account's SES_SEND_RATE, shared by every invocation (createSharedPacer); none if absent. */
   pacer?: Pacer;
   /** Receives after which SQS moves a message to the DLQ (the last receive records it on the campaign). */
   maxReceiveCount: number;
@@ -81,13 +92,24 @@ export interface InviteDeps {
    * slowest send + record, up to 3 × this value.
    */
   sendSafetyMs?: number;
-  /** Slowest SES call + recording seen by this container (shared across records; the handler makes one). */
-  sendTiming?: { worstMs: number };
+  /**
+   * Timings seen by this container (shared across records; the handler makes one): the recent slowest SES
+   * call + recording, and the recent slowest claim of a chunk's respondents.
+   */
+  sendTiming?: SendTiming;
   /**
    * Lease of a send attempt on its `sending` respondents (default 30 s): longer than one SES call plus the
    * writes after it, so a concurrent duplicate delivery leaves them alone while a crashed attempt's expire.
    */
   sendLeaseMs?: number;
+}
+
+/** Recent slowest send steps of one container (each halves when a faster one follows: outliers fade). */
+export interface SendTiming {
+  /** One SES call plus recording its outcomes (ms). */
+  worstMs: number;
+  /** Claiming one chunk's respondents (ms); unset until measured. */
+  claimMs?: number;
 }
 
 /** What one processed batch did (for logs and tests). */
@@ -121,8 +143,9 @@ interface Ctx {
   clock: () => number;
   sleep: Sleep;
   newId: () => string;
-  pacer: Pacer;
-  sendTiming: { worstMs: number };
+  /** Books `count` sends on the schedule (none before `notBefore`); resolves to when they may go out. */
+  reserveSends: (count: number, notBefore?: number) => Promise<number>;
+  sendTiming: SendTiming;
 }
 
 const context = (deps: InviteDeps): Ctx => ({
@@ -132,7 +155,8 @@ const context = (deps: InviteDeps): Ctx => ({
   clock: deps.clock ?? Date.now,
   sleep: deps.sleep ?? realSleep,
   newId: deps.newId ?? randomUUID,
-  pacer: deps.pacer ?? createPacer({ ratePerSecond: 1_000_000 }),
+  // Unpaced without a schedule: every send is due at once.
+  reserveSends: deps.pacer?.reserve.bind(deps.pacer) ?? (async () => 0),
   sendTiming: deps.sendTiming ?? { worstMs: 0 },
 });
 
@@ -252,8 +276,8 @@ export const processInviteMessage = async (deps: InviteDeps, msg: InviteMessage)
   }
   result.batch = msg.batch;
   const settings = campaign.settings as unknown as CampaignSettings;
-  // The ingest stored the batch as one record: each respondent gets its own item (state) on first handling.
-  let respondents = await ctx.store.writeBatchRespondents(msg.campaignId, msg.batch);
+  // The ingest stored the batch as one record: a respondent's own item is created with its room.
+  let respondents = await ctx.store.queryBatch(msg.campaignId, msg.batch);
   result.skipped = respondents.filter(isTerminal).length;
   if (respondents.some((r) => r.state === 'accepted')) {
     await ensureRooms(ctx, campaign, settings, msg.batch, respondents);
@@ -283,8 +307,10 @@ export const processInviteMessage = async (deps: InviteDeps, msg: InviteMessage)
 // ------------------------------------------------------------------------------------------------ rooms
 
 /**
- * Gives every `accepted` respondent of the batch a room. Runs under the per-project create lock so creates
- * are serialised and an intent left by a crashed holder is reconciled before anything new is created.
+ * Gives every `accepted` respondent of the batch a room. The create runs under the per-project create lock,
+ * so creates are serialised and whatever a crashed holder left is finished before anything new is created.
+ * The lock is held for the create call and one write of the rooms it returned; handing them out (two writes
+ * per room) runs after it is released, so the project's next create need not wait for it.
  */
 const ensureRooms = async (
   ctx: Ctx,
@@ -308,6 +334,7 @@ const ensureRooms = async (
   if (ctx.clock() > waitUntil)
     throw new OutOfTimeError('too little time left in this invocation to create rooms');
   let leftover: CreateIntent | undefined;
+  let created: CreatedRoomsItem | undefined;
   for (let attempt = 0; ; attempt++) {
     const acquired = await ctx.store.acquireCreateLock({ projectId, owner, nowMs: ctx.clock(), leaseMs });
     if (acquired.acquired) {
@@ -322,8 +349,9 @@ const ensureRooms = async (
     await ctx.sleep(100 + Math.floor(Math.random() * Math.min(1000, 100 * 2 ** attempt)));
   }
   try {
-    // A crashed holder's create comes first: its rooms may be exactly the ones our respondents need.
-    if (leftover) await reconcileIntent(ctx, leftover, owner, undefined);
+    // What crashed holders left comes first: its rooms may be exactly the ones our respondents need.
+    const recorded = await finishCreatedRooms(ctx, projectId, { campaignId: campaign.campaignId, batch });
+    if (leftover) await reconcileIntent(ctx, leftover, owner, undefined, recorded);
     // A few create attempts per invocation: a 429/5xx or an unknown outcome need not cost a whole SQS receive.
     for (let round = 0; round < CREATE_ROUNDS; round++) {
       // Under the lock: who still needs a room (a duplicate delivery may have served some meanwhile)?
@@ -353,7 +381,7 @@ const ensureRooms = async (
           ctx.logger.warn('create outcome unknown: reconciling', errorFields(error));
           // Give a create still running server-side a moment to land before listing.
           await ctx.sleep(ctx.deps.reconcileDelayMs ?? 1000);
-          await reconcileIntent(ctx, intent, owner, ctx.clock());
+          await reconcileIntent(ctx, intent, owner, ctx.clock(), recorded);
           continue; // respondents the reconcile could not serve get another create
         }
         // 429 and 4xx: the server created nothing.
@@ -365,32 +393,107 @@ const ensureRooms = async (
         }
         throw error;
       }
-      await ctx.store.addCounts(campaign.campaignId, { createCalls: 1 });
       ctx.logger.info('rooms created', { count: rooms.length });
-      await ctx.store.countCreatedRooms(campaign.campaignId, intent.intentId, rooms.length);
-      await adoptRooms(ctx, intent, rooms, intent.respondents);
-      await ctx.store.clearCreateIntent({ projectId, owner, intentId: intent.intentId });
+      created = await ctx.store.putCreatedRooms({
+        projectId,
+        intent,
+        rooms: rooms.map(createdRoom),
+        leaseUntil: ctx.clock() + leaseMs,
+        nowMs: ctx.clock(),
+      });
+      // Respondents a short answer left without a room wait for the redelivery's create.
+      break;
     }
   } finally {
-    await ctx.store.releaseCreateLock({ projectId, owner }).catch(() => {});
+    // The intent goes with the lock once its rooms are recorded: they are handed out from the record.
+    await ctx.store
+      .releaseCreateLock({ projectId, owner, ...(created ? { intentId: created.intent.intentId } : {}) })
+      .catch(() => {});
+  }
+  if (created) {
+    await ctx.store.addCounts(campaign.campaignId, { createCalls: 1 });
+    await handOutCreatedRooms(ctx, created, false);
   }
 };
+
+/** The part of a returned room that handing it out needs. */
+const createdRoom = (room: InterviewRoom): CreatedRoom => ({
+  id: room.id,
+  url: room.url,
+  ...(room.expires_at ? { expiresAt: room.expires_at } : {}),
+});
+
+/** What the created-rooms records of a project held when the lock was taken (see {@link reconcileIntent}). */
+interface Recorded {
+  roomIds: ReadonlySet<string>;
+  intentIds: ReadonlySet<string>;
+}
+
+/**
+ * Under the create lock: finishes the created-rooms records whose writer's lease ran out (it crashed while
+ * handing them out), and those of `batchOf` (a concurrent delivery of the same batch: handing out is
+ * idempotent, and it spares this one a create). Returns what all records held, finished or not.
+ */
+const finishCreatedRooms = async (
+  ctx: Ctx,
+  projectId: string,
+  batchOf: { campaignId: string; batch: number },
+): Promise<Recorded> => {
+  const records = await ctx.store.listCreatedRooms(projectId);
+  for (const record of records) {
+    const sameBatch =
+      record.intent.campaignId === batchOf.campaignId && record.intent.batch === batchOf.batch;
+    if (record.leaseUntil > ctx.clock() && !sameBatch) continue; // its writer is handing them out
+    ctx.logger.info('handing out rooms another invocation created', {
+      intentId: record.intent.intentId,
+      rooms: record.rooms.length,
+    });
+    await handOutCreatedRooms(ctx, record, true);
+  }
+  return {
+    roomIds: new Set(records.flatMap((record) => record.rooms.map((room) => room.id))),
+    intentIds: new Set(records.map((record) => record.intent.intentId)),
+  };
+};
+
+/**
+ * Hands out the rooms of one created-rooms record (counted once per intent), then drops the record. A
+ * `leftover` (another invocation's) may belong to a campaign that completed meanwhile: its spares are
+ * cancelled at once, since nobody will draw them.
+ */
+const handOutCreatedRooms = async (ctx: Ctx, record: CreatedRoomsItem, leftover: boolean): Promise<void> => {
+  const { intent } = record;
+  await ctx.store.countCreatedRooms(intent.campaignId, intent.intentId, record.rooms.length);
+  await adoptRooms(ctx, intent, record.rooms, intent.respondents, await batchOf(ctx, intent), true);
+  await ctx.store.deleteCreatedRooms(intent.params.projectId, intent.intentId);
+  if (!leftover) return;
+  const campaign = await ctx.store.getCampaign(intent.campaignId);
+  if (campaign?.status === 'completed') await cancelSpares(ctx, intent.campaignId, true);
+};
+
+/** The respondents of an intent's batch by sort key, as read now (unwritten ones included). */
+const batchOf = async (ctx: Ctx, intent: CreateIntent): Promise<ReadonlyMap<string, RespondentItem>> =>
+  new Map((await ctx.store.queryBatch(intent.campaignId, intent.batch)).map((r) => [r.sk, r]));
 
 /**
  * Takes charge of rooms of one create intent: a marker per room first (so the store knows it before it is
  * handed out), then the respondent it was meant for gets it (conditional on still being `accepted`), and any
- * room nobody can take goes to the campaign's spare pool.
+ * room nobody can take goes to the campaign's spare pool. Rooms of the create's response (`fromResponse`) are
+ * nobody else's: their markers go in bulk. Rooms found by listing are marked one by one, conditionally, and
+ * left alone when another create already took charge of them.
  */
 const adoptRooms = async (
   ctx: Ctx,
   intent: CreateIntent,
-  rooms: readonly InterviewRoom[],
+  rooms: readonly CreatedRoom[],
   respondentSks: readonly string[],
+  batch: ReadonlyMap<string, RespondentItem>,
+  fromResponse: boolean,
 ): Promise<void> => {
   const createdAt = new Date(ctx.clock()).toISOString();
-  await mapLimit(rooms, WRITES_IN_PARALLEL, async (room, index) => {
+  const markers = rooms.map((room, index): RoomMarkerItem => {
     const respondentSk = respondentSks[index];
-    const marker: RoomMarkerItem = {
+    return {
       pk: `ROOM#${room.id}`,
       sk: 'ROOM',
       type: 'room',
@@ -399,23 +502,39 @@ const adoptRooms = async (
       intentId: intent.intentId,
       roomKey: intent.roomKey,
       url: room.url,
-      ...(room.expires_at ? { roomExpiresAt: room.expires_at } : {}),
+      ...(room.expiresAt ? { roomExpiresAt: room.expiresAt } : {}),
       state: respondentSk ? 'intended' : 'spare',
       ...(respondentSk ? { respondentSk } : {}),
       createdAt,
       expiresAt: ctx.store.expiresAt(ctx.clock()),
     };
+  });
+  if (fromResponse) {
+    await ctx.store.putRoomMarkers(markers);
+    await mapLimit(markers, WRITES_IN_PARALLEL, (marker) => settleMarker(ctx, marker, batch));
+    return;
+  }
+  await mapLimit(markers, WRITES_IN_PARALLEL, async (marker) => {
     const existing = await ctx.store.putRoomMarker(marker);
     // A marker from another intent means someone else already owns the room: leave it alone.
     if (existing && existing.intentId !== intent.intentId) return;
-    await settleMarker(ctx, existing ?? marker);
+    await settleMarker(ctx, existing ?? marker, batch);
   });
 };
 
-/** Hands a marked room to its intended respondent, or to the spare pool when that is no longer possible. */
-const settleMarker = async (ctx: Ctx, marker: RoomMarkerItem): Promise<void> => {
+/**
+ * Hands a marked room to its intended respondent (found in `batch`; one without an item yet gets it with the
+ * room), or to the spare pool when that is no longer possible.
+ */
+const settleMarker = async (
+  ctx: Ctx,
+  marker: RoomMarkerItem,
+  batch: ReadonlyMap<string, RespondentItem>,
+): Promise<void> => {
   if (marker.state === 'intended' && marker.respondentSk) {
-    const assigned = await ctx.store.transitionRespondent({
+    const respondent = batch.get(marker.respondentSk);
+    const assigned = await ctx.store.moveRespondent({
+      ...(respondent?.unwritten ? { orCreate: respondent } : {}),
       campaignId: marker.campaignId,
       sk: marker.respondentSk,
       from: ['accepted'],
@@ -446,13 +565,25 @@ const settleMarker = async (ctx: Ctx, marker: RoomMarkerItem): Promise<void> => 
  * project created inside the intent window with the intent's parameters. Rooms already marked by this intent
  * are settled again (idempotent); unmarked ones (at most as many as the call could have made) are adopted:
  * given to the intent's respondents still waiting, the rest to the spare pool. Then the intent is cleared.
+ * Rooms in a created-rooms record belong to that record's create (still being handed out, unmarked): they
+ * are never taken; an intent with a record of its own needs no listing at all.
  */
 const reconcileIntent = async (
   ctx: Ctx,
   intent: CreateIntent,
   owner: string,
   endedAtMs: number | undefined,
+  recorded: Recorded,
 ): Promise<void> => {
+  if (recorded.intentIds.has(intent.intentId)) {
+    // It crashed after recording the rooms, before releasing the lock: the record hands them out.
+    await ctx.store.clearCreateIntent({
+      projectId: intent.params.projectId,
+      owner,
+      intentId: intent.intentId,
+    });
+    return;
+  }
   const skew = ctx.deps.reconcileSkewMs ?? 60_000;
   const from = intent.startedAt - skew;
   const to = (endedAtMs ?? ctx.clock()) + skew;
@@ -460,7 +591,12 @@ const reconcileIntent = async (
   const candidates = listed
     .filter((room) => {
       const created = Date.parse(room.created_at);
-      return created >= from && created <= to && roomMatchesParams(room, intent.params);
+      return (
+        created >= from &&
+        created <= to &&
+        !recorded.roomIds.has(room.id) &&
+        roomMatchesParams(room, intent.params)
+      );
     })
     .sort(
       (a, b) =>
@@ -470,6 +606,7 @@ const reconcileIntent = async (
   let ours = 0;
   const covered = new Set<string>();
   const unknown: InterviewRoom[] = [];
+  const batch = await batchOf(ctx, intent);
   const markers = await mapLimit(candidates, WRITES_IN_PARALLEL, (room) => ctx.store.getRoomMarker(room.id));
   for (const [index, room] of candidates.entries()) {
     const marker = markers[index];
@@ -477,13 +614,13 @@ const reconcileIntent = async (
     else if (marker.intentId === intent.intentId) {
       ours++;
       if (marker.respondentSk) covered.add(marker.respondentSk);
-      await settleMarker(ctx, marker);
+      await settleMarker(ctx, marker, batch);
     }
   }
   const adopt = unknown.slice(0, Math.max(0, intent.count - ours));
   if (adopt.length > 0) {
     const waiting = intent.respondents.filter((sk) => !covered.has(sk));
-    await adoptRooms(ctx, intent, adopt, waiting);
+    await adoptRooms(ctx, intent, adopt.map(createdRoom), waiting, batch, false);
   }
   ctx.logger.info('create intent reconciled', {
     intentId: intent.intentId,
@@ -526,16 +663,25 @@ const drawSpares = async (
     if (next.done) break;
     const respondent = next.value;
     if (!(await ctx.store.takeSpare({ spare, respondentSk: respondent.sk, nowMs: ctx.clock() }))) continue;
-    await handOverSpare(ctx, spare, respondent.sk);
+    await handOverSpare(ctx, spare, respondent.sk, respondent);
     // Either it has this room now, or it was no longer waiting: both mean it needs nothing more from us.
     waiting.delete(respondent.sk);
   }
   return [...waiting.values()];
 };
 
-/** Completes a claimed spare: respondent → room_assigned, spare removed; or releases it. True if assigned. */
-const handOverSpare = async (ctx: Ctx, spare: SpareRoomItem, respondentSk: string): Promise<boolean> => {
-  const assigned = await ctx.store.transitionRespondent({
+/**
+ * Completes a claimed spare: respondent → room_assigned (`respondent`, if given as read, may have no item
+ * yet: it gets one), spare removed; or releases it. True if assigned.
+ */
+const handOverSpare = async (
+  ctx: Ctx,
+  spare: SpareRoomItem,
+  respondentSk: string,
+  respondent?: RespondentItem,
+): Promise<boolean> => {
+  const assigned = await ctx.store.moveRespondent({
+    ...(respondent?.unwritten ? { orCreate: respondent } : {}),
     campaignId: spare.campaignId,
     sk: respondentSk,
     from: ['accepted'],
@@ -543,10 +689,9 @@ const handOverSpare = async (ctx: Ctx, spare: SpareRoomItem, respondentSk: strin
     set: { roomId: spare.roomId, roomUrl: spare.url, roomExpiresAt: spare.roomExpiresAt },
     nowMs: ctx.clock(),
   });
-  const current = assigned ?? (await ctx.store.getRespondent(spare.campaignId, respondentSk));
-  if (current?.roomId === spare.roomId) {
+  if (assigned || (await ctx.store.getRespondent(spare.campaignId, respondentSk))?.roomId === spare.roomId) {
     await ctx.store.deleteSpare(spare);
-    return Boolean(assigned);
+    return assigned;
   }
   await ctx.store.releaseSpare({ spare, respondentSk });
   return false;
@@ -623,23 +768,36 @@ const sendInvites = async (
     for (const [locale, group] of byLocale) {
       for (let i = 0; i < group.length; i += SES_CHUNK) {
         const chunk = group.slice(i, i + SES_CHUNK);
-        await ctx.pacer.take(chunk.length);
+        const leaseMs = ctx.deps.sendLeaseMs ?? 30_000;
+        // Claims run just ahead of the slot: the slot is booked at least that far ahead.
+        const lead = Math.min(
+          2 * (ctx.sendTiming.claimMs ?? CLAIM_ESTIMATE_MS),
+          CLAIM_LEAD_MAX_MS,
+          leaseMs / 4,
+        );
+        const sendAt = await ctx.reserveSends(chunk.length, ctx.clock() + lead);
         const deadline = ctx.deps.deadlineMs;
         // The margin grows with the slowest send+record seen, so a slow store cannot stretch the window.
         const safety = ctx.deps.sendSafetyMs ?? 20_000;
         const margin = Math.max(safety, Math.min(2 * ctx.sendTiming.worstMs, 3 * safety));
-        if (deadline !== undefined && ctx.clock() > deadline - margin) {
+        if (deadline !== undefined && Math.max(sendAt, ctx.clock()) > deadline - margin) {
           // Too close to the Lambda timeout to send and record safely: leave them for the redelivery.
           summary.retry += chunk.length;
           summary.outOfTime += chunk.length;
           summary.retryReason = 'invocation deadline too close to send safely';
           continue;
         }
+        // Claimed shortly before the slot: the claims' writes are done when it comes (a call that reaches SES
+        // late lets the next sender's reach it early, into a throttle), and the send lease, counted from the
+        // claim, still covers the rest of the wait and the call.
+        await sleepUntil(sendAt - lead, ctx.clock, ctx.sleep);
         const attempt = ctx.newId();
         const claimedAt = ctx.clock();
         const claims = await mapLimit(chunk, WRITES_IN_PARALLEL, (r) =>
           claimSending(ctx, campaign.campaignId, r, attempt),
         );
+        const claimMs = ctx.clock() - claimedAt;
+        ctx.sendTiming.claimMs = Math.max(claimMs, (ctx.sendTiming.claimMs ?? claimMs) / 2);
         const marked: RespondentItem[] = [];
         // Claimed from `room_assigned` (not taken over from a crashed attempt that may have sent).
         const fresh = new Set<string>();
@@ -663,6 +821,18 @@ const sendInvites = async (
           }
         }
         if (ready.length === 0) continue;
+        // Every call, a repeat included, starts while this attempt's lease still covers it with room to spare.
+        const sendBy = Math.min(claimedAt + leaseMs / 2, (deadline ?? Number.POSITIVE_INFINITY) - margin);
+        const nextSendMs = () => Math.max(ctx.sendTiming.worstMs, 100);
+        await sleepUntil(sendAt, ctx.clock, ctx.sleep);
+        if (ctx.deps.pacer && ctx.clock() - sendAt > LATE_TOLERANCE_MS) {
+          // The claims outran their lead. A call that reaches SES late lets the next slot's reach it early,
+          // into a throttle: this one takes a new slot at the end of the schedule instead, if the lease allows.
+          const rebooked = await ctx.reserveSends(ready.length);
+          if (Math.max(rebooked, ctx.clock()) + nextSendMs() <= sendBy) {
+            await sleepUntil(rebooked, ctx.clock, ctx.sleep);
+          }
+        }
         sesCalls++;
         const sendStarted = ctx.clock();
         let outcomes: SendOutcome[];
@@ -683,19 +853,13 @@ const sendInvites = async (
             } catch (error) {
               // Throttled: SES sent nothing. The same call again after a short pause and a new slot on the
               // send schedule (a retry outside the schedule would take the next sender's slot and get it
-              // throttled in turn), while this attempt's lease still covers the whole call with room to
-              // spare: transient throttling then costs the batch none of its receives.
-              const timeLeft = () =>
-                Math.min(
-                  claimedAt + (ctx.deps.sendLeaseMs ?? 30_000) / 2 - ctx.clock(),
-                  (deadline ?? Number.POSITIVE_INFINITY) - margin - ctx.clock(),
-                );
-              const nextSendMs = () => Math.max(ctx.sendTiming.worstMs, 100);
+              // throttled in turn), within `sendBy`: transient throttling then costs the batch none of its
+              // receives.
               const pauseMs = Math.min(200 * 2 ** retry, 2000) * (0.5 + Math.random() / 2);
               if (
                 !(error instanceof SesThrottledError) ||
                 retry >= SES_THROTTLE_RETRIES ||
-                pauseMs + nextSendMs() > timeLeft()
+                ctx.clock() + pauseMs + nextSendMs() > sendBy
               ) {
                 throw error;
               }
@@ -704,9 +868,10 @@ const sendInvites = async (
                 pauseMs: Math.round(pauseMs),
               });
               await ctx.sleep(pauseMs);
-              await ctx.pacer.take(ready.length);
-              // The schedule may have made us wait: only send while the lease still covers the call.
-              if (nextSendMs() > timeLeft()) throw error;
+              const retryAt = await ctx.reserveSends(ready.length);
+              // Only send while the lease still covers the call once the new slot has come.
+              if (Math.max(retryAt, ctx.clock()) + nextSendMs() > sendBy) throw error;
+              await sleepUntil(retryAt, ctx.clock, ctx.sleep);
               sesCalls++;
             }
           }
@@ -726,7 +891,7 @@ const sendInvites = async (
         await mapLimit(ready, WRITES_IN_PARALLEL, async ({ respondent }, index) => {
           const outcome: SendOutcome = outcomes[index] ?? { status: 'retry', reason: 'no outcome' };
           if (outcome.status === 'sent') {
-            const done = await ctx.store.transitionRespondent({
+            const done = await ctx.store.moveRespondent({
               campaignId: campaign.campaignId,
               sk: respondent.sk,
               from: ['sending'],
@@ -819,7 +984,7 @@ const releaseSending = async (
   await mapLimit(respondents, WRITES_IN_PARALLEL, async (r) => {
     try {
       const common = { campaignId: r.campaignId, sk: r.sk, sendAttempt: attempt, nowMs: ctx.clock() };
-      await ctx.store.transitionRespondent(
+      await ctx.store.moveRespondent(
         fresh.has(r.sk)
           ? { ...common, from: ['sending'], to: 'room_assigned', remove: ['sendAttempt', 'sendingUntil'] }
           : { ...common, from: ['sending'], to: 'sending', set: { sendingUntil: 0 } },
@@ -857,7 +1022,7 @@ const failRespondent = async (
   roomUnsent: boolean,
 ): Promise<boolean> => {
   const from: RespondentState[] = ['accepted', 'room_assigned', 'sending'];
-  const moved = await ctx.store.transitionRespondent({
+  return ctx.store.moveRespondent({
     campaignId: r.campaignId,
     sk: r.sk,
     from,
@@ -865,7 +1030,6 @@ const failRespondent = async (
     set: { reason, failedFrom: r.state, roomUnsent },
     nowMs: ctx.clock(),
   });
-  return moved !== undefined;
 };
 
 // ------------------------------------------------------------------------------------------------ batch end
@@ -926,13 +1090,13 @@ const completeIfDone = async (ctx: Ctx, record: CampaignRecord): Promise<boolean
 };
 
 /**
- * Before a batch is dead-lettered: a create intent its last attempt left on the project's lock (it died
- * after the create call, before the rooms were marked) is reconciled now, so those rooms are handed to the
- * batch's respondents (and cancelled with them) or pooled as spares, instead of staying live and unsent
+ * Before a batch is dead-lettered: rooms its last attempt created but did not hand out (a create intent left
+ * on the project's lock, or a created-rooms record of the batch) are handed out now, so they go to the
+ * batch's respondents (and are cancelled with them) or to the spare pool, instead of staying live and unsent
  * until some later create in the project happens to take the lock. Best effort: a lock held by a live
- * invocation means that holder has already reconciled any leftover.
+ * invocation means that holder has already reconciled any leftover intent.
  */
-const reconcileLeftoverIntent = async (ctx: Ctx, campaign: CampaignRecord): Promise<void> => {
+const reconcileLeftovers = async (ctx: Ctx, campaign: CampaignRecord, batch: number): Promise<void> => {
   const settings = campaign.settings as unknown as CampaignSettings;
   const projectId = settings.projectId;
   const owner = ctx.newId();
@@ -941,13 +1105,14 @@ const reconcileLeftoverIntent = async (ctx: Ctx, campaign: CampaignRecord): Prom
     const acquired = await ctx.store.acquireCreateLock({ projectId, owner, nowMs: ctx.clock(), leaseMs });
     if (!acquired.acquired) return;
     try {
+      const recorded = await finishCreatedRooms(ctx, projectId, { campaignId: campaign.campaignId, batch });
       const leftover = acquired.lock.intent;
-      if (leftover) await reconcileIntent(ctx, leftover, owner, undefined);
+      if (leftover) await reconcileIntent(ctx, leftover, owner, undefined, recorded);
     } finally {
       await ctx.store.releaseCreateLock({ projectId, owner }).catch(() => {});
     }
   } catch (error) {
-    ctx.logger.warn('could not reconcile a leftover create intent before dead-lettering', errorFields(error));
+    ctx.logger.warn('could not hand out leftover rooms before dead-lettering', errorFields(error));
   }
 };
 
@@ -964,7 +1129,7 @@ const deadLetterBatch = async (
 ): Promise<void> => {
   const campaign = await ctx.store.getCampaign(campaignId);
   if (!campaign) return;
-  await reconcileLeftoverIntent(ctx, campaign);
+  await reconcileLeftovers(ctx, campaign, batch);
   const reason = `dead-lettered: ${message(error)}`;
   // A batch dead-lettered before any attempt got this far still has only its ingest record.
   const respondents = await ctx.store.writeBatchRespondents(campaignId, batch);

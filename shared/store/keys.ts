@@ -44,6 +44,10 @@ export const PACER_SK = 'PACER';
 export const projectPk = (projectId: string): string => `PROJECT#${projectId}`;
 /** Sort key of the room-creation lock. */
 export const CREATE_LOCK_SK = 'CREATE_LOCK';
+/** Prefix of the records of rooms created but not yet all handed out, under the project's partition. */
+export const CREATED_PREFIX = 'CREATED#';
+/** Sort key of the record of the rooms one create call returned. */
+export const createdSk = (intentId: string): string => `${CREATED_PREFIX}${intentId}`;
 /** Partition key of a room's ownership marker: one item per room this system ever took charge of. */
 export const roomPk = (roomId: string): string => `ROOM#${roomId}`;
 /** Sort key of the room marker. */

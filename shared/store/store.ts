@@ -13,7 +13,9 @@ import { backoffMs, mapLimit, realSleep, type Sleep } from './concurrency.ts';
 import {
   batchKey,
   CREATE_LOCK_SK,
+  CREATED_PREFIX,
   campaignPk,
+  createdSk,
   META_SK,
   PACER_SK,
   pacerPk,
@@ -30,6 +32,8 @@ import type {
   CampaignCounts,
   CampaignRecord,
   CampaignSource,
+  CreatedRoom,
+  CreatedRoomsItem,
   CreateIntent,
   CreateLockItem,
   IngestedRespondent,
@@ -84,6 +88,23 @@ export interface BatchTally {
 export type AcquireLockResult =
   | { acquired: true; lock: CreateLockItem }
   | { acquired: false; leaseUntil: number | undefined };
+
+/** A respondent's move from one state to another (see {@link CampaignStore.transitionRespondent}). */
+export interface Transition {
+  campaignId: string;
+  sk: string;
+  from: readonly RespondentState[];
+  to: RespondentState;
+  set?: Record<string, unknown>;
+  remove?: readonly string[];
+  nowMs: number;
+  /** Extra condition, e.g. that the assigned room is a given one. */
+  roomId?: string;
+  /** Extra condition: the respondent is held by this send attempt (`sendAttempt`). */
+  sendAttempt?: string;
+  /** The respondent as read from its batch record: creates its item if there is none yet. */
+  orCreate?: RespondentItem;
+}
 
 /**
  * All DynamoDB access of the pipeline: one table, single-item conditional writes, BatchWriteItem and Query
@@ -437,7 +458,12 @@ export class CampaignStore {
       });
       return;
     }
-    const chunks: Array<Array<RespondentItem | RejectedChunkItem>> = [];
+    await this.batchPutAll(items);
+  }
+
+  /** Puts items unconditionally, 25 to a BatchWriteItem request, four requests at a time. */
+  private async batchPutAll(items: ReadonlyArray<object>): Promise<void> {
+    const chunks: Array<ReadonlyArray<object>> = [];
     for (let i = 0; i < items.length; i += BATCH_WRITE_MAX) chunks.push(items.slice(i, i + BATCH_WRITE_MAX));
     await mapLimit(chunks, 4, (chunk) => this.batchPut(chunk));
   }
@@ -481,10 +507,7 @@ export class CampaignStore {
    * the same records, and respondent items the invite side wrote are separate items it never touches).
    */
   async writeBatchRecords(records: readonly BatchRecordItem[]): Promise<void> {
-    const chunks: BatchRecordItem[][] = [];
-    for (let i = 0; i < records.length; i += BATCH_WRITE_MAX)
-      chunks.push(records.slice(i, i + BATCH_WRITE_MAX));
-    await mapLimit(chunks, 4, (chunk) => this.batchPut(chunk));
+    await this.batchPutAll(records);
   }
 
   /**
@@ -528,25 +551,29 @@ export class CampaignStore {
   /**
    * Moves a respondent from one of `from` to `to`, setting `set` (and removing `remove`) in the same
    * conditional update. Returns the new item, or undefined when the respondent was not in an expected state.
+   * `orCreate` (a respondent read from its batch record, `unwritten`) also lets the update create its item
+   * when it does not exist yet, as if it were `accepted`: one write instead of a put and an update.
    */
-  async transitionRespondent(args: {
-    campaignId: string;
-    sk: string;
-    from: readonly RespondentState[];
-    to: RespondentState;
-    set?: Record<string, unknown>;
-    remove?: readonly string[];
-    nowMs: number;
-    /** Extra condition, e.g. that the assigned room is a given one. */
-    roomId?: string;
-    /** Extra condition: the respondent is held by this send attempt (`sendAttempt`). */
-    sendAttempt?: string;
-  }): Promise<RespondentItem | undefined> {
+  async transitionRespondent(args: Transition): Promise<RespondentItem | undefined> {
+    return (await this.updateState(args, 'ALL_NEW')).item;
+  }
+
+  /** {@link transitionRespondent} without reading the item back: true when it moved. */
+  async moveRespondent(args: Transition): Promise<boolean> {
+    return (await this.updateState(args, 'NONE')).moved;
+  }
+
+  private async updateState(
+    args: Transition,
+    returnValues: 'ALL_NEW' | 'NONE',
+  ): Promise<{ moved: boolean; item?: RespondentItem }> {
     const names: Record<string, string> = { '#state': 'state' };
     const values: Record<string, unknown> = { ':to': args.to, ':now': new Date(args.nowMs).toISOString() };
     const sets = ['#state = :to', 'updatedAt = :now'];
     let i = 0;
-    for (const [name, value] of Object.entries(args.set ?? {})) {
+    // The fields an item has from its creation: rewriting them on an existing item changes nothing.
+    const created = args.orCreate ? createdFields(args.orCreate) : {};
+    for (const [name, value] of Object.entries({ ...created, ...args.set })) {
       if (value === undefined) continue;
       names[`#a${i}`] = name;
       values[`:a${i}`] = value;
@@ -557,7 +584,9 @@ export class CampaignStore {
       values[`:from${index}`] = state;
       return `#state = :from${index}`;
     });
-    let condition = `(${froms.join(' OR ')})`;
+    let condition = args.orCreate
+      ? `(attribute_not_exists(pk) OR ${froms.join(' OR ')})`
+      : `(${froms.join(' OR ')})`;
     if (args.roomId !== undefined) {
       values[':roomId'] = args.roomId;
       condition += ' AND roomId = :roomId';
@@ -579,12 +608,12 @@ export class CampaignStore {
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: returnValues,
         }),
       );
-      return result.Attributes as RespondentItem;
+      return { moved: true, ...(result.Attributes ? { item: result.Attributes as RespondentItem } : {}) };
     } catch (error) {
-      if (isConditionFailed(error)) return undefined;
+      if (isConditionFailed(error)) return { moved: false };
       throw error;
     }
   }
@@ -656,7 +685,8 @@ export class CampaignStore {
   /**
    * Reserves `count` sends on the account-wide schedule `key` (a virtual schedule shared by every
    * invocation: `nextFree` is when the schedule is free again). One read and one write conditional on the
-   * value read, retried on a concurrent reservation. Returns how long to wait before sending (ms, ≥ 0).
+   * value read, retried on a concurrent reservation. Returns the epoch ms from which the sends may go out
+   * (absolute, so the time this call took does not shift the send).
    */
   async reserveSends(args: {
     key: string;
@@ -672,7 +702,7 @@ export class CampaignStore {
       );
       const previous = current.Item?.nextFree as number | undefined;
       const now = args.nowMs();
-      // The same schedule as createPacer: an idle one restarts at now, sends may run `burstMs` ahead.
+      // An idle schedule restarts at now (idle time is not banked); sends may run `burstMs` ahead of it.
       const start = Math.max(previous ?? 0, now);
       const nextFree = Math.ceil(start + args.count * args.msPerSend);
       try {
@@ -688,7 +718,7 @@ export class CampaignStore {
                 }),
           }),
         );
-        return Math.max(0, nextFree - now - args.burstMs);
+        return Math.max(now, nextFree - args.burstMs);
       } catch (error) {
         if (!isConditionFailed(error) || attempt >= 50) throw error;
         await this.sleep(Math.floor(Math.random() * Math.min(100, 5 * 2 ** attempt)));
@@ -791,22 +821,67 @@ export class CampaignStore {
     }
   }
 
-  /** Releases the lock if we still hold it (an intent, if any, stays for the next holder to reconcile). */
-  async releaseCreateLock(args: { projectId: string; owner: string }): Promise<void> {
+  /**
+   * Releases the lock if we still hold it. With `intentId`, the intent of the create that just succeeded is
+   * removed with it (its rooms are in a created-rooms record by then); any other intent stays for the next
+   * holder to reconcile.
+   */
+  async releaseCreateLock(args: { projectId: string; owner: string; intentId?: string }): Promise<void> {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: projectPk(args.projectId), sk: CREATE_LOCK_SK },
-          UpdateExpression: 'REMOVE #owner, leaseUntil',
-          ConditionExpression: '#owner = :owner',
+          UpdateExpression: args.intentId ? 'REMOVE #owner, leaseUntil, intent' : 'REMOVE #owner, leaseUntil',
+          ConditionExpression: args.intentId
+            ? '#owner = :owner AND intent.intentId = :intentId'
+            : '#owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': args.owner },
+          ExpressionAttributeValues: {
+            ':owner': args.owner,
+            ...(args.intentId ? { ':intentId': args.intentId } : {}),
+          },
         }),
       );
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
     }
+  }
+
+  /** Records the rooms a create call returned (see {@link CreatedRoomsItem}); written under the create lock. */
+  async putCreatedRooms(args: {
+    projectId: string;
+    intent: CreateIntent;
+    rooms: CreatedRoom[];
+    leaseUntil: number;
+    nowMs: number;
+  }): Promise<CreatedRoomsItem> {
+    const item: CreatedRoomsItem = {
+      pk: projectPk(args.projectId),
+      sk: createdSk(args.intent.intentId),
+      type: 'created-rooms',
+      intent: args.intent,
+      rooms: args.rooms,
+      leaseUntil: args.leaseUntil,
+      expiresAt: this.expiresAt(args.nowMs),
+    };
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item }));
+    return item;
+  }
+
+  /** Every created-rooms record of a project whose rooms are not all handed out yet. */
+  async listCreatedRooms(projectId: string): Promise<CreatedRoomsItem[]> {
+    return this.queryPrefix<CreatedRoomsItem>(projectPk(projectId), CREATED_PREFIX);
+  }
+
+  /** Drops a created-rooms record once every one of its rooms is handed out. */
+  async deleteCreatedRooms(projectId: string, intentId: string): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: projectPk(projectId), sk: createdSk(intentId) },
+      }),
+    );
   }
 
   // ---------------------------------------------------------------- rooms
@@ -831,6 +906,14 @@ export class CampaignStore {
       if (!existing) throw new RetryableError(`room marker ${marker.roomId} vanished`);
       return existing;
     }
+  }
+
+  /**
+   * Puts the markers of rooms a create call returned, 25 to a request (BatchWriteItem, unconditional): rooms
+   * of a create response are nobody else's, so there is no earlier marker to respect (see putRoomMarker).
+   */
+  async putRoomMarkers(markers: readonly RoomMarkerItem[]): Promise<void> {
+    await this.batchPutAll(markers);
   }
 
   /** The marker of a room, if this system ever took charge of it. */
@@ -935,6 +1018,22 @@ export class CampaignStore {
     return rows.sort((a, b) => a.line - b.line);
   }
 }
+
+/** The attributes a respondent item is created with (everything but its key, state and progress). */
+const createdFields = (r: RespondentItem): Record<string, unknown> => ({
+  type: r.type,
+  campaignId: r.campaignId,
+  batch: r.batch,
+  seq: r.seq,
+  line: r.line,
+  email: r.email,
+  emailKey: r.emailKey,
+  name: r.name,
+  language: r.language,
+  fields: r.fields,
+  roomKey: r.roomKey,
+  expiresAt: r.expiresAt,
+});
 
 /**
  * Respondent items plus, for every respondent a batch record lists without an item yet, an `accepted`

@@ -190,6 +190,30 @@ export interface CreateLockItem {
   intent?: CreateIntent;
 }
 
+/** A room as a create call returned it: what handing it out needs. */
+export interface CreatedRoom {
+  id: string;
+  url: string;
+  expiresAt?: string;
+}
+
+/**
+ * The rooms one create call returned (`PROJECT#<projectId>` / `CREATED#<intentId>`). Written under the create
+ * lock right after the call, so the lock can be released before the slow part (a marker and an assignment
+ * per room) runs. Its writer deletes it once every room is handed out; one whose lease ran out (a crashed
+ * writer) is finished by the next holder of the lock.
+ */
+export interface CreatedRoomsItem {
+  pk: string;
+  sk: string;
+  type: 'created-rooms';
+  intent: CreateIntent;
+  rooms: CreatedRoom[];
+  /** Epoch ms until which the writer is handing the rooms out. */
+  leaseUntil: number;
+  expiresAt?: number;
+}
+
 /** What happened to a room this system took charge of. */
 export type RoomMarkerState = 'intended' | 'spare';
 

@@ -84,9 +84,8 @@ describe('invite guarantees (issue 3 §6)', () => {
     expect(responses.flatMap((r) => r.batchItemFailures).length).toBeLessThan(3);
     expect(late.batchItemFailures).toHaveLength(0);
     const truth = await expectExactlyOnce(world, campaignId, 30);
-    expect(
-      world.standin.rooms().filter((room) => room.project_id === world.standin.projectId).length,
-    ).toBeGreaterThan(0);
+    // One create for the batch: a copy that came while the first handed its rooms out did not create more.
+    expect(world.standin.rooms().length - roomsBefore).toBe(30);
     expectNoLostRoom(world, truth, roomsBefore);
   });
 
@@ -118,18 +117,20 @@ describe('invite guarantees (issue 3 §6)', () => {
   });
 
   it('(b) a crash in the middle of storing the assignments: the retry finishes them, no new room', async () => {
-    // Prepare: die after 10 room markers were written.
+    // Prepare: die after 10 respondents got their room (the markers went first, in bulk).
     const campaignId = await ingestCampaign(world, 'crash-assign', 40, undefined, 'en');
     const roomsBefore = world.standin.rooms().length;
     const kill: KillSwitch = { dead: false };
-    let markers = 0;
+    let assignments = 0;
     const dying = world.inviteWith({
       kill,
       onWrite: (name, input) => {
-        // Commands carry the low-level names (PutItemCommand) whether or not the input is marshalled yet.
-        const pk = (input as { Item?: { pk?: string | { S?: string } } }).Item?.pk;
-        const key = typeof pk === 'string' ? pk : pk?.S;
-        if (name === 'PutItemCommand' && key?.startsWith('ROOM#') && ++markers >= 10) kill.dead = true;
+        // Commands carry the low-level names (UpdateItemCommand) whether or not the input is marshalled yet.
+        const values = JSON.stringify(
+          (input as { ExpressionAttributeValues?: unknown }).ExpressionAttributeValues,
+        );
+        if (name === 'UpdateItemCommand' && values?.includes('"room_assigned"') && ++assignments >= 10)
+          kill.dead = true;
       },
     });
 
@@ -139,10 +140,95 @@ describe('invite guarantees (issue 3 §6)', () => {
     await world.drain();
 
     // Assert
-    expect(markers).toBeGreaterThanOrEqual(10);
+    expect(assignments).toBeGreaterThanOrEqual(10);
     expect(world.standin.rooms().length - roomsBefore).toBe(40);
     const truth = await expectExactlyOnce(world, campaignId, 40);
     expectNoLostRoom(world, truth, roomsBefore);
+  });
+
+  it('(b) a crash after the returned rooms were recorded, before the lock was released: handed out, no new room', async () => {
+    // Prepare: the invocation dies on the first write after the created-rooms record (the lock's release).
+    const campaignId = await ingestCampaign(world, 'crash-recorded', 40, undefined, 'en');
+    const roomsBefore = world.standin.rooms().length;
+    const kill: KillSwitch = { dead: false };
+    let recorded = false;
+    const dying = world.inviteWith({
+      kill,
+      onWrite: (name, input) => {
+        const sk = (input as { Item?: { sk?: string | { S?: string } } }).Item?.sk;
+        const key = typeof sk === 'string' ? sk : sk?.S;
+        if (recorded) kill.dead = true;
+        else if (name === 'PutItemCommand' && key?.startsWith('CREATED#')) recorded = true;
+      },
+    });
+
+    // Act
+    await world.drain(dying, { maxRounds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the dead holder's leases run out
+    await world.drain();
+
+    // Assert
+    expect(recorded).toBe(true);
+    expect(world.standin.rooms().length - roomsBefore).toBe(40);
+    const truth = await expectExactlyOnce(world, campaignId, 40);
+    expectNoLostRoom(world, truth, roomsBefore);
+  });
+
+  it('(b) reconciling a crashed create never takes rooms another create is still handing out', async () => {
+    // Prepare: another invocation's create returned 40 rooms with the same settings and is handing them out
+    // (a live created-rooms record); then our create dies before reaching Aseed, leaving only its intent.
+    const campaignId = await ingestCampaign(world, 'crash-before-create', 40, undefined, 'en');
+    const roomsBefore = world.standin.rooms().length;
+    const kill: KillSwitch = { dead: false };
+    let others: string[] = [];
+    const dying = world.inviteWith({
+      kill,
+      aseed: (real): InviteAseed => ({
+        ...real,
+        createRooms: async (request) => {
+          const rooms = await real.createRooms(request);
+          others = rooms.map((room) => room.id);
+          await world.store.putCreatedRooms({
+            projectId: request.project_id,
+            intent: {
+              intentId: `other-${campaignId}`,
+              campaignId: `other-${campaignId}`,
+              batch: 0,
+              roomKey: 'other',
+              params: {
+                projectId: request.project_id,
+                maxDurationMinutes: request.max_duration_minutes ?? 0,
+                expiresInDays: request.expires_in_days ?? 0,
+                ...(request.language ? { language: request.language } : {}),
+              },
+              count: rooms.length,
+              respondents: [],
+              startedAt: Date.now(),
+            },
+            rooms: rooms.map((room) => ({ id: room.id, url: room.url })),
+            leaseUntil: Date.now() + 60_000,
+            nowMs: Date.now(),
+          });
+          kill.dead = true;
+          throw new Crash('crashed before our create reached Aseed');
+        },
+      }),
+    });
+
+    // Act
+    await world.drain(dying, { maxRounds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await world.drain();
+
+    // Assert: the other create's rooms are untouched (no marker, nobody got one); ours made 40 of its own.
+    const truth = await expectExactlyOnce(world, campaignId, 40);
+    expect(others).toHaveLength(40);
+    const markers = await Promise.all(others.map((id) => world.store.getRoomMarker(id)));
+    expect(markers.filter(Boolean)).toEqual([]);
+    const given = new Set(truth.respondents.map((r) => r.roomId));
+    expect(others.filter((id) => given.has(id))).toEqual([]);
+    expect(world.standin.rooms().length - roomsBefore).toBe(80);
+    await world.store.deleteCreatedRooms(world.standin.projectId, `other-${campaignId}`);
   });
 
   it('(c) create outcome unknown (rooms created, connection dropped) is reconciled: no second room', async () => {

@@ -173,6 +173,42 @@ describe.each(dynamoTargets())('campaign store on $name', ({ endpoint }) => {
     });
   });
 
+  it('creates a respondent read from its batch record with its first transition, never over a newer state', async () => {
+    // Prepare: two respondents without items; the second is meanwhile written by someone else, and emailed.
+    const campaignId = uniqueName('c');
+    const unwritten = (seq: number): RespondentItem => ({
+      ...respondent(campaignId, 0, seq),
+      name: `Person ${seq}`,
+      unwritten: true,
+    });
+    await store.writeNewItems([{ ...respondent(campaignId, 0, 1), state: 'emailed' }], {
+      conditional: false,
+    });
+    const assign = (r: RespondentItem, roomId: string) =>
+      store.transitionRespondent({
+        campaignId,
+        sk: r.sk,
+        from: ['accepted'],
+        to: 'room_assigned',
+        set: { roomId },
+        nowMs: 1,
+        orCreate: r,
+      });
+
+    // Act
+    const created = await assign(unwritten(0), 'room-0');
+    const again = await assign(unwritten(0), 'room-x');
+    const moved = await assign(unwritten(1), 'room-1');
+
+    // Assert: the item has every field of the respondent, plus the room; nothing else changed.
+    expect(created).toMatchObject({ state: 'room_assigned', roomId: 'room-0', name: 'Person 0', line: 2 });
+    expect(created).not.toHaveProperty('unwritten');
+    expect(again).toBeUndefined();
+    expect(moved).toBeUndefined();
+    expect(await store.getRespondent(campaignId, respondentSk(0, 1))).toMatchObject({ state: 'emailed' });
+    expect(await store.getRespondent(campaignId, respondentSk(0, 1))).not.toHaveProperty('roomId');
+  });
+
   it('serialises creates with a lease lock that keeps a crashed holder’s intent for the next holder', async () => {
     // Prepare
     const projectId = uniqueName('p');
@@ -324,54 +360,51 @@ describe.each(dynamoTargets())('shared send schedule on $name', ({ endpoint }) =
   });
 
   it('paces every invocation on one schedule: together they stay within the rate', async () => {
-    // Prepare: two invocations' pacers on one schedule at 50/s; a clock that stands still.
+    // Prepare: two invocations' pacers on one schedule at 50/s with no headroom; a clock that stands still.
     const key = uniqueName('ses');
     const now = 1_700_000_000_000;
-    const waits: number[] = [];
-    const pacer = () =>
-      createSharedPacer({
-        store,
-        key,
-        ratePerSecond: 50,
-        clock: () => now,
-        sleep: async (ms) => {
-          waits.push(ms);
-        },
-      });
+    const pacer = () => createSharedPacer({ store, key, ratePerSecond: 50, headroom: 0, clock: () => now });
     const [a, b] = [pacer(), pacer()];
 
     // Act: a lone invocation uses the whole rate; then the second joins.
-    await a.take(50);
-    await b.take(50);
-    await a.take(50);
+    const due = [await a.reserve(50), await b.reserve(50), await a.reserve(50)];
 
     // Assert: the first second's worth at once, then one second per 50, whoever sends.
-    expect(waits).toEqual([1000, 2000]);
+    expect(due.map((at) => at - now)).toEqual([0, 1000, 2000]);
   });
 
   it('loses no reservation when invocations reserve at the same moment', async () => {
     // Prepare
     const key = uniqueName('ses');
     const now = 1_700_000_000_000;
-    const waits: number[] = [];
     const pacers = Array.from({ length: 5 }, () =>
-      createSharedPacer({
-        store,
-        key,
-        ratePerSecond: 50,
-        clock: () => now,
-        sleep: async (ms) => {
-          waits.push(ms);
-        },
-      }),
+      createSharedPacer({ store, key, ratePerSecond: 50, headroom: 0, clock: () => now }),
     );
 
     // Act: 5 × 20 at once = 2 s of sending, then one more 50.
-    await Promise.all(pacers.map((p) => p.take(20)));
-    await pacers[0]?.take(50);
+    const together = await Promise.all(pacers.map((p) => p.reserve(20)));
+    const next = await pacers[0]?.reserve(50);
 
     // Assert: the 100 concurrent sends took their 2 s of schedule; the next 50 waits for it.
-    expect(Math.max(...waits.slice(0, -1), 0)).toBeLessThanOrEqual(1000);
-    expect(waits.at(-1)).toBe(2000);
+    expect(Math.max(...together) - now).toBeLessThanOrEqual(1000);
+    expect((next ?? 0) - now).toBe(2000);
+  });
+
+  it('leaves the default headroom of the rate unused, and banks no idle time', async () => {
+    // Prepare: the default 5 % headroom at 50/s: 50 sends take 1000 / 0.95 ms of schedule.
+    const key = uniqueName('ses');
+    let now = 1_700_000_000_000;
+    const pacer = createSharedPacer({ store, key, ratePerSecond: 50, clock: () => now });
+
+    // Act: three calls of 50 back to back; then, after a minute idle, two more.
+    const busy = [await pacer.reserve(50), await pacer.reserve(50), await pacer.reserve(50)].map(
+      (at) => at - now,
+    );
+    now += 60_000;
+    const afterIdle = [await pacer.reserve(50), await pacer.reserve(50)].map((at) => at - now);
+
+    // Assert: 1052.6 ms per 50 (47.5/s), rounded up to the next ms; idle time gives no extra burst.
+    expect(busy).toEqual([53, 1106, 2159]);
+    expect(afterIdle).toEqual([53, 1106]);
   });
 });

@@ -68,6 +68,86 @@ describe('an invocation out of time (finding 3)', () => {
   });
 });
 
+describe('a chunk and its slot on the send schedule', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await createWorld({});
+  });
+  afterAll(() => world.close());
+
+  it('claims its respondents shortly before the slot and calls SES no earlier than it', async () => {
+    // Prepare: the schedule gives the chunk a slot 1.5 s away; claims and the SES call are timed.
+    const campaignId = await ingestCampaign(world, 'slot', 5, undefined, 'en');
+    let slot = 0;
+    let firstClaimAt = 0;
+    let sentAt = 0;
+    const handler = world.inviteWith({
+      kill: { dead: false },
+      sendLeaseMs: 10_000,
+      pacer: {
+        reserve: async () => {
+          slot = Date.now() + 1500;
+          return slot;
+        },
+      },
+      onWrite: (name, input) => {
+        const values = JSON.stringify(
+          (input as { ExpressionAttributeValues?: unknown }).ExpressionAttributeValues,
+        );
+        if (name === 'UpdateItemCommand' && values?.includes('"sending"') && !firstClaimAt)
+          firstClaimAt = Date.now();
+      },
+      mailer: (real): InviteMailer => ({
+        sendBulk: async (email) => {
+          sentAt = Date.now();
+          return real.sendBulk(email);
+        },
+      }),
+    });
+
+    // Act
+    const { failures } = await world.drain(handler);
+
+    // Assert: claimed within the last second before the slot (not when it was booked), sent at the slot.
+    expect(failures).toBe(0);
+    expect(firstClaimAt).toBeGreaterThanOrEqual(slot - 1000);
+    expect(sentAt).toBeGreaterThanOrEqual(slot);
+    const respondents = await world.store.listRespondents(campaignId);
+    expect(respondents.every((r) => r.state === 'emailed')).toBe(true);
+  });
+  it('takes a new slot when it would reach SES late on its own (the next slot’s call would come early)', async () => {
+    // Prepare: the first slot has already passed by 100 ms when it is given; later ones are due as asked.
+    await ingestCampaign(world, 'late', 3, undefined, 'en');
+    const reservations: number[] = [];
+    let sentAt = 0;
+    const handler = world.inviteWith({
+      kill: { dead: false },
+      sendLeaseMs: 10_000,
+      pacer: {
+        reserve: async (_count, notBefore) => {
+          const at = reservations.length === 0 ? Date.now() - 100 : (notBefore ?? Date.now()) + 200;
+          reservations.push(at);
+          return at;
+        },
+      },
+      mailer: (real): InviteMailer => ({
+        sendBulk: async (email) => {
+          sentAt = Date.now();
+          return real.sendBulk(email);
+        },
+      }),
+    });
+
+    // Act
+    const { failures } = await world.drain(handler);
+
+    // Assert: one call, on the second slot.
+    expect(failures).toBe(0);
+    expect(reservations).toHaveLength(2);
+    expect(sentAt).toBeGreaterThanOrEqual(reservations[1] ?? Number.POSITIVE_INFINITY);
+  });
+});
+
 describe('a throttled SendBulkEmail (finding 5)', () => {
   let world: World;
   beforeAll(async () => {
@@ -84,8 +164,10 @@ describe('a throttled SendBulkEmail (finding 5)', () => {
       kill: { dead: false },
       sendLeaseMs: 10_000,
       pacer: {
-        take: async (count) => {
+        // An idle schedule: every call is due as soon as asked.
+        reserve: async (count, notBefore) => {
           reserved.push(count);
+          return notBefore ?? Date.now();
         },
       },
       mailer: (real): InviteMailer => ({

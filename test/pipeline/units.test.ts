@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
 import { parseInviteMessage, serializeInviteMessage } from '#shared/campaign/messages.ts';
-import { createPacer } from '#shared/campaign/pacer.ts';
 import { createRequestOf, roomKeyOf, roomMatchesParams } from '#shared/campaign/rooms.ts';
 import { maskEmail } from '#shared/log.ts';
 import type { RoomParams } from '#shared/store/types.ts';
@@ -12,27 +11,6 @@ describe('maskEmail', () => {
     expect(maskEmail('anna@example.com')).toBe('a***@example.com');
     expect(maskEmail('not an address')).toBe('***');
     expect(maskEmail(undefined)).toBe('***');
-  });
-});
-
-describe('pacer', () => {
-  it('holds the long-run rate: 150 sends at 50/s take about 2 s after a 1 s burst', async () => {
-    // Prepare: a virtual clock that sleeping advances (not at 0: an idle schedule must not bank time).
-    const start = 1_700_000_000_000;
-    let now = start;
-    const pacer = createPacer({
-      ratePerSecond: 50,
-      clock: () => now,
-      sleep: async (ms) => {
-        now += ms;
-      },
-    });
-
-    // Act
-    for (let i = 0; i < 3; i++) await pacer.take(50);
-
-    // Assert
-    expect(now - start).toBe(2000);
   });
 });
 
