@@ -335,6 +335,7 @@ const ensureRooms = async (
     throw new OutOfTimeError('too little time left in this invocation to create rooms');
   let leftover: CreateIntent | undefined;
   let created: CreatedRoomsItem | undefined;
+  let createdFor: ReadonlyMap<string, RespondentItem> | undefined;
   for (let attempt = 0; ; attempt++) {
     const acquired = await ctx.store.acquireCreateLock({ projectId, owner, nowMs: ctx.clock(), leaseMs });
     if (acquired.acquired) {
@@ -401,6 +402,7 @@ const ensureRooms = async (
         leaseUntil: ctx.clock() + leaseMs,
         nowMs: ctx.clock(),
       });
+      createdFor = new Map(needing.map((r) => [r.sk, r]));
       // Respondents a short answer left without a room wait for the redelivery's create.
       break;
     }
@@ -412,7 +414,7 @@ const ensureRooms = async (
   }
   if (created) {
     await ctx.store.addCounts(campaign.campaignId, { createCalls: 1 });
-    await handOutCreatedRooms(ctx, created, false);
+    await handOutCreatedRooms(ctx, created, false, createdFor);
   }
 };
 
@@ -459,12 +461,24 @@ const finishCreatedRooms = async (
 /**
  * Hands out the rooms of one created-rooms record (counted once per intent), then drops the record. A
  * `leftover` (another invocation's) may belong to a campaign that completed meanwhile: its spares are
- * cancelled at once, since nobody will draw them.
+ * cancelled at once, since nobody will draw them. `batch`: the intent's respondents as just read, if known.
  */
-const handOutCreatedRooms = async (ctx: Ctx, record: CreatedRoomsItem, leftover: boolean): Promise<void> => {
+const handOutCreatedRooms = async (
+  ctx: Ctx,
+  record: CreatedRoomsItem,
+  leftover: boolean,
+  batch?: ReadonlyMap<string, RespondentItem>,
+): Promise<void> => {
   const { intent } = record;
   await ctx.store.countCreatedRooms(intent.campaignId, intent.intentId, record.rooms.length);
-  await adoptRooms(ctx, intent, record.rooms, intent.respondents, await batchOf(ctx, intent), true);
+  await adoptRooms(
+    ctx,
+    intent,
+    record.rooms,
+    intent.respondents,
+    batch ?? (await batchOf(ctx, intent)),
+    true,
+  );
   await ctx.store.deleteCreatedRooms(intent.params.projectId, intent.intentId);
   if (!leftover) return;
   const campaign = await ctx.store.getCampaign(intent.campaignId);
@@ -950,7 +964,7 @@ const claimSending = async (
   const nowMs = ctx.clock();
   const until = nowMs + (ctx.deps.sendLeaseMs ?? 30_000);
   if (r.state === 'room_assigned') {
-    const moved = await ctx.store.transitionRespondent({
+    const moved = await ctx.store.moveRespondent({
       campaignId,
       sk: r.sk,
       from: ['room_assigned'],
@@ -958,7 +972,9 @@ const claimSending = async (
       set: { sendAttempt: attempt, sendingUntil: until },
       nowMs,
     });
-    if (moved) return { kind: 'claimed', respondent: moved, fresh: true };
+    // An assigned room never changes, so the copy we read is the item now, but for the claim.
+    const claimed: RespondentItem = { ...r, state: 'sending', sendAttempt: attempt, sendingUntil: until };
+    if (moved) return { kind: 'claimed', respondent: claimed, fresh: true };
   }
   const taken = await ctx.store.takeOverSending({ campaignId, sk: r.sk, attempt, nowMs, until });
   if (taken) return { kind: 'claimed', respondent: taken, fresh: false };
