@@ -434,9 +434,10 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
       reconcileDelayMs: 50,
       // No SES call starts this close to the (short, local) function timeout; a local send takes milliseconds.
       sendSafetyMs: Math.min(1000, (visibility * 1000) / 4),
-      // Longer than one local SES call and the writes after it, and well inside the visibility timeout, so
-      // a redelivered batch is not turned away by the lease of the attempt that failed before it.
-      sendLeaseMs: Math.min(2000, (visibility * 1000) / 2),
+      // Longer than one local SES call, the claims' lead on it (≤ ¼ lease) and the writes after it, with room
+      // for a throttled call's repeats in the first half; well inside the visibility timeout, so a redelivered
+      // batch is not turned away by the lease of the attempt that failed before it.
+      sendLeaseMs: Math.min(4000, (visibility * 1000) / 4),
       ...(options.logger ? { logger: options.logger } : {}),
     };
     // One handler per concurrent invocation, as Lambda runs each in its own container (own module state).

@@ -350,16 +350,29 @@ const ensureRooms = async (
     await ctx.sleep(100 + Math.floor(Math.random() * Math.min(1000, 100 * 2 ** attempt)));
   }
   try {
+    // The lock's reads in one round trip: what other creates left, who still needs a room (a duplicate
+    // delivery may have served some meanwhile), the spares. The last two are read again whenever
+    // anything since may have changed them.
+    const readBatch = () =>
+      Promise.all([
+        ctx.store.queryBatch(campaign.campaignId, batch),
+        ctx.store.listSpares(campaign.campaignId, first.roomKey),
+      ]);
+    const [records, firstRead] = await Promise.all([ctx.store.listCreatedRooms(projectId), readBatch()]);
+    let read: typeof firstRead | undefined = firstRead;
     // What crashed holders left comes first: its rooms may be exactly the ones our respondents need.
-    const recorded = await finishCreatedRooms(ctx, projectId, { campaignId: campaign.campaignId, batch });
+    const { recorded, handedOut } = await finishCreatedRooms(ctx, records, {
+      campaignId: campaign.campaignId,
+      batch,
+    });
     if (leftover) await reconcileIntent(ctx, leftover, owner, undefined, recorded);
+    if (handedOut || leftover) read = undefined;
     // A few create attempts per invocation: a 429/5xx or an unknown outcome need not cost a whole SQS receive.
     for (let round = 0; round < CREATE_ROUNDS; round++) {
-      // Under the lock: who still needs a room (a duplicate delivery may have served some meanwhile)?
-      let needing = (await ctx.store.queryBatch(campaign.campaignId, batch)).filter(
-        (r) => r.state === 'accepted',
-      );
-      needing = await drawSpares(ctx, campaign.campaignId, first.roomKey, needing);
+      const [current, spares] = read ?? (await readBatch());
+      read = undefined;
+      const accepted = current.filter((r) => r.state === 'accepted');
+      const needing = await drawSpares(ctx, spares, accepted);
       if (needing.length === 0) return;
       if (round > 0 && ctx.clock() + leaseMs > deadline) return; // the redelivery carries on
       const intent: CreateIntent = {
@@ -432,16 +445,17 @@ interface Recorded {
 }
 
 /**
- * Under the create lock: finishes the created-rooms records whose writer's lease ran out (it crashed while
- * handing them out), and those of `batchOf` (a concurrent delivery of the same batch: handing out is
- * idempotent, and it spares this one a create). Returns what all records held, finished or not.
+ * Under the create lock: finishes the project's created-rooms `records` whose writer's lease ran out (it
+ * crashed while handing them out), and those of `batchOf` (a concurrent delivery of the same batch: handing
+ * out is idempotent, and it spares this one a create). Returns what all records held, finished or not, and
+ * how many it finished.
  */
 const finishCreatedRooms = async (
   ctx: Ctx,
-  projectId: string,
+  records: readonly CreatedRoomsItem[],
   batchOf: { campaignId: string; batch: number },
-): Promise<Recorded> => {
-  const records = await ctx.store.listCreatedRooms(projectId);
+): Promise<{ recorded: Recorded; handedOut: number }> => {
+  let handedOut = 0;
   for (const record of records) {
     const sameBatch =
       record.intent.campaignId === batchOf.campaignId && record.intent.batch === batchOf.batch;
@@ -451,10 +465,14 @@ const finishCreatedRooms = async (
       rooms: record.rooms.length,
     });
     await handOutCreatedRooms(ctx, record, true);
+    handedOut++;
   }
   return {
-    roomIds: new Set(records.flatMap((record) => record.rooms.map((room) => room.id))),
-    intentIds: new Set(records.map((record) => record.intent.intentId)),
+    recorded: {
+      roomIds: new Set(records.flatMap((record) => record.rooms.map((room) => room.id))),
+      intentIds: new Set(records.map((record) => record.intent.intentId)),
+    },
+    handedOut,
   };
 };
 
@@ -650,17 +668,15 @@ const reconcileIntent = async (
 };
 
 /**
- * Draws spare rooms with the batch's room settings for waiting respondents (before any new room is created).
- * Runs under the create lock, so a spare claimed by someone else is a leftover of a crash and is finished
- * or released here. Returns the respondents still without a room.
+ * Draws `spares` (of the batch's room settings, as just read) for waiting respondents (before any new room
+ * is created). Runs under the create lock, so a spare claimed by someone else is a leftover of a crash and
+ * is finished or released here. Returns the respondents still without a room.
  */
 const drawSpares = async (
   ctx: Ctx,
-  campaignId: string,
-  roomKey: string,
+  spares: readonly SpareRoomItem[],
   needing: RespondentItem[],
 ): Promise<RespondentItem[]> => {
-  const spares = await ctx.store.listSpares(campaignId, roomKey);
   if (spares.length === 0) return needing;
   const waiting = new Map(needing.map((r) => [r.sk, r]));
   const free: SpareRoomItem[] = [];
@@ -1121,7 +1137,8 @@ const reconcileLeftovers = async (ctx: Ctx, campaign: CampaignRecord, batch: num
     const acquired = await ctx.store.acquireCreateLock({ projectId, owner, nowMs: ctx.clock(), leaseMs });
     if (!acquired.acquired) return;
     try {
-      const recorded = await finishCreatedRooms(ctx, projectId, { campaignId: campaign.campaignId, batch });
+      const records = await ctx.store.listCreatedRooms(projectId);
+      const { recorded } = await finishCreatedRooms(ctx, records, { campaignId: campaign.campaignId, batch });
       const leftover = acquired.lock.intent;
       if (leftover) await reconcileIntent(ctx, leftover, owner, undefined, recorded);
     } finally {

@@ -85,9 +85,7 @@ export interface BatchTally {
 }
 
 /** Result of trying to take the per-project create lock. */
-export type AcquireLockResult =
-  | { acquired: true; lock: CreateLockItem }
-  | { acquired: false; leaseUntil: number | undefined };
+export type AcquireLockResult = { acquired: true; lock: CreateLockItem } | { acquired: false };
 
 /** A respondent's move from one state to another (see {@link CampaignStore.transitionRespondent}). */
 export interface Transition {
@@ -758,14 +756,7 @@ export class CampaignStore {
       return { acquired: true, lock: result.Attributes as CreateLockItem };
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
-      const current = await this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: projectPk(args.projectId), sk: CREATE_LOCK_SK },
-          ConsistentRead: true,
-        }),
-      );
-      return { acquired: false, leaseUntil: (current.Item as CreateLockItem | undefined)?.leaseUntil };
+      return { acquired: false };
     }
   }
 
