@@ -1,5 +1,6 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InviteHandler } from '#functions/invite/app.ts';
 import type { InviteAseed, InviteMailer } from '#shared/campaign/invite.ts';
 import {
   Crash,
@@ -40,6 +41,20 @@ const expectNoLostRoom = (
   const made = world.standin.rooms().slice(roomsBefore);
   const lost = made.filter((room) => !sent.has(room.url) && room.status !== 'cancelled');
   expect(lost).toEqual([]);
+};
+
+/** `n` rooms were made since `roomsBefore`: one emailed to each respondent, every other one cancelled. */
+const expectRoomsExactlyOnce = async (world: World, campaignId: string, n: number, roomsBefore: number) => {
+  expect(world.standin.rooms().length - roomsBefore).toBe(n);
+  const truth = await expectExactlyOnce(world, campaignId, n);
+  expectNoLostRoom(world, truth, roomsBefore);
+};
+
+/** One round with the dying handler, a pause for its leases to run out, then a healthy drain. */
+const crashThenRecover = async (world: World, dying: InviteHandler) => {
+  await world.drain(dying, { maxRounds: 1 });
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  await world.drain();
 };
 
 describe('invite guarantees (issue 3 §6)', () => {
@@ -106,14 +121,10 @@ describe('invite guarantees (issue 3 §6)', () => {
       }),
     });
     // Act
-    await world.drain(dying, { maxRounds: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 600)); // the dead holder's lock lease runs out
-    await world.drain();
+    await crashThenRecover(world, dying);
 
     // Assert: exactly 40 rooms were ever created for these 40 respondents.
-    expect(world.standin.rooms().length - roomsBefore).toBe(40);
-    const truth = await expectExactlyOnce(world, campaignId, 40);
-    expectNoLostRoom(world, truth, roomsBefore);
+    await expectRoomsExactlyOnce(world, campaignId, 40, roomsBefore);
   });
 
   it('(b) a crash in the middle of storing the assignments: the retry finishes them, no new room', async () => {
@@ -135,15 +146,11 @@ describe('invite guarantees (issue 3 §6)', () => {
     });
 
     // Act
-    await world.drain(dying, { maxRounds: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    await world.drain();
+    await crashThenRecover(world, dying);
 
     // Assert
     expect(assignments).toBeGreaterThanOrEqual(10);
-    expect(world.standin.rooms().length - roomsBefore).toBe(40);
-    const truth = await expectExactlyOnce(world, campaignId, 40);
-    expectNoLostRoom(world, truth, roomsBefore);
+    await expectRoomsExactlyOnce(world, campaignId, 40, roomsBefore);
   });
 
   it('(b) a crash after the returned rooms were recorded, before the lock was released: handed out, no new room', async () => {
@@ -163,15 +170,11 @@ describe('invite guarantees (issue 3 §6)', () => {
     });
 
     // Act
-    await world.drain(dying, { maxRounds: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 600)); // the dead holder's leases run out
-    await world.drain();
+    await crashThenRecover(world, dying);
 
     // Assert
     expect(recorded).toBe(true);
-    expect(world.standin.rooms().length - roomsBefore).toBe(40);
-    const truth = await expectExactlyOnce(world, campaignId, 40);
-    expectNoLostRoom(world, truth, roomsBefore);
+    await expectRoomsExactlyOnce(world, campaignId, 40, roomsBefore);
   });
 
   it('(b) reconciling a crashed create never takes rooms another create is still handing out', async () => {
@@ -216,9 +219,7 @@ describe('invite guarantees (issue 3 §6)', () => {
     });
 
     // Act
-    await world.drain(dying, { maxRounds: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    await world.drain();
+    await crashThenRecover(world, dying);
 
     // Assert: the other create's rooms are untouched (no marker, nobody got one); ours made 40 of its own.
     const truth = await expectExactlyOnce(world, campaignId, 40);
@@ -245,9 +246,7 @@ describe('invite guarantees (issue 3 §6)', () => {
     // Assert
     expect(world.standin.stats().faultsInjected.drop).toBeGreaterThan(0);
     expect(first.batchItemFailures).toHaveLength(0); // reconciled within the same invocation
-    expect(world.standin.rooms().length - roomsBefore).toBe(50);
-    const truth = await expectExactlyOnce(world, campaignId, 50);
-    expectNoLostRoom(world, truth, roomsBefore);
+    await expectRoomsExactlyOnce(world, campaignId, 50, roomsBefore);
   });
 
   it('(d) a crash after SES accepted but before it was recorded re-sends once (at-least-once, same link)', async () => {
@@ -266,9 +265,7 @@ describe('invite guarantees (issue 3 §6)', () => {
     });
 
     // Act
-    await world.drain(dying, { maxRounds: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    await world.drain();
+    await crashThenRecover(world, dying);
 
     // Assert: each respondent got the same link twice (the documented window), never someone else's.
     const truth = await groundTruth(world, campaignId);
