@@ -261,6 +261,8 @@ interface E2eRow {
   inviteInvocations: number;
   inviteConcurrency: number;
   dynamoCalls: Record<string, number>;
+  /** DynamoDB requests of both functions per respondent: what the emulated store has to serve. */
+  dynamoRequestsPerRespondent: number;
   createLock: PipelineRunResult['createLock'];
 }
 
@@ -283,6 +285,10 @@ const row = (
   inviteInvocations: pipeline.invocations,
   inviteConcurrency: pipeline.concurrency,
   dynamoCalls: pipeline.dynamoCalls,
+  dynamoRequestsPerRespondent: round(
+    Object.values(pipeline.dynamoCalls).reduce((sum, n) => sum + n, 0) / pipeline.respondents,
+    2,
+  ),
   createLock: pipeline.createLock,
 });
 
@@ -325,7 +331,7 @@ const buildResults = (input: {
       emailedInWindow: sendRun.ses.recipientsAdmitted,
       runCompleted: sendRun.completed,
       inviteConcurrency: sendRun.concurrency,
-      pacing: 'one schedule shared by every invocation',
+      pacing: 'one schedule shared by every invocation, at 95 % of the configured rate',
       inviteInvocations: sendRun.invocations,
       failedRespondents: sendRun.failed,
       createLock: sendRun.createLock,
