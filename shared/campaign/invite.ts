@@ -26,7 +26,7 @@ import {
   TERMINAL_STATES,
 } from '#shared/store/types.ts';
 import { type InviteMessage, parseInviteMessage } from './messages.ts';
-import { type Pacer, sleepUntil } from './pacer.ts';
+import { type Pacer, type SendSlot, sleepUntil } from './pacer.ts';
 import { createRequestOf, roomMatchesParams, roomParamsFor } from './rooms.ts';
 import { type CampaignSettings, languageFor, templateFor } from './settings.ts';
 
@@ -143,8 +143,8 @@ interface Ctx {
   clock: () => number;
   sleep: Sleep;
   newId: () => string;
-  /** Books `count` sends on the schedule (none before `notBefore`); resolves to when they may go out. */
-  reserveSends: (count: number, notBefore?: number) => Promise<number>;
+  /** Books `count` sends on the schedule (a punctual slot at least `leadMs` ahead). */
+  reserveSends: (count: number, leadMs?: number) => Promise<SendSlot>;
   sendTiming: SendTiming;
 }
 
@@ -156,7 +156,7 @@ const context = (deps: InviteDeps): Ctx => ({
   sleep: deps.sleep ?? realSleep,
   newId: deps.newId ?? randomUUID,
   // Unpaced without a schedule: every send is due at once.
-  reserveSends: deps.pacer?.reserve.bind(deps.pacer) ?? (async () => 0),
+  reserveSends: deps.pacer?.reserve.bind(deps.pacer) ?? (async () => ({ at: 0, punctual: false })),
   sendTiming: deps.sendTiming ?? { worstMs: 0 },
 });
 
@@ -799,13 +799,14 @@ const sendInvites = async (
       for (let i = 0; i < group.length; i += SES_CHUNK) {
         const chunk = group.slice(i, i + SES_CHUNK);
         const leaseMs = ctx.deps.sendLeaseMs ?? 30_000;
-        // Claims run just ahead of the slot: the slot is booked at least that far ahead.
+        // A punctual slot's claims run just ahead of it: it is booked at least that far ahead.
         const lead = Math.min(
           2 * (ctx.sendTiming.claimMs ?? CLAIM_ESTIMATE_MS),
           CLAIM_LEAD_MAX_MS,
           leaseMs / 4,
         );
-        const sendAt = await ctx.reserveSends(chunk.length, ctx.clock() + lead);
+        const slot = await ctx.reserveSends(chunk.length, lead);
+        const sendAt = slot.at;
         const deadline = ctx.deps.deadlineMs;
         // The margin grows with the slowest send+record seen, so a slow store cannot stretch the window.
         const safety = ctx.deps.sendSafetyMs ?? 20_000;
@@ -817,10 +818,11 @@ const sendInvites = async (
           summary.retryReason = 'invocation deadline too close to send safely';
           continue;
         }
-        // Claimed shortly before the slot: the claims' writes are done when it comes (a call that reaches SES
-        // late lets the next sender's reach it early, into a throttle), and the send lease, counted from the
-        // claim, still covers the rest of the wait and the call.
-        await sleepUntil(sendAt - lead, ctx.clock, ctx.sleep);
+        // A punctual slot is claimed for shortly before it: the claims' writes are done when it comes (a call
+        // that reaches SES late lets the next sender's reach it early, into a throttle), and the send lease,
+        // counted from the claim, still covers the rest of the wait and the call. Any other slot is claimed
+        // for once it has come (the claims' delay crowds nobody): no wait beyond the schedule's.
+        await sleepUntil(slot.punctual ? sendAt - lead : sendAt, ctx.clock, ctx.sleep);
         const attempt = ctx.newId();
         const claimedAt = ctx.clock();
         const claims = await mapLimit(chunk, WRITES_IN_PARALLEL, (r) =>
@@ -855,10 +857,10 @@ const sendInvites = async (
         const sendBy = Math.min(claimedAt + leaseMs / 2, (deadline ?? Number.POSITIVE_INFINITY) - margin);
         const nextSendMs = () => Math.max(ctx.sendTiming.worstMs, 100);
         await sleepUntil(sendAt, ctx.clock, ctx.sleep);
-        if (ctx.deps.pacer && ctx.clock() - sendAt > LATE_TOLERANCE_MS) {
+        if (slot.punctual && ctx.clock() - sendAt > LATE_TOLERANCE_MS) {
           // The claims outran their lead. A call that reaches SES late lets the next slot's reach it early,
           // into a throttle: this one takes a new slot at the end of the schedule instead, if the lease allows.
-          const rebooked = await ctx.reserveSends(ready.length);
+          const rebooked = (await ctx.reserveSends(ready.length)).at;
           if (Math.max(rebooked, ctx.clock()) + nextSendMs() <= sendBy) {
             await sleepUntil(rebooked, ctx.clock, ctx.sleep);
           }
@@ -898,7 +900,7 @@ const sendInvites = async (
                 pauseMs: Math.round(pauseMs),
               });
               await ctx.sleep(pauseMs);
-              const retryAt = await ctx.reserveSends(ready.length);
+              const retryAt = (await ctx.reserveSends(ready.length)).at;
               // Only send while the lease still covers the call once the new slot has come.
               if (Math.max(retryAt, ctx.clock()) + nextSendMs() > sendBy) throw error;
               await sleepUntil(retryAt, ctx.clock, ctx.sleep);

@@ -1,12 +1,25 @@
 import { realSleep, type Sleep } from '#shared/store/concurrency.ts';
 import type { CampaignStore } from '#shared/store/store.ts';
 
+/** A booked slot on the send schedule. */
+export interface SendSlot {
+  /** Epoch ms from which the sends may go out. */
+  at: number;
+  /**
+   * The sends are a large part of SES's one-second allowance (50 of a 50/s rate): a call that reached SES
+   * late would let the next one in early, into a throttle, so it must go out at `at`, its respondents
+   * claimed ahead of it. When they are a small part (50 of 1,000/s), a call late by its claims crowds
+   * nobody and may claim once the slot has come.
+   */
+  punctual: boolean;
+}
+
 /**
- * A send schedule: `reserve(n, notBefore)` books n sends, none earlier than the epoch ms `notBefore` (default
- * now), and resolves to the epoch ms from which they may go out.
+ * A send schedule: `reserve(n, leadMs)` books n sends. A punctual slot is booked at least `leadMs` ahead,
+ * so that the claims made in the lead are done when it comes.
  */
 export interface Pacer {
-  reserve(count: number, notBefore?: number): Promise<number>;
+  reserve(count: number, leadMs?: number): Promise<SendSlot>;
 }
 
 /**
@@ -16,6 +29,9 @@ export interface Pacer {
  * such jitter per second of sending.
  */
 export const SEND_RATE_HEADROOM = 0.05;
+
+/** Slack in SES's allowance under which a slot is punctual (see {@link SendSlot}). */
+const PUNCTUAL_BELOW_SLACK_MS = 500;
 
 /**
  * One send schedule for the whole account, kept in the table (`store.reserveSends`) and shared by every
@@ -37,16 +53,23 @@ export const createSharedPacer = (options: {
   clock?: () => number;
 }): Pacer => {
   const clock = options.clock ?? Date.now;
-  const rate = options.ratePerSecond * (1 - (options.headroom ?? SEND_RATE_HEADROOM));
+  const msPerSend = 1000 / (options.ratePerSecond * (1 - (options.headroom ?? SEND_RATE_HEADROOM)));
+  const burstMs = 1000;
   return {
-    reserve: (count, notBefore) =>
-      options.store.reserveSends({
+    async reserve(count, leadMs = 0) {
+      // A call late by δ leaves the next one burstMs − count × msPerSend − δ of slack: keep ≥ 500 ms for
+      // claims that run after the slot, or else make the slot punctual.
+      const punctual = count * msPerSend > burstMs - PUNCTUAL_BELOW_SLACK_MS;
+      const notBefore = punctual ? clock() + leadMs : 0;
+      const at = await options.store.reserveSends({
         key: options.key ?? 'ses',
         count,
-        msPerSend: 1000 / rate,
-        burstMs: 1000,
-        nowMs: notBefore === undefined ? clock : () => Math.max(clock(), notBefore),
-      }),
+        msPerSend,
+        burstMs,
+        nowMs: () => Math.max(clock(), notBefore),
+      });
+      return { at, punctual };
+    },
   };
 };
 

@@ -370,7 +370,7 @@ describe.each(dynamoTargets())('shared send schedule on $name', ({ endpoint }) =
     const due = [await a.reserve(50), await b.reserve(50), await a.reserve(50)];
 
     // Assert: the first second's worth at once, then one second per 50, whoever sends.
-    expect(due.map((at) => at - now)).toEqual([0, 1000, 2000]);
+    expect(due.map((slot) => slot.at - now)).toEqual([0, 1000, 2000]);
   });
 
   it('loses no reservation when invocations reserve at the same moment', async () => {
@@ -386,8 +386,25 @@ describe.each(dynamoTargets())('shared send schedule on $name', ({ endpoint }) =
     const next = await pacers[0]?.reserve(50);
 
     // Assert: the 100 concurrent sends took their 2 s of schedule; the next 50 waits for it.
-    expect(Math.max(...together) - now).toBeLessThanOrEqual(1000);
-    expect((next ?? 0) - now).toBe(2000);
+    expect(Math.max(...together.map((slot) => slot.at)) - now).toBeLessThanOrEqual(1000);
+    expect((next?.at ?? 0) - now).toBe(2000);
+  });
+
+  it('makes a slot punctual, booked a lead ahead, only when its sends are a large part of a second', async () => {
+    // Prepare: 50 sends at 50/s are a whole second's allowance; 50 at 1,000/s a twentieth of it.
+    const now = 1_700_000_000_000;
+    const at = (ratePerSecond: number) =>
+      createSharedPacer({ store, key: uniqueName('ses'), ratePerSecond, clock: () => now });
+
+    // Act
+    const tight = await at(50).reserve(50, 300);
+    const small = await at(50).reserve(10, 300);
+    const loose = await at(1000).reserve(50, 300);
+
+    // Assert: only the tight one waits for its lead; the others are due at once and claimed after.
+    expect(tight).toEqual({ at: now + 300 + 53, punctual: true });
+    expect(small).toEqual({ at: now, punctual: false });
+    expect(loose).toEqual({ at: now, punctual: false });
   });
 
   it('leaves the default headroom of the rate unused, and banks no idle time', async () => {
@@ -398,10 +415,10 @@ describe.each(dynamoTargets())('shared send schedule on $name', ({ endpoint }) =
 
     // Act: three calls of 50 back to back; then, after a minute idle, two more.
     const busy = [await pacer.reserve(50), await pacer.reserve(50), await pacer.reserve(50)].map(
-      (at) => at - now,
+      (slot) => slot.at - now,
     );
     now += 60_000;
-    const afterIdle = [await pacer.reserve(50), await pacer.reserve(50)].map((at) => at - now);
+    const afterIdle = [await pacer.reserve(50), await pacer.reserve(50)].map((slot) => slot.at - now);
 
     // Assert: 1052.6 ms per 50 (47.5/s), rounded up to the next ms; idle time gives no extra burst.
     expect(busy).toEqual([53, 1106, 2159]);

@@ -97,7 +97,7 @@ describe('a chunk and its slot on the send schedule', () => {
       pacer: {
         reserve: async () => {
           slot = Date.now() + 1500;
-          return slot;
+          return { at: slot, punctual: true };
         },
       },
       onWrite: (name, input) => {
@@ -131,10 +131,10 @@ describe('a chunk and its slot on the send schedule', () => {
       kill: { dead: false },
       sendLeaseMs: 10_000,
       pacer: {
-        reserve: async (_count, notBefore) => {
-          const at = reservations.length === 0 ? Date.now() - 100 : (notBefore ?? Date.now()) + 200;
+        reserve: async (_count, leadMs) => {
+          const at = reservations.length === 0 ? Date.now() - 100 : Date.now() + (leadMs ?? 0) + 200;
           reservations.push(at);
-          return at;
+          return { at, punctual: true };
         },
       },
       mailer: timedSends(sends),
@@ -168,9 +168,9 @@ describe('a throttled SendBulkEmail (finding 5)', () => {
       sendLeaseMs: 10_000,
       pacer: {
         // An idle schedule: every call is due as soon as asked.
-        reserve: async (count, notBefore) => {
+        reserve: async (count) => {
           reserved.push(count);
-          return notBefore ?? Date.now();
+          return { at: Date.now(), punctual: false };
         },
       },
       mailer: (real): InviteMailer => ({
