@@ -361,12 +361,11 @@ const ensureRooms = async (
     const [records, firstRead] = await Promise.all([ctx.store.listCreatedRooms(projectId), readBatch()]);
     let read: typeof firstRead | undefined = firstRead;
     // What crashed holders left comes first: its rooms may be exactly the ones our respondents need.
-    const { recorded, handedOut } = await finishCreatedRooms(ctx, records, {
+    const { recorded, changed } = await finishLeftovers(ctx, owner, records, leftover, {
       campaignId: campaign.campaignId,
       batch,
     });
-    if (leftover) await reconcileIntent(ctx, leftover, owner, undefined, recorded);
-    if (handedOut || leftover) read = undefined;
+    if (changed) read = undefined;
     // A few create attempts per invocation: a 429/5xx or an unknown outcome need not cost a whole SQS receive.
     for (let round = 0; round < CREATE_ROUNDS; round++) {
       const [current, spares] = read ?? (await readBatch());
@@ -477,6 +476,23 @@ const finishCreatedRooms = async (
 };
 
 /**
+ * Under the create lock (`owner`), finishes what crashed creates left, in order: the project's created-rooms
+ * `records` (see {@link finishCreatedRooms}), then an intent left on the lock, reconciled without taking any
+ * room a record holds. `changed`: anything was handed out, so the batch may have moved on.
+ */
+const finishLeftovers = async (
+  ctx: Ctx,
+  owner: string,
+  records: readonly CreatedRoomsItem[],
+  leftover: CreateIntent | undefined,
+  batchOf: { campaignId: string; batch: number },
+): Promise<{ recorded: Recorded; changed: boolean }> => {
+  const { recorded, handedOut } = await finishCreatedRooms(ctx, records, batchOf);
+  if (leftover) await reconcileIntent(ctx, leftover, owner, undefined, recorded);
+  return { recorded, changed: handedOut > 0 || leftover !== undefined };
+};
+
+/**
  * Hands out the rooms of one created-rooms record (counted once per intent), then drops the record. A
  * `leftover` (another invocation's) may belong to a campaign that completed meanwhile: its spares are
  * cancelled at once, since nobody will draw them. `batch`: the intent's respondents as just read, if known.
@@ -498,9 +514,13 @@ const handOutCreatedRooms = async (
     true,
   );
   await ctx.store.deleteCreatedRooms(intent.params.projectId, intent.intentId);
-  if (!leftover) return;
-  const campaign = await ctx.store.getCampaign(intent.campaignId);
-  if (campaign?.status === 'completed') await cancelSpares(ctx, intent.campaignId, true);
+  if (leftover) await cancelSparesIfOver(ctx, intent.campaignId);
+};
+
+/** Spares adopted into a campaign that is already over are cancelled at once: nobody will draw them. */
+const cancelSparesIfOver = async (ctx: Ctx, campaignId: string): Promise<void> => {
+  const campaign = await ctx.store.getCampaign(campaignId);
+  if (campaign?.status === 'completed') await cancelSpares(ctx, campaignId, true);
 };
 
 /** The respondents of an intent's batch by sort key, as read now (unwritten ones included). */
@@ -662,9 +682,7 @@ const reconcileIntent = async (
   });
   await ctx.store.countCreatedRooms(intent.campaignId, intent.intentId, ours + adopt.length);
   await ctx.store.clearCreateIntent({ projectId: intent.params.projectId, owner, intentId: intent.intentId });
-  // Orphans of a campaign that is already over are cancelled at once: nobody will draw them.
-  const campaign = await ctx.store.getCampaign(intent.campaignId);
-  if (campaign?.status === 'completed') await cancelSpares(ctx, intent.campaignId, true);
+  await cancelSparesIfOver(ctx, intent.campaignId);
 };
 
 /**
@@ -856,14 +874,19 @@ const sendInvites = async (
         // Every call, a repeat included, starts while this attempt's lease still covers it with room to spare.
         const sendBy = Math.min(claimedAt + leaseMs / 2, (deadline ?? Number.POSITIVE_INFINITY) - margin);
         const nextSendMs = () => Math.max(ctx.sendTiming.worstMs, 100);
+        /** Books a new slot and waits for it; false (nothing waited) when the lease would not cover the call. */
+        const waitForNewSlot = async (): Promise<boolean> => {
+          const at = (await ctx.reserveSends(ready.length)).at;
+          if (Math.max(at, ctx.clock()) + nextSendMs() > sendBy) return false;
+          await sleepUntil(at, ctx.clock, ctx.sleep);
+          return true;
+        };
         await sleepUntil(sendAt, ctx.clock, ctx.sleep);
         if (slot.punctual && ctx.clock() - sendAt > LATE_TOLERANCE_MS) {
           // The claims outran their lead. A call that reaches SES late lets the next slot's reach it early,
-          // into a throttle: this one takes a new slot at the end of the schedule instead, if the lease allows.
-          const rebooked = (await ctx.reserveSends(ready.length)).at;
-          if (Math.max(rebooked, ctx.clock()) + nextSendMs() <= sendBy) {
-            await sleepUntil(rebooked, ctx.clock, ctx.sleep);
-          }
+          // into a throttle: this one takes a new slot at the end of the schedule instead, if the lease
+          // allows (else it goes out now, late).
+          await waitForNewSlot();
         }
         sesCalls++;
         const sendStarted = ctx.clock();
@@ -900,10 +923,8 @@ const sendInvites = async (
                 pauseMs: Math.round(pauseMs),
               });
               await ctx.sleep(pauseMs);
-              const retryAt = (await ctx.reserveSends(ready.length)).at;
               // Only send while the lease still covers the call once the new slot has come.
-              if (Math.max(retryAt, ctx.clock()) + nextSendMs() > sendBy) throw error;
-              await sleepUntil(retryAt, ctx.clock, ctx.sleep);
+              if (!(await waitForNewSlot())) throw error;
               sesCalls++;
             }
           }
@@ -1140,9 +1161,10 @@ const reconcileLeftovers = async (ctx: Ctx, campaign: CampaignRecord, batch: num
     if (!acquired.acquired) return;
     try {
       const records = await ctx.store.listCreatedRooms(projectId);
-      const { recorded } = await finishCreatedRooms(ctx, records, { campaignId: campaign.campaignId, batch });
-      const leftover = acquired.lock.intent;
-      if (leftover) await reconcileIntent(ctx, leftover, owner, undefined, recorded);
+      await finishLeftovers(ctx, owner, records, acquired.lock.intent, {
+        campaignId: campaign.campaignId,
+        batch,
+      });
     } finally {
       await ctx.store.releaseCreateLock({ projectId, owner }).catch(() => {});
     }
