@@ -6,7 +6,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { CsvInput } from '#shared/csv/encoding.ts';
-import { CsvFileError, type ParsedRow, parseRespondents } from '#shared/csv/parse.ts';
+import { CsvFileError, type ParsedRow, parseRespondentBatches } from '#shared/csv/parse.ts';
 import { PermanentError, RetryableError } from '#shared/errors.ts';
 import { type AppLogger, silentLogger } from '#shared/log.ts';
 import { backoffMs, realSleep, type Sleep } from '#shared/store/concurrency.ts';
@@ -29,12 +29,25 @@ export const BATCH_SIZE = 100;
 const REJECTED_CHUNK_SIZE = 100;
 /** SendMessageBatch takes at most 10 entries. */
 const SQS_BATCH_MAX = 10;
+/** Batches stored and enqueued together: 20 records fill most of one BatchWriteItem (25), two SendMessageBatch. */
+const GROUP_BATCHES = 20;
 /** Attempts for entries SendMessageBatch reports as failed. */
 const SQS_ATTEMPTS = 6;
 /** Longest email / reason kept for a rejected row (rows can carry megabytes of garbage). */
 const MAX_KEPT = 500;
 /** Largest JSON of one batch-record part: well below DynamoDB's 400 KB item limit, keys included. */
 const MAX_PART_BYTES = 300_000;
+
+/**
+ * A batch's respondents as UTF-8 JSON, in as few parts as fit {@link MAX_PART_BYTES} each: one JSON.stringify
+ * of the whole batch, halved only when rows with many long columns make it too large (rare).
+ */
+const encodeParts = (respondents: IngestedRespondent[]): Buffer[] => {
+  const json = Buffer.from(JSON.stringify(respondents));
+  if (json.length <= MAX_PART_BYTES || respondents.length === 1) return [json];
+  const half = Math.ceil(respondents.length / 2);
+  return [...encodeParts(respondents.slice(0, half)), ...encodeParts(respondents.slice(half))];
+};
 /** Least time between two checkpoint writes: a resumed ingest redoes at most this much (idempotently). */
 const CHECKPOINT_EVERY_MS = 2000;
 
@@ -183,12 +196,16 @@ export const ingestUpload = async (deps: IngestDeps, request: IngestRequest): Pr
     const writer = new BatchWriter(deps, { campaignId, owner, resumed, checkpoint, leaseMs, clock, sleep });
     const counts = { rows: 0, accepted: 0, rejected: 0, duplicates: 0 };
     try {
-      for await (const row of parseRespondents(body)) {
-        counts.rows++;
-        if (row.kind === 'accepted') counts.accepted++;
-        else if (row.kind === 'rejected') counts.rejected++;
-        else counts.duplicates++;
-        await writer.add(row, settings);
+      for await (const rows of parseRespondentBatches(body)) {
+        for (const row of rows) {
+          counts.rows++;
+          if (row.kind === 'accepted') counts.accepted++;
+          else if (row.kind === 'rejected') counts.rejected++;
+          else counts.duplicates++;
+          // Most rows only join a group: no promise, no await.
+          const flushing = writer.add(row, settings);
+          if (flushing) await flushing;
+        }
       }
     } catch (error) {
       await writer.settle();
@@ -288,7 +305,7 @@ interface WriterContext {
 
 /**
  * Groups accepted rows per room-settings key (flushing a group at 100), numbers batches in flush order
- * (deterministic for a given file, so a resumed ingest recomputes the same keys), and per 10 batches writes
+ * (deterministic for a given file, so a resumed ingest recomputes the same keys), and per 20 batches writes
  * their records (one item per batch, not one per respondent: the invite side writes respondent items), enqueues
  * them in one SendMessageBatch and records the checkpoint.
  */
@@ -314,7 +331,12 @@ class BatchWriter {
     this.checkpointedAt = ctx.clock();
   }
 
-  async add(row: ParsedRow, settings: CampaignSettings): Promise<void> {
+  /**
+   * Adds one row. Returns a promise only when the row filled a batch or a chunk of rejected rows, or the
+   * lease is due for renewal: most rows cost no await.
+   */
+  add(row: ParsedRow, settings: CampaignSettings): Promise<void> | undefined {
+    let flushing: Promise<void> | undefined;
     if (row.kind === 'accepted') {
       const language = row.respondent.language;
       let key = this.roomKeys.get(language);
@@ -322,12 +344,15 @@ class BatchWriter {
         key = roomKeyOf(roomParamsFor(settings, languageFor(settings, language).roomLanguage));
         this.roomKeys.set(language, key);
       }
-      const group = this.groups.get(key) ?? [];
+      let group = this.groups.get(key);
+      if (group === undefined) {
+        group = [];
+        this.groups.set(key, group);
+      }
       group.push(row);
-      this.groups.set(key, group);
       if (group.length >= BATCH_SIZE) {
         this.groups.delete(key);
-        await this.flushBatch(key, group);
+        flushing = this.flushBatch(key, group);
       }
     } else {
       this.rejected.push(
@@ -345,13 +370,17 @@ class BatchWriter {
               reason: `duplicate of line ${row.firstLine}`,
             },
       );
-      if (this.rejected.length >= REJECTED_CHUNK_SIZE) await this.flushRejected();
+      if (this.rejected.length >= REJECTED_CHUNK_SIZE) flushing = this.flushRejected();
     }
     // A long run of rejected rows writes nothing to the lease: keep it alive anyway.
-    if (this.ctx.clock() - this.leaseRenewedAt > this.ctx.leaseMs / 3) {
-      await this.inFlight;
-      await this.renew();
-    }
+    if (this.ctx.clock() - this.leaseRenewedAt > this.ctx.leaseMs / 3) flushing = this.renewAfter(flushing);
+    return flushing;
+  }
+
+  private async renewAfter(flushing: Promise<void> | undefined): Promise<void> {
+    await flushing;
+    await this.inFlight;
+    await this.renew();
   }
 
   /** Flushes the remainders; returns the number of batches. */
@@ -381,42 +410,19 @@ class BatchWriter {
       createdAt: new Date(nowMs).toISOString(),
       expiresAt: this.deps.store.expiresAt(nowMs),
     };
-    // Rows of up to ~50 long columns each: split the batch into parts that each fit in one item.
-    let part: string[] = [];
-    let bytes = 0;
-    const flushPart = () => {
-      const index = this.pendingRecords.filter((r) => r.batch === batch).length;
-      this.pendingRecords.push({
-        ...record,
-        sk: batchRecordSk(batch, index),
-        part: index,
-        respondents: Buffer.from(`[${part.join(',')}]`),
-      });
-      part = [];
-      bytes = 0;
-    };
-    rows.forEach((row, seq) => {
-      const { email, emailKey, name, language, fields } = row.respondent;
-      // Empty name/language are left out (JSON drops undefined), as the respondent item leaves them out.
-      const respondent: IngestedRespondent = {
-        seq,
-        line: row.line,
-        email,
-        emailKey,
-        name: name || undefined,
-        language: language || undefined,
-        fields,
-      };
-      const json = JSON.stringify(respondent);
-      // 3 bytes per UTF-16 unit bounds the UTF-8 size without measuring every row.
-      const size = json.length * 3;
-      if (part.length > 0 && bytes + size > MAX_PART_BYTES) flushPart();
-      part.push(json);
-      bytes += size + 1;
+    // Empty name/language are left out (JSON drops undefined), as the respondent item leaves them out.
+    const respondents = rows.map((row, seq): IngestedRespondent => {
+      const { email, name, language, fields } = row.respondent;
+      const respondent: IngestedRespondent = { seq, line: row.line, email, fields };
+      if (name) respondent.name = name;
+      if (language) respondent.language = language;
+      return respondent;
     });
-    flushPart();
+    encodeParts(respondents).forEach((json, part) => {
+      this.pendingRecords.push({ ...record, sk: batchRecordSk(batch, part), part, respondents: json });
+    });
     this.pending.push({ campaignId, batch });
-    if (this.pending.length >= SQS_BATCH_MAX) await this.sendPending();
+    if (this.pending.length >= GROUP_BATCHES) await this.sendPending();
   }
 
   private async flushRejected(): Promise<void> {

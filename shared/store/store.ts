@@ -1050,6 +1050,7 @@ const mergeRespondents = (items: ReadonlyArray<RespondentItem | BatchRecordItem>
         campaignId: record.campaignId,
         batch: record.batch,
         ...r,
+        emailKey: r.email.toLowerCase(),
         roomKey: record.roomKey,
         state: 'accepted',
         updatedAt: record.createdAt,

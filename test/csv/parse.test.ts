@@ -1,9 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import { CsvFileError, type ParsedRow, parseAll, parseRespondents } from '#shared/csv/parse.ts';
+import {
+  CsvFileError,
+  type ParsedRow,
+  parseAll,
+  parseRespondentBatches,
+  parseRespondents,
+} from '#shared/csv/parse.ts';
 import { brief, chunked, parseEverySplit } from './support.ts';
 
 const accepted = (rows: ParsedRow[]) =>
   rows.flatMap((r) => (r.kind === 'accepted' ? [r] : [])).map((r) => ({ line: r.line, ...r.respondent }));
+
+describe('parseRespondentBatches', () => {
+  it('yields the rows parseRespondents yields, in order, a batch per stretch of input', async () => {
+    // Prepare: ~150 KB of rows with a bad address and a duplicate every so often.
+    const lines = ['email,name'];
+    for (let i = 0; i < 3000; i++) {
+      lines.push(
+        i % 700 === 5
+          ? 'not-an-address,X'
+          : i % 500 === 7
+            ? 'ROW1@example.com,Again'
+            : `row${i}@example.com,Name ${i}`,
+      );
+    }
+    const csv = `${lines.join('\n')}\n`;
+
+    // Act
+    const batches: ParsedRow[][] = [];
+    for await (const batch of parseRespondentBatches(chunked(csv, 4096))) batches.push(batch);
+    const { rows } = await parseAll(chunked(csv, 4096));
+
+    // Assert
+    expect(batches.length).toBeGreaterThan(5);
+    expect(batches.every((batch) => batch.length > 0)).toBe(true);
+    expect(batches.flat()).toEqual(rows);
+    expect(rows).toHaveLength(3000);
+    expect(rows.filter((r) => r.kind === 'duplicate')).toHaveLength(6);
+  });
+});
 
 describe('parseRespondents: rows and normalisation', () => {
   it('accepts good rows, trims values and keys duplicates case-insensitively', async () => {

@@ -1,5 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ingestUpload } from '#shared/campaign/ingest.ts';
 import { campaignPk, respondentSk } from '#shared/store/keys.ts';
 import { createWorld, groundTruth, type KillSwitch, makeCsv, receiveAll, type World } from './support.ts';
 
@@ -161,6 +162,43 @@ describe('ingest', () => {
 
     // Assert
     expect(results[0]?.outcome).toBe('ignored');
+  });
+
+  it('keeps its lease alive through a long run of rejected rows, which write nothing else', async () => {
+    // Prepare: 1,000 bad rows and one good one; a clock that moves 50 ms per reading, lease 400 ms.
+    const key = 'campaigns/all-bad.csv';
+    const lines = [
+      'email',
+      ...Array.from({ length: 1000 }, (_, i) => `not-an-address-${i}`),
+      `ok@${world.domain}`,
+    ];
+    const { etag } = await world.upload(key, `${lines.join('\n')}\n`);
+    let now = Date.now();
+    const renew = vi.spyOn(world.store, 'renewIngestLease');
+
+    // Act
+    const result = await ingestUpload(
+      {
+        s3: world.clients.s3,
+        sqs: world.clients.sqs,
+        store: world.store,
+        queueUrl: world.queueUrl,
+        campaignDefaults: world.campaignDefaults,
+        leaseMs: 400,
+        clock: () => (now += 50),
+      },
+      { bucket: world.bucket, key, etag },
+    );
+    const renewals = renew.mock.calls.map(([args]) => args.leaseUntil);
+    renew.mockRestore();
+
+    // Assert: ~50 s of this clock in 1,000 rows: renewed every third of the lease, none skipped.
+    expect(result.record).toMatchObject({ rejected: 1000, accepted: 1, batches: 1 });
+    expect(renewals.length).toBeGreaterThan(100);
+    for (let i = 1; i < renewals.length; i++) {
+      expect((renewals[i] ?? 0) - (renewals[i - 1] ?? 0)).toBeLessThanOrEqual(400);
+    }
+    await world.drain();
   });
 
   it('a crashed ingest is resumed after its lease expires without clobbering invited respondents', async () => {

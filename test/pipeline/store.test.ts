@@ -5,7 +5,12 @@ import { makeDocClient, makeDynamoClient } from '#local/aws.ts';
 import { createSharedPacer } from '#shared/campaign/pacer.ts';
 import { batchRecordSk, campaignIdFor, campaignPk, respondentSk, spareSk } from '#shared/store/keys.ts';
 import { CampaignStore } from '#shared/store/store.ts';
-import type { BatchRecordItem, CreateIntent, RespondentItem } from '#shared/store/types.ts';
+import type {
+  BatchRecordItem,
+  CreateIntent,
+  IngestedRespondent,
+  RespondentItem,
+} from '#shared/store/types.ts';
 import { dynamoTargets, uniqueName } from '#test/support/aws.ts';
 
 const respondent = (campaignId: string, batch: number, seq: number): RespondentItem => ({
@@ -291,8 +296,8 @@ describe.each(dynamoTargets())('batch records on $name', ({ endpoint }) => {
     respondents: Buffer.from(
       JSON.stringify(
         seqs.map((seq) => {
-          const { line, email, emailKey, fields } = respondent(campaignId, batch, seq);
-          return { seq, line, email, emailKey, fields };
+          const { line, email, fields } = respondent(campaignId, batch, seq);
+          return { seq, line, email, fields } satisfies IngestedRespondent;
         }),
       ),
     ),
@@ -319,6 +324,21 @@ describe.each(dynamoTargets())('batch records on $name', ({ endpoint }) => {
       [respondentSk(3, 2), 'accepted', 'r2@example.com', true],
     ]);
     expect(all.map((r) => r.sk)).toEqual([...batch.map((r) => r.sk), respondentSk(4, 0)]);
+  });
+
+  it('gives a respondent read from its batch record the dedupe key of its address', async () => {
+    // Prepare: the ingest stores the address as written, without its key.
+    const campaignId = uniqueName('c');
+    const stored: IngestedRespondent[] = [{ seq: 0, line: 2, email: 'Mixed.Case@Example.COM', fields: {} }];
+    await store.writeBatchRecords([
+      { ...recordOf(campaignId, 0, [], 0), respondents: Buffer.from(JSON.stringify(stored)) },
+    ]);
+
+    // Act
+    const [read] = await store.queryBatch(campaignId, 0);
+
+    // Assert
+    expect(read).toMatchObject({ email: 'Mixed.Case@Example.COM', emailKey: 'mixed.case@example.com' });
   });
 
   it('writes each respondent its own item once, never over one that already moved on', async () => {
