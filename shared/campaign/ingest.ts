@@ -37,6 +37,8 @@ const SQS_ATTEMPTS = 6;
 const MAX_KEPT = 500;
 /** Largest JSON of one batch-record part: well below DynamoDB's 400 KB item limit, keys included. */
 const MAX_PART_BYTES = 300_000;
+/** Least time between two checkpoint writes: a resumed ingest redoes at most this much (idempotently). */
+const CHECKPOINT_EVERY_MS = 2000;
 
 /**
  * A batch's respondents as UTF-8 JSON, in as few parts as fit {@link MAX_PART_BYTES} each: one JSON.stringify
@@ -48,8 +50,6 @@ const encodeParts = (respondents: IngestedRespondent[]): Buffer[] => {
   const half = Math.ceil(respondents.length / 2);
   return [...encodeParts(respondents.slice(0, half)), ...encodeParts(respondents.slice(half))];
 };
-/** Least time between two checkpoint writes: a resumed ingest redoes at most this much (idempotently). */
-const CHECKPOINT_EVERY_MS = 2000;
 
 /** What the ingest use case needs; everything is injectable so tests and the local runtime pass their own. */
 export interface IngestDeps {
@@ -307,7 +307,7 @@ interface WriterContext {
  * Groups accepted rows per room-settings key (flushing a group at 100), numbers batches in flush order
  * (deterministic for a given file, so a resumed ingest recomputes the same keys), and per 20 batches writes
  * their records (one item per batch, not one per respondent: the invite side writes respondent items), enqueues
- * them in one SendMessageBatch and records the checkpoint.
+ * them (10 to a SendMessageBatch) and records the checkpoint.
  */
 class BatchWriter {
   private readonly groups = new Map<string, Array<Extract<ParsedRow, { kind: 'accepted' }>>>();
