@@ -144,7 +144,7 @@ const main = async () => {
     log(`ingest: parse + validate ${rows} rows (${(csv.bytes / 1024 / 1024).toFixed(0)} MB)…`);
     const parse = await runIngestChild({ mode: 'parse', file: csv.path });
     log(`ingest: parse ${parse.rowsPerSec} rows/s, peak ${parse.peakRssMb} MB`);
-    // The use case costs ~2× the parse (SDK calls, one batch record per 100 rows): the quick run does it on
+    // The use case costs ~1.7× the parse (SDK calls, one batch record per 100 rows): the quick run does it on
     // a fifth of the file, beside the end-to-end runs.
     const useCaseRows = QUICK ? Math.min(rows, 200_000) : rows;
     // Peak RSS moves by ±10 MB between runs of the same code (when V8 collects), so the full run takes
