@@ -10,9 +10,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EmulatorEndpoints } from '#local/emulators.ts';
-import { ingestUpload } from '#shared/campaign/ingest.ts';
 import { parseRespondents } from '#shared/csv/parse.ts';
-import { CampaignStore } from '#shared/store/store.ts';
+import { awsIngestPorts } from '#shared/ingest/aws.ts';
+import { ingestUpload } from '#shared/ingest/ingest.ts';
+import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { type CsvSpec, generateCsvFile } from './generate-csv.ts';
 
 /** How respondent items reach DynamoDB in `ingest` mode. */
@@ -219,10 +220,10 @@ const ingest = async (args: IngestChildArgs): Promise<IngestChildResult> => {
       : undefined;
   const plainDynamo = dynamo ? undefined : new DynamoDBClient(base(endpoints.dynamo, endpoints.region));
   const doc = docOf(dynamo?.client ?? (plainDynamo as DynamoDBClient));
-  const store = new CampaignStore({ doc, tableName: args.tableName as string });
+  const store = createDynamoStore({ doc, tableName: args.tableName as string });
   const writes = { ms: 0, calls: 0 };
-  store.writeNewItems = timed(store.writeNewItems.bind(store), writes);
-  store.writeBatchRecords = timed(store.writeBatchRecords.bind(store), writes);
+  store.writeRejected = timed(store.writeRejected.bind(store), writes);
+  store.writeBatches = timed(store.writeBatches.bind(store), writes);
   const sends = { ms: 0, calls: 0 };
   const sqs = sqsClient as unknown as { send: (...a: unknown[]) => Promise<unknown> };
   sqs.send = timed(sqs.send.bind(sqs), sends);
@@ -232,10 +233,8 @@ const ingest = async (args: IngestChildArgs): Promise<IngestChildResult> => {
   const stop = stopwatch();
   const result = await ingestUpload(
     {
-      s3,
-      sqs: sqsClient,
+      ...awsIngestPorts({ s3, sqs: sqsClient, queueUrl: args.queueUrl as string }),
       store,
-      queueUrl: args.queueUrl as string,
       campaignDefaults: { projectId: PROJECT_ID, sender: 'Research Team <research@bench.example.com>' },
       leaseMs: 600_000,
     },

@@ -16,7 +16,7 @@ import { createS3Bridge } from '#local/runtime/s3-bridge.ts';
 import { createSqsPoller } from '#local/runtime/sqs-poller.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
-import { CampaignStore } from '#shared/store/store.ts';
+import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { csvText } from './generate-csv.ts';
 import { type AcceptedSend, achievedRate, meterSes, type SesMeterStats } from './ses-meter.ts';
 
@@ -119,8 +119,8 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
   // Off until a time-boxed run is cut off; then every AWS or Aseed call of a running invite invocation
   // kills it, as a Lambda timeout would, so the run ends without finishing its paced sends.
   const cutoff: CrashPolicy = { probability: 0, mode: 'per-call' };
-  const store = new CampaignStore({ doc: clients.doc, tableName: resources.tableName });
-  const inviteStore = new CampaignStore({
+  const store = createDynamoStore({ doc: clients.doc, tableName: resources.tableName });
+  const inviteStore = createDynamoStore({
     doc: crashableClient(clients.doc),
     tableName: resources.tableName,
   });

@@ -6,9 +6,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { STACK_OUTPUTS, UPLOADS } from '#infra/definitions.ts';
-import type { ReportLine, ReportStatus } from '#local/campaign.ts';
+import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
-import { CampaignStore } from '#shared/store/store.ts';
+import type { Store } from '#shared/store/ports.ts';
+import { type ReportLine, readReport, reportLine } from '#shared/store/report.ts';
 import type { CampaignRecord } from '#shared/store/types.ts';
 import { EXIT, onePositional, parse, UsageError } from './args.ts';
 import { apiOption, fetchPrice, type Io, requireFile } from './local.ts';
@@ -46,7 +47,7 @@ export const describeStack = async (stackName: string): Promise<StackResources> 
 const storeFor = (tableName: string) => {
   const dynamo = new DynamoDBClient({ requestHandler });
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  return { store: new CampaignStore({ doc, tableName }), destroy: () => dynamo.destroy() };
+  return { store: createDynamoStore({ doc, tableName }), destroy: () => dynamo.destroy() };
 };
 
 const requireStack = (command: string, stack: string | undefined): string => {
@@ -54,15 +55,9 @@ const requireStack = (command: string, stack: string | undefined): string => {
   return stack;
 };
 
-/** Report rows from the store, with the CLI's four statuses (unfinished respondents show their state). */
-const reportLines = async (store: CampaignStore, campaignId: string): Promise<ReportLine[]> =>
-  (await store.listReportRows(campaignId)).map((row) => ({
-    line: row.line,
-    email: row.email,
-    status: row.status as ReportStatus,
-    room_url: row.roomUrl,
-    reason: row.reason,
-  }));
+/** Report lines from the store (unfinished respondents show their state). */
+const reportLines = async (store: Store, campaignId: string): Promise<ReportLine[]> =>
+  (await readReport(store, campaignId)).map(reportLine);
 
 /** Counts of a campaign record, for humans. */
 const formatRecord = (record: CampaignRecord): string => {
@@ -215,7 +210,7 @@ const withCampaign = async (
   stack: string,
   campaignId: string,
   io: Io,
-  use: (record: CampaignRecord, store: CampaignStore) => Promise<number>,
+  use: (record: CampaignRecord, store: Store) => Promise<number>,
 ): Promise<number> => {
   const { store, destroy } = storeFor((await describeStack(stack)).tableName);
   try {

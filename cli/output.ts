@@ -1,8 +1,9 @@
 // What the CLI writes: the four result files, the human summary, and a progress display on stderr.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CampaignSummary, GroundTruthEmail, InjectedFaults, ReportLine } from '#local/campaign.ts';
+import type { CampaignSummary, GroundTruthEmail, InjectedFaults } from '#local/campaign.ts';
 import { toCsvRow } from '#shared/report/csv-cell.ts';
+import type { ReportLine } from '#shared/store/report.ts';
 
 /** Header of report.csv. */
 export const REPORT_HEADER = ['line', 'email', 'status', 'room_url', 'reason'] as const;

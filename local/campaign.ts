@@ -36,24 +36,15 @@ import { AseedClient } from '#shared/aseed/client.ts';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
 import type { AppLogger } from '#shared/log.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
+import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
-import { CampaignStore } from '#shared/store/store.ts';
+import { type FinalReportLine, finalReportLine, readReport } from '#shared/store/report.ts';
 import type { CampaignRecord, CampaignStatus } from '#shared/store/types.ts';
 
 /** Sender of the local demo's defaults (the SES emulator checks no identity). */
 export const LOCAL_SENDER = 'Aseed Research <research@invites.example.org>';
 
-/** Status of one report row: the four outcomes a finished campaign can show. */
-export type ReportStatus = 'emailed' | 'rejected' | 'duplicate' | 'failed';
-
-/** One row of report.csv (`line,email,status,room_url,reason`). */
-export interface ReportLine {
-  line: number;
-  email: string;
-  status: ReportStatus;
-  room_url: string;
-  reason: string;
-}
+export type { FinalReportLine as ReportLine, ReportStatus } from '#shared/store/report.ts';
 
 /** summary.json. */
 export interface CampaignSummary {
@@ -189,7 +180,7 @@ export interface LocalCampaignResult {
   status: CampaignStatus | undefined;
   failureReason?: string;
   summary: CampaignSummary;
-  report: ReportLine[];
+  report: FinalReportLine[];
   /** Ground truth: what the SES emulator received during the run. */
   emails: GroundTruthEmail[];
   /** Ground truth: every room the stand-in ever created (or, with a real API, rooms created during the run). */
@@ -267,25 +258,6 @@ const instrumentSes = (ses: SESv2Client, throttle: number, random: () => number)
     { step: 'initialize', name: 'localCampaignSesMeter' },
   );
   return counts;
-};
-
-/** Maps a store report row onto the four final statuses; a respondent left mid-way shows as failed. */
-const finalLine = (row: {
-  line: number;
-  email: string;
-  status: string;
-  roomUrl: string;
-  reason: string;
-}): ReportLine => {
-  const known = row.status === 'emailed' || row.status === 'failed' || row.status === 'rejected';
-  const status: ReportStatus = known || row.status === 'duplicate' ? (row.status as ReportStatus) : 'failed';
-  return {
-    line: row.line,
-    email: row.email,
-    status,
-    room_url: row.roomUrl,
-    reason: status === row.status ? row.reason : `unfinished: still ${row.status} when the run ended`,
-  };
 };
 
 /** Emails of the SES store that belong to this run. */
@@ -397,7 +369,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
       },
     });
     const { inviteQueue } = resources.definitions;
-    const readStore = new CampaignStore({ doc: own.doc, tableName: resources.tableName });
+    const readStore = createDynamoStore({ doc: own.doc, tableName: resources.tableName });
     const defaults = options.defaults ?? {
       projectId: standin?.projectId ?? DEMO_PROJECT_ID,
       sender: LOCAL_SENDER,
@@ -416,7 +388,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
     const ingest = createIngestHandler({
       s3: ingestClients.s3,
       sqs: ingestClients.sqs,
-      store: new CampaignStore({ doc: ingestClients.doc, tableName: resources.tableName }),
+      store: createDynamoStore({ doc: ingestClients.doc, tableName: resources.tableName }),
       queueUrl: resources.queueUrl,
       campaignDefaults: defaults,
       leaseMs: timings.ingestLeaseMs ?? 3000,
@@ -424,7 +396,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
     });
     const aseed = new AseedClient({ baseUrl: apiUrl, token: apiToken, timeoutMs: aseedTimeoutMs });
     const inviteDeps = {
-      store: new CampaignStore({ doc: inviteClients.doc, tableName: resources.tableName }),
+      store: createDynamoStore({ doc: inviteClients.doc, tableName: resources.tableName }),
       aseed: crashableObject(aseed, ['createRooms', 'listRooms', 'deleteRoom']),
       mailer: new Mailer({ client: inviteClients.ses }),
       maxReceiveCount: inviteQueue.maxReceiveCount,
@@ -588,7 +560,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
     // Results.
     progress({ ...lastProgress, phase: 'collecting' });
     const record = await readStore.getCampaign(campaignId);
-    const rows = (await readStore.listReportRows(campaignId)).map(finalLine);
+    const rows = (await readReport(readStore, campaignId)).map(finalReportLine);
     const recipients = new Set(rows.map((r) => r.email.toLowerCase()).filter((e) => e !== ''));
     const emails = runEmails(
       await readSesStore(endpoints.ses, sesSince),
@@ -612,7 +584,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
       duplicates: rows.filter((r) => r.status === 'duplicate').length,
       emailed: rows.filter((r) => r.status === 'emailed').length,
       failed: respondentRows.length - rows.filter((r) => r.status === 'emailed').length,
-      roomsCreated: standin ? rooms.length : rooms.length,
+      roomsCreated: rooms.length,
       apiCreateCalls: standin ? standin.stats().createCalls - createCallsBefore : (record?.createCalls ?? 0),
       sesCalls: ses.calls,
       durationMs: Date.now() - started,

@@ -1,6 +1,10 @@
 // Flow: S3 ObjectCreated event → for each record: ingest use case (settings, CSV → respondents → batches → SQS).
+
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, S3Event } from 'aws-lambda';
-import { type IngestDeps, type IngestResult, ingestUpload } from '#shared/campaign/ingest.ts';
+import { awsIngestPorts } from '#shared/ingest/aws.ts';
+import { type IngestDeps, type IngestResult, ingestUpload } from '#shared/ingest/ingest.ts';
 import { errorFields, silentLogger } from '#shared/log.ts';
 
 /** The ingest Lambda handler: an S3 event in, one result per record out. */
@@ -12,6 +16,13 @@ export type IngestHandler = (
 /** Leaves this much of the invocation for the final writes when waiting on a busy ingest lease. */
 const DEADLINE_MARGIN_MS = 10_000;
 
+/** Deps of the ingest handler: the use case's, with the S3 and SQS clients its ports are built over. */
+export interface IngestHandlerDeps extends Omit<IngestDeps, 'source' | 'queue'> {
+  s3: S3Client;
+  sqs: SQSClient;
+  queueUrl: string;
+}
+
 /** Decodes an S3 event key (URL-encoded, spaces as `+`). */
 export const decodeS3Key = (key: string): string => decodeURIComponent(key.replace(/\+/g, ' '));
 
@@ -20,9 +31,13 @@ export const decodeS3Key = (key: string): string => decodeURIComponent(key.repla
  * tests and the local runtime their own. Every record is attempted; if any failed, the first error is
  * thrown afterwards so Lambda retries the event (records already ingested are then recognised as duplicates).
  */
-export const createIngestHandler =
-  (deps: IngestDeps): IngestHandler =>
-  async (event, context) => {
+export const createIngestHandler = (handlerDeps: IngestHandlerDeps): IngestHandler => {
+  const { s3, sqs, queueUrl, ...rest } = handlerDeps;
+  const deps: IngestDeps = {
+    ...rest,
+    ...awsIngestPorts({ s3, sqs, queueUrl, ...(rest.sleep ? { sleep: rest.sleep } : {}) }),
+  };
+  return async (event, context) => {
     const logger = deps.logger ?? silentLogger;
     const clock = deps.clock ?? Date.now;
     const results: IngestResult[] = [];
@@ -50,3 +65,4 @@ export const createIngestHandler =
     if (firstError !== undefined) throw firstError;
     return results;
   };
+};

@@ -5,7 +5,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV, IngestEnvSchema, parseEnv } from '#shared/config.ts';
 import { createLogger } from '#shared/log.ts';
-import { CampaignStore } from '#shared/store/store.ts';
+import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { createIngestHandler } from './app.ts';
 
 const env = parseEnv(IngestEnvSchema);
@@ -18,7 +18,7 @@ const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler }), 
 export const handler = createIngestHandler({
   s3: new S3Client({ requestHandler }),
   sqs: new SQSClient({ requestHandler }),
-  store: new CampaignStore({ doc, tableName: env[ENV.tableName] }),
+  store: createDynamoStore({ doc, tableName: env[ENV.tableName] }),
   queueUrl: env[ENV.inviteQueueUrl],
   campaignDefaults: env[ENV.campaignDefaults],
   logger: createLogger('ingest'),

@@ -2,8 +2,8 @@
 // partial batch response (failed records are redelivered; on the last receive they are dead-lettered).
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type InviteDeps, processDeadLetterRecord, processInviteRecord } from '#shared/campaign/invite.ts';
 import { createSharedPacer } from '#shared/campaign/pacer.ts';
+import { type InviteDeps, processDeadLetterRecord, processInviteRecord } from '#shared/invite/index.ts';
 
 /** The invite Lambda handler: SQS event in, `{ batchItemFailures }` out. */
 export type InviteHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;

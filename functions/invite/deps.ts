@@ -10,7 +10,7 @@ import { AseedClient } from '#shared/aseed/client.ts';
 import { DeadLetterEnvSchema, ENV, InviteEnvSchema, parseEnv } from '#shared/config.ts';
 import { createLogger } from '#shared/log.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
-import { CampaignStore } from '#shared/store/store.ts';
+import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import type { InviteHandlerDeps } from './app.ts';
 
 const requestHandler = { requestTimeout: 10_000, connectionTimeout: 3_000 };
@@ -26,7 +26,7 @@ const sharedDeps = (env: z.output<typeof DeadLetterEnvSchema>, service: string):
     return secret.trim();
   };
   return {
-    store: new CampaignStore({ doc, tableName: env[ENV.tableName] }),
+    store: createDynamoStore({ doc, tableName: env[ENV.tableName] }),
     aseed: new AseedClient({ baseUrl: env[ENV.aseedBaseUrl], token: aseedToken }),
     // Two attempts × 10 s stay inside the 30 s send lease, so a concurrent delivery never takes over a send
     // that is still in flight (which would email twice).

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Duration, type RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -126,11 +126,6 @@ export class AppFunction extends Construct {
         'Pinned to nodejs22.x (supported until 2027), the Node line the project is built and tested on; ' +
         'moving to nodejs24.x is a one-line change here once the toolchain is tested on it.',
     });
-  }
-
-  /** The Lambda function, for event sources and metrics. */
-  get lambda(): IFunction {
-    return this.function;
   }
 }
 

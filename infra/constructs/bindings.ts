@@ -24,13 +24,11 @@ export interface Binding {
 /** DynamoDB item actions the pipeline uses: single-item conditional writes, BatchWriteItem, Query, Get. */
 export const TABLE_ACTIONS = [
   'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
   'dynamodb:Query',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
   'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
 ] as const;
 
 /** A plain setting: an environment variable and no permission. */

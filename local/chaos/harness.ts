@@ -6,7 +6,7 @@ import { clearSesStore, makeAwsClients, readSesStore } from '#local/aws.ts';
 import { type LocalCampaignResult, type LocalTimings, runLocalCampaign } from '#local/campaign.ts';
 import { type EmulatorEndpoints, type Emulators, startEmulators } from '#local/emulators.ts';
 import type { AppLogger } from '#shared/log.ts';
-import { CampaignStore } from '#shared/store/store.ts';
+import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import {
   type CheckResult,
   checkRun,
@@ -183,7 +183,7 @@ export const runOne = async (
   let deadLetteredBatches = 0;
   try {
     deadLetteredBatches = await queueDepth(clients.sqs, `${prefix}-invite-dlq`);
-    const store = new CampaignStore({ doc: clients.doc, tableName: `${prefix}-table` });
+    const store = createDynamoStore({ doc: clients.doc, tableName: `${prefix}-table` });
     const campaignId = result.campaignId;
     const [respondentsInStore, rejected, record] = campaignId
       ? await Promise.all([

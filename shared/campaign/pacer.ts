@@ -1,5 +1,5 @@
 import { realSleep, type Sleep } from '#shared/store/concurrency.ts';
-import type { CampaignStore } from '#shared/store/store.ts';
+import type { SendSchedulePort } from '#shared/store/ports.ts';
 
 /** A booked slot on the send schedule. */
 export interface SendSlot {
@@ -43,7 +43,7 @@ const PUNCTUAL_BELOW_SLACK_MS = 500;
  * n larger than the burst (one SendBulkEmail of 50 at 2.8/s is due ~18 s after the previous one).
  */
 export const createSharedPacer = (options: {
-  store: Pick<CampaignStore, 'reserveSends'>;
+  store: SendSchedulePort;
   /** The account's maximum send rate (emails per second). */
   ratePerSecond: number;
   /** Share of the rate left unused (default {@link SEND_RATE_HEADROOM}). */

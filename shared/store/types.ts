@@ -1,4 +1,8 @@
 // Item shapes of the single campaign table. Every item has `pk`, `sk` and a `type`; see docs/DESIGN.md.
+import type { RespondentProgress, RespondentState } from '#shared/invite/respondent.ts';
+
+export type { RespondentState } from '#shared/invite/respondent.ts';
+export { TERMINAL_STATES } from '#shared/invite/respondent.ts';
 
 /** Campaign lifecycle. `ingesting` → `enqueued` → `completed`, or `failed` (whole-file or settings error). */
 export type CampaignStatus = 'ingesting' | 'enqueued' | 'completed' | 'failed';
@@ -64,13 +68,8 @@ export interface CampaignRecord extends Partial<CampaignCounts> {
   expiresAt?: number;
 }
 
-/** Respondent states; see the state machine in docs/DESIGN.md. */
-export type RespondentState = 'accepted' | 'room_assigned' | 'sending' | 'emailed' | 'failed';
-/** States after which nothing happens to a respondent any more. */
-export const TERMINAL_STATES: readonly RespondentState[] = ['emailed', 'failed'];
-
-/** One accepted respondent (`CAMPAIGN#<id>` / `R#<batch>#<seq>`). */
-export interface RespondentItem {
+/** One accepted respondent (`CAMPAIGN#<id>` / `R#<batch>#<seq>`): who it is, and its progress. */
+export interface RespondentItem extends RespondentProgress {
   pk: string;
   sk: string;
   type: 'respondent';
@@ -87,20 +86,6 @@ export interface RespondentItem {
   fields: Record<string, string>;
   /** Room-settings key: respondents of a batch share it, spares are pooled by it. */
   roomKey: string;
-  state: RespondentState;
-  roomId?: string;
-  roomUrl?: string;
-  /** ISO expiry of the room (for the email). */
-  roomExpiresAt?: string;
-  messageId?: string;
-  /** Send attempt currently holding a `sending` respondent, and until when (epoch ms). */
-  sendAttempt?: string;
-  sendingUntil?: number;
-  reason?: string;
-  /** State the respondent failed from (decides whether its room can be cancelled). */
-  failedFrom?: RespondentState;
-  /** The respondent failed before any email with its room could have gone out: the room may be cancelled. */
-  roomUnsent?: boolean;
   /** Set once the room of a failed respondent was cancelled. */
   roomCancelled?: boolean;
   updatedAt: string;
@@ -265,3 +250,9 @@ export interface ReportRow {
   roomUrl: string;
   reason: string;
 }
+
+/** A room marker as a use case writes it: the store adds its keys, type, time and expiry. */
+export type NewRoomMarker = Omit<RoomMarkerItem, 'pk' | 'sk' | 'type' | 'createdAt' | 'expiresAt'>;
+
+/** A spare room as a use case adds it to its campaign's pool: the store adds keys, type, time and expiry. */
+export type NewSpare = Pick<SpareRoomItem, 'campaignId' | 'roomId' | 'roomKey' | 'url' | 'roomExpiresAt'>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS, INVITE_QUEUE, TABLE, UPLOADS } from '#infra/definitions.ts';
-import { settingsKeyFor } from '#shared/campaign/ingest.ts';
+import { settingsKeyFor } from '#shared/ingest/ingest.ts';
 
 describe('shared resource definitions', () => {
   it('name the settings object the way ingest looks for it', () => {

@@ -6,8 +6,8 @@ import {
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InviteHandler } from '#functions/invite/app.ts';
-import type { InviteMailer } from '#shared/campaign/invite.ts';
 import { ENV } from '#shared/config.ts';
+import type { InviteMailer } from '#shared/invite/index.ts';
 import { emulatorEndpoints } from '#test/support/aws.ts';
 import { createWorld, ingestCampaign, receiveAll, sesThrottled, sqsRecordOf, type World } from './support.ts';
 

@@ -1,7 +1,7 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InviteHandler } from '#functions/invite/app.ts';
-import type { InviteAseed, InviteMailer } from '#shared/campaign/invite.ts';
+import type { InviteAseed, InviteMailer } from '#shared/invite/index.ts';
 import {
   Crash,
   createWorld,
@@ -338,7 +338,7 @@ describe('dead-letter queue', () => {
     expect(dead).toContain('garbage');
     const campaign = await world.store.getCampaign(campaignId);
     expect(campaign).toMatchObject({ status: 'completed', deadLettered: 15, failed: 15, emailed: 0 });
-    const report = await world.store.listReportRows(campaignId);
+    const report = await world.report(campaignId);
     expect(report.every((r) => r.status === 'failed' && r.reason.startsWith('dead-lettered: '))).toBe(true);
     expect(await world.emails()).toHaveLength(0);
   });

@@ -38,7 +38,7 @@ describe('pipeline: upload → ingest → invite', () => {
     expect(truth.byRecipient.size).toBe(120);
     expect([...truth.byRecipient.values()].every((list) => list.length === 1)).toBe(true);
     expect([...truth.urlOwners.values()].every((owners) => owners.size === 1)).toBe(true);
-    const report = await world.store.listReportRows(campaignId);
+    const report = await world.report(campaignId);
     expect(report).toHaveLength(123);
     expect(report.filter((r) => r.status === 'emailed')).toHaveLength(120);
     expect(report.find((r) => r.line === 122)).toMatchObject({ status: 'rejected' });

@@ -1,6 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ingestUpload } from '#shared/campaign/ingest.ts';
+import { awsIngestPorts } from '#shared/ingest/aws.ts';
+import { ingestUpload } from '#shared/ingest/ingest.ts';
 import { campaignPk, respondentSk } from '#shared/store/keys.ts';
 import { createWorld, groundTruth, type KillSwitch, makeCsv, receiveAll, type World } from './support.ts';
 
@@ -50,7 +51,7 @@ describe('ingest', () => {
     const [result] = await world.ingest(world.s3Event(key, etag));
     const respondents = await world.store.listRespondents(result?.campaignId ?? '');
     const parts = (
-      await world.store.queryPrefix<{ type: string; respondents?: Uint8Array }>(
+      await world.queryItems<{ type: string; respondents?: Uint8Array }>(
         campaignPk(result?.campaignId ?? ''),
         'R#',
       )
@@ -179,10 +180,8 @@ describe('ingest', () => {
     // Act
     const result = await ingestUpload(
       {
-        s3: world.clients.s3,
-        sqs: world.clients.sqs,
+        ...awsIngestPorts({ s3: world.clients.s3, sqs: world.clients.sqs, queueUrl: world.queueUrl }),
         store: world.store,
-        queueUrl: world.queueUrl,
         campaignDefaults: world.campaignDefaults,
         leaseMs: 400,
         clock: () => (now += 50),

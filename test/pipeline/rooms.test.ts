@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AseedClient } from '#shared/aseed/client.ts';
-import type { InviteMailer } from '#shared/campaign/invite.ts';
-import { campaignPk, spareSk } from '#shared/store/keys.ts';
+import type { InviteMailer } from '#shared/invite/index.ts';
 import { createWorld, groundTruth, makeCsv, type World } from './support.ts';
 
 describe('spare rooms, rejected recipients, concurrent ingest', () => {
@@ -22,16 +21,7 @@ describe('spare rooms, rejected recipients, concurrent ingest', () => {
     const api = new AseedClient({ baseUrl: world.standin.baseUrl, token: world.standin.token });
     const spares = await api.createRooms({ project_id: world.standin.projectId, count: 3, language: 'en' });
     for (const room of spares) {
-      await world.store.putSpare({
-        pk: campaignPk(campaignId),
-        sk: spareSk(roomKey, room.id),
-        type: 'spare',
-        campaignId,
-        roomId: room.id,
-        roomKey,
-        url: room.url,
-        createdAt: new Date().toISOString(),
-      });
+      await world.store.putSpare({ campaignId, roomId: room.id, roomKey, url: room.url }, Date.now());
     }
     const createCallsBefore = world.standin.stats().createCalls;
 
@@ -94,7 +84,7 @@ describe('spare rooms, rejected recipients, concurrent ingest', () => {
       emailed: 5,
       failed: 1,
     });
-    const report = await world.store.listReportRows(campaignId);
+    const report = await world.report(campaignId);
     expect(report.find((r) => r.email === refused?.email)).toMatchObject({ status: 'failed', roomUrl: '' });
   });
 

@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLE } from '#infra/definitions.ts';
 import { makeDocClient, makeDynamoClient } from '#local/aws.ts';
 import { createSharedPacer } from '#shared/campaign/pacer.ts';
+import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { batchRecordSk, campaignIdFor, campaignPk, respondentSk, spareSk } from '#shared/store/keys.ts';
-import { CampaignStore } from '#shared/store/store.ts';
+import { createMemoryStore } from '#shared/store/memory/index.ts';
+import type { Store } from '#shared/store/ports.ts';
 import type {
   BatchRecordItem,
   CreateIntent,
@@ -47,15 +49,28 @@ const createTable = async (dynamo: ReturnType<typeof makeDynamoClient>, tableNam
   );
 };
 
-/** A store on a fresh table at `endpoint` for the enclosing describe block (created before, clients closed after). */
-const useStore = (endpoint: string, prefix: string): (() => CampaignStore) => {
+/** Every store these tests hold to one contract: each DynamoDB emulator, and the in-memory store. */
+const storeTargets = (): Array<{ name: string; endpoint?: string }> => [
+  ...dynamoTargets(),
+  { name: 'memory' },
+];
+
+/**
+ * A store on a fresh table at `endpoint` (in memory without one) for the enclosing describe block (created
+ * before, clients closed after).
+ */
+const useStore = (endpoint: string | undefined, prefix: string): (() => Store) => {
+  if (endpoint === undefined) {
+    const memory = createMemoryStore();
+    return () => memory;
+  }
   const dynamo = makeDynamoClient(endpoint);
   const doc = makeDocClient(dynamo);
-  let store: CampaignStore | undefined;
+  let store: Store | undefined;
   beforeAll(async () => {
     const tableName = uniqueName(prefix);
     await createTable(dynamo, tableName);
-    store = new CampaignStore({ doc, tableName });
+    store = createDynamoStore({ doc, tableName });
   });
   afterAll(() => {
     doc.destroy();
@@ -67,9 +82,9 @@ const useStore = (endpoint: string, prefix: string): (() => CampaignStore) => {
   };
 };
 
-describe.each(dynamoTargets())('campaign store on $name', ({ endpoint }) => {
+describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {
   const storeOf = useStore(endpoint, 'store');
-  let store: CampaignStore;
+  let store: Store;
   beforeAll(() => {
     store = storeOf();
   });
@@ -150,28 +165,20 @@ describe.each(dynamoTargets())('campaign store on $name', ({ endpoint }) => {
     await store.writeNewItems([r], { conditional: false });
 
     // Act
-    const assigned = await store.transitionRespondent({
-      campaignId,
-      sk: r.sk,
-      from: ['accepted'],
-      to: 'room_assigned',
-      set: { roomId: 'room-1', roomUrl: 'https://x/1' },
-      nowMs: 1,
-    });
-    const second = await store.transitionRespondent({
-      campaignId,
-      sk: r.sk,
-      from: ['accepted'],
-      to: 'room_assigned',
-      set: { roomId: 'room-2' },
-      nowMs: 2,
-    });
+    const assigned = await store.transition(
+      { campaignId, sk: r.sk, nowMs: 1 },
+      { kind: 'assignRoom', room: { id: 'room-1', url: 'https://x/1' } },
+    );
+    const second = await store.transition(
+      { campaignId, sk: r.sk, nowMs: 2 },
+      { kind: 'assignRoom', room: { id: 'room-2', url: 'https://x/2' } },
+    );
     // A resumed ingest re-putting the respondent must not reset it.
     await store.writeNewItems([respondent(campaignId, 0, 0)], { conditional: true });
 
     // Assert
-    expect(assigned?.roomId).toBe('room-1');
-    expect(second).toBeUndefined();
+    expect(assigned).toBe(true);
+    expect(second).toBe(false);
     expect(await store.getRespondent(campaignId, r.sk)).toMatchObject({
       state: 'room_assigned',
       roomId: 'room-1',
@@ -190,15 +197,10 @@ describe.each(dynamoTargets())('campaign store on $name', ({ endpoint }) => {
       conditional: false,
     });
     const assign = (r: RespondentItem, roomId: string) =>
-      store.transitionRespondent({
-        campaignId,
-        sk: r.sk,
-        from: ['accepted'],
-        to: 'room_assigned',
-        set: { roomId },
-        nowMs: 1,
-        orCreate: r,
-      });
+      store.transition(
+        { campaignId, sk: r.sk, nowMs: 1, orCreate: r },
+        { kind: 'assignRoom', room: { id: roomId, url: `https://x/${roomId}` } },
+      );
 
     // Act
     const created = await assign(unwritten(0), 'room-0');
@@ -206,10 +208,12 @@ describe.each(dynamoTargets())('campaign store on $name', ({ endpoint }) => {
     const moved = await assign(unwritten(1), 'room-1');
 
     // Assert: the item has every field of the respondent, plus the room; nothing else changed.
-    expect(created).toMatchObject({ state: 'room_assigned', roomId: 'room-0', name: 'Person 0', line: 2 });
-    expect(created).not.toHaveProperty('unwritten');
-    expect(again).toBeUndefined();
-    expect(moved).toBeUndefined();
+    const item = await store.getRespondent(campaignId, respondentSk(0, 0));
+    expect(created).toBe(true);
+    expect(item).toMatchObject({ state: 'room_assigned', roomId: 'room-0', name: 'Person 0', line: 2 });
+    expect(item).not.toHaveProperty('unwritten');
+    expect(again).toBe(false);
+    expect(moved).toBe(false);
     expect(await store.getRespondent(campaignId, respondentSk(0, 1))).toMatchObject({ state: 'emailed' });
     expect(await store.getRespondent(campaignId, respondentSk(0, 1))).not.toHaveProperty('roomId');
   });
@@ -251,18 +255,12 @@ describe.each(dynamoTargets())('campaign store on $name', ({ endpoint }) => {
   it('hands a spare room to one respondent only', async () => {
     // Prepare
     const campaignId = uniqueName('c');
-    const spare = {
-      pk: campaignPk(campaignId),
-      sk: spareSk('k', 'room-9'),
-      type: 'spare' as const,
-      campaignId,
-      roomId: 'room-9',
-      roomKey: 'k',
-      url: 'https://x/9',
-      createdAt: new Date(0).toISOString(),
-    };
-    await store.putSpare(spare);
-    await store.putSpare(spare);
+    await store.putSpare({ campaignId, roomId: 'room-9', roomKey: 'k', url: 'https://x/9' }, 0);
+    await store.putSpare({ campaignId, roomId: 'room-9', roomKey: 'k', url: 'https://x/9' }, 1);
+    const [spare, ...more] = await store.listSpares(campaignId, 'k');
+    if (!spare) throw new Error('no spare');
+    expect(more).toHaveLength(0);
+    expect(spare).toMatchObject({ pk: campaignPk(campaignId), sk: spareSk('k', 'room-9'), type: 'spare' });
 
     // Act
     const first = await store.takeSpare({ spare, respondentSk: 'R#1', nowMs: 1 });
@@ -277,9 +275,9 @@ describe.each(dynamoTargets())('campaign store on $name', ({ endpoint }) => {
   });
 });
 
-describe.each(dynamoTargets())('batch records on $name', ({ endpoint }) => {
+describe.each(storeTargets())('batch records on $name', ({ endpoint }) => {
   const storeOf = useStore(endpoint, 'batches');
-  let store: CampaignStore;
+  let store: Store;
   beforeAll(() => {
     store = storeOf();
   });
@@ -372,9 +370,9 @@ describe.each(dynamoTargets())('batch records on $name', ({ endpoint }) => {
   });
 });
 
-describe.each(dynamoTargets())('shared send schedule on $name', ({ endpoint }) => {
+describe.each(storeTargets())('shared send schedule on $name', ({ endpoint }) => {
   const storeOf = useStore(endpoint, 'pacer');
-  let store: CampaignStore;
+  let store: Store;
   beforeAll(() => {
     store = storeOf();
   });

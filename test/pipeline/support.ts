@@ -11,6 +11,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createIngestHandler } from '#functions/ingest/app.ts';
 import { createDeadLetterHandler, createInviteHandler, type InviteHandler } from '#functions/invite/app.ts';
@@ -25,10 +26,13 @@ import {
 import { buildSqsEvent } from '#local/runtime/sqs-poller.ts';
 import { type Standin, type StandinFaults, startStandin } from '#local/standin/server.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
-import type { InviteAseed, InviteDeps, InviteMailer } from '#shared/campaign/invite.ts';
 import type { Pacer } from '#shared/campaign/pacer.ts';
+import type { InviteAseed, InviteDeps, InviteMailer } from '#shared/invite/index.ts';
 import { classifySesError, Mailer } from '#shared/mail/mailer.ts';
-import { CampaignStore } from '#shared/store/store.ts';
+import { createDynamoStore } from '#shared/store/dynamo/index.ts';
+import type { Store } from '#shared/store/ports.ts';
+import { reportRows } from '#shared/store/report.ts';
+import type { ReportRow } from '#shared/store/types.ts';
 import { emulatorEndpoints, uniqueName } from '#test/support/aws.ts';
 
 /** Thrown by a killed invocation's clients: the test's stand-in for a Lambda dying mid-flight. */
@@ -121,7 +125,7 @@ export interface WorldOptions {
 export interface World {
   clients: AwsClients;
   standin: Standin;
-  store: CampaignStore;
+  store: Store;
   tableName: string;
   bucket: string;
   queueUrl: string;
@@ -154,6 +158,10 @@ export interface World {
     onWrite?: (name: string, input: Record<string, unknown>) => void;
   }): ReturnType<typeof createIngestHandler>;
   upload(key: string, body: string | Uint8Array, settings?: unknown): Promise<{ etag: string }>;
+  /** The campaign's report rows, as every reader maps them. */
+  report(campaignId: string): Promise<ReportRow[]>;
+  /** Raw items of a partition whose sort key starts with `prefix` (to look at storage shapes). */
+  queryItems<T>(pk: string, prefix: string): Promise<T[]>;
   s3Event(key: string, etag: string): S3Event;
   /** Polls the queue like Lambda's event source until it is empty (or `maxRounds`). */
   drain(
@@ -251,7 +259,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
   const dlqUrl = dlq.QueueUrl ?? '';
   const standin = await startStandin({ token: `tok-${uniqueName('t')}`, faults: options.faults ?? {} });
   const domain = `${uniqueName('c')}.example.com`;
-  const store = new CampaignStore({ doc: clients.doc, tableName });
+  const store = createDynamoStore({ doc: clients.doc, tableName });
   const campaignDefaults = { projectId: standin.projectId, sender: 'Research Team <research@example.com>' };
   const aseed = new AseedClient({ baseUrl: standin.baseUrl, token: standin.token, timeoutMs: 3000 });
   const mailer = new Mailer({ client: clients.ses });
@@ -283,7 +291,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
     instrumentDynamo(dynamo, counts, kill, onWrite);
     const doc = makeDocClient(dynamo);
     extraClients.push(dynamo, doc);
-    return new CampaignStore({ doc, tableName });
+    return createDynamoStore({ doc, tableName });
   };
   const guard =
     <A extends unknown[], R>(kill: KillSwitch, fn: (...args: A) => Promise<R>) =>
@@ -352,6 +360,26 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
       }
       const put = await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
       return { etag: put.ETag ?? '' };
+    },
+    report: async (campaignId) =>
+      reportRows(await store.listRespondents(campaignId), await store.listRejected(campaignId)),
+    queryItems: async <T>(pk: string, prefix: string) => {
+      const items: T[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await clients.doc.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        items.push(...((page.Items ?? []) as T[]));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return items;
     },
     s3Event: (key, etag) => s3EventFor(bucket, key, etag),
     receiveEvent: async () => {

@@ -3,7 +3,7 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InviteAseed, InviteMailer } from '#shared/campaign/invite.ts';
+import type { InviteAseed, InviteMailer } from '#shared/invite/index.ts';
 import { Crash, createWorld, ingestCampaign, type KillSwitch, sesThrottled, type World } from './support.ts';
 
 /** A Lambda context with a fixed amount of time left. */

@@ -1,0 +1,29 @@
+// What the ingest reaches outside itself: the uploaded objects, the invite queue, and the store.
+import type { InviteMessage } from '#shared/campaign/messages.ts';
+import type { CsvInput } from '#shared/csv/encoding.ts';
+import type { CampaignsPort, IngestItemsPort } from '#shared/store/ports.ts';
+
+/** One uploaded object, as the S3 event names it (key already URL-decoded). */
+export interface UploadRef {
+  bucket: string;
+  key: string;
+  etag?: string;
+  versionId?: string;
+}
+
+/** The uploads bucket as the ingest reads it. */
+export interface UploadSource {
+  /** The JSON of the settings object at `key`; undefined when there is none; SettingsFileError if not JSON. */
+  readSettings(bucket: string, key: string): Promise<unknown>;
+  /** The CSV as a stream, pinned to the version/ETag the event named; CsvFileError if it changed or went. */
+  openCsv(upload: UploadRef): Promise<CsvInput>;
+}
+
+/** The invite queue as the ingest feeds it. */
+export interface InviteQueue {
+  /** Sends every message (in as few calls as the queue allows), retrying what the queue reports failed. */
+  send(messages: readonly InviteMessage[]): Promise<void>;
+}
+
+/** The store ports the ingest uses. */
+export type IngestStore = CampaignsPort & IngestItemsPort;

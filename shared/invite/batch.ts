@@ -1,0 +1,84 @@
+// One invite message: a batch's respondents get rooms (exactly once), then emails (paced), then the batch
+// closes; or, for a `finalize` message, the campaign completes.
+
+import type { InviteMessage } from '#shared/campaign/messages.ts';
+import type { CampaignSettings } from '#shared/campaign/settings.ts';
+import { OutOfTimeError, RetryableError } from '#shared/errors.ts';
+import type { CampaignRecord } from '#shared/store/types.ts';
+import { completeIfDone, finishBatch, isTerminal } from './close.ts';
+import { type Ctx, contextOf, type InviteDeps } from './context.ts';
+import { sendInvites } from './email/index.ts';
+import { ensureRooms } from './rooms/create.ts';
+
+/** What one processed batch did (for logs and tests). */
+export interface BatchResult {
+  campaignId: string;
+  batch?: number;
+  emailed: number;
+  failed: number;
+  skipped: number;
+  completed: boolean;
+  /** Handed to a fresh message because the invocation ran out of time. */
+  deferred?: boolean;
+}
+
+/**
+ * Invite use case for one message. Respondents already done are skipped, so redelivery is harmless. Throws a
+ * RetryableError when something must be retried later (SQS redelivers the message).
+ */
+export const processInviteMessage = async (deps: InviteDeps, msg: InviteMessage): Promise<BatchResult> => {
+  const ctx = contextOf(deps);
+  const campaign = await ctx.store.getCampaign(msg.campaignId);
+  const result: BatchResult = {
+    campaignId: msg.campaignId,
+    emailed: 0,
+    failed: 0,
+    skipped: 0,
+    completed: false,
+  };
+  if (!campaign || campaign.status === 'failed') {
+    ctx.logger.warn('message for a campaign that is missing or failed: dropped', {
+      status: campaign?.status,
+    });
+    return result;
+  }
+  if (!('batch' in msg)) return { ...result, completed: await completeIfDone(ctx, campaign) };
+  return processBatch(ctx, campaign, msg.batch, { ...result, batch: msg.batch });
+};
+
+/** Rooms, then emails, then the close of one batch. */
+const processBatch = async (
+  ctx: Ctx,
+  campaign: CampaignRecord,
+  batch: number,
+  result: BatchResult,
+): Promise<BatchResult> => {
+  const { campaignId } = campaign;
+  const settings = campaign.settings as unknown as CampaignSettings;
+  // The ingest stored the batch as one record: a respondent's own item is created with its room.
+  let respondents = await ctx.store.queryBatch(campaignId, batch);
+  result.skipped = respondents.filter(isTerminal).length;
+  if (respondents.some((r) => r.state === 'accepted')) {
+    await ensureRooms(ctx, settings, { campaignId, batch }, respondents);
+    respondents = await ctx.store.queryBatch(campaignId, batch);
+  }
+  const sent = await sendInvites(ctx, campaignId, settings, respondents);
+  result.emailed = sent.emailed;
+  result.failed = sent.failed;
+  if (sent.retry > 0) {
+    const text = `${sent.retry} emails must be retried: ${sent.retryReason}`;
+    // Only the deadline held them back: nothing failed, the batch just needs a fresh invocation.
+    throw sent.retry === sent.outOfTime ? new OutOfTimeError(text) : new RetryableError(text);
+  }
+  respondents = await ctx.store.queryBatch(campaignId, batch);
+  const waiting = respondents.filter((r) => r.state === 'accepted').length;
+  if (waiting > 0) throw new RetryableError(`${waiting} respondents still wait for a room`);
+  result.completed = await finishBatch(ctx, campaignId, batch, respondents, { swallowCancelErrors: false });
+  ctx.logger.info('batch done', {
+    emailed: result.emailed,
+    failed: result.failed,
+    skipped: result.skipped,
+    campaignCompleted: result.completed,
+  });
+  return result;
+};

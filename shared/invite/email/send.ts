@@ -1,0 +1,232 @@
+// One chunk's send: a slot on the schedule, the claims just ahead of it, one SendBulkEmail (repeated in place
+// when SES throttled it and sent nothing), and each recipient's outcome recorded.
+
+import { type SendSlot, sleepUntil } from '#shared/campaign/pacer.ts';
+import { type CampaignSettings, templateFor } from '#shared/campaign/settings.ts';
+import { isRetryable, PermanentError } from '#shared/errors.ts';
+import { maskEmail } from '#shared/log.ts';
+import { type SendOutcome, SesThrottledError } from '#shared/mail/mailer.ts';
+import { inviteData } from '#shared/mail/template.ts';
+import { mapLimit } from '#shared/store/concurrency.ts';
+import type { RespondentItem } from '#shared/store/types.ts';
+import { type Ctx, messageOf } from '../context.ts';
+import { failRespondent } from '../fail.ts';
+import { claimSending, releaseSending } from './claim.ts';
+import { claimLeadMs, fadeWorst, sendMarginMs, throttlePauseMs } from './plan.ts';
+
+/** What the sends of a batch did; `retry` respondents need another attempt. */
+export interface SendSummary {
+  emailed: number;
+  failed: number;
+  retry: number;
+  /** Of `retry`: held back only because the invocation's deadline was too close. */
+  outOfTime: number;
+  retryReason: string;
+  /** SendBulkEmail calls made (repeats included). */
+  sesCalls: number;
+}
+
+/** The campaign a chunk is sent for, in one locale. */
+export interface ChunkJob {
+  campaignId: string;
+  settings: CampaignSettings;
+  locale: string;
+}
+
+/** A claimed respondent with its merge data. */
+interface Ready {
+  respondent: RespondentItem;
+  data: ReturnType<typeof inviteData>;
+}
+
+/** A chunk's booked slot and the window its SES call must start in. */
+interface Window {
+  slot: SendSlot;
+  /** No call (a repeat included) starts after this: the lease and the deadline margin still cover it. */
+  sendBy: number;
+}
+
+/**
+ * Sends one chunk: books a slot, claims its respondents just ahead of it (a punctual slot) or once it has
+ * come (any other), renders, sends and records. Respondents it could not send are counted in `summary`.
+ */
+export const sendChunk = async (ctx: Ctx, job: ChunkJob, chunk: RespondentItem[], summary: SendSummary) => {
+  const lead = claimLeadMs(ctx.config, ctx.sendTiming);
+  const slot = await ctx.reserveSends(chunk.length, lead);
+  const margin = sendMarginMs(ctx.config, ctx.sendTiming);
+  if (Math.max(slot.at, ctx.clock()) > ctx.deadline - margin) {
+    // Too close to the Lambda timeout to send and record safely: leave them for the redelivery.
+    summary.retry += chunk.length;
+    summary.outOfTime += chunk.length;
+    summary.retryReason = 'invocation deadline too close to send safely';
+    return;
+  }
+  // A call that reaches SES late lets the next sender's reach it early, into a throttle: a punctual slot's
+  // claims are done when it comes, and the lease, counted from the claim, still covers the wait and the call.
+  await sleepUntil(slot.punctual ? slot.at - lead : slot.at, ctx.clock, ctx.sleep);
+  const attempt = ctx.newId();
+  const claimedAt = ctx.clock();
+  const { marked, fresh } = await claimChunk(ctx, chunk, attempt, summary);
+  const ready = await render(ctx, job, marked, summary);
+  if (ready.length === 0) return;
+  const window: Window = {
+    slot,
+    sendBy: Math.min(claimedAt + ctx.config.sendLeaseMs / 2, ctx.deadline - margin),
+  };
+  await sleepUntil(slot.at, ctx.clock, ctx.sleep);
+  if (slot.punctual && ctx.clock() - slot.at > ctx.config.lateToleranceMs) {
+    // The claims outran their lead: take a new slot at the end of the schedule if the lease allows
+    // (else it goes out now, late).
+    await waitForNewSlot(ctx, ready.length, window.sendBy);
+  }
+  const sendStarted = ctx.clock();
+  let outcomes: SendOutcome[];
+  try {
+    outcomes = await sendWithRepeats(ctx, job, ready, window, summary);
+  } catch (error) {
+    // The mailer throws a retryable error only while nothing was sent: hand the chunk back, so a
+    // redelivery sends at once and a dead-lettering cancels their rooms.
+    if (isRetryable(error))
+      await releaseSending(
+        ctx,
+        ready.map(({ respondent }) => respondent),
+        attempt,
+        fresh,
+      );
+    throw error;
+  }
+  await recordOutcomes(ctx, ready, outcomes, summary);
+  ctx.sendTiming.worstMs = fadeWorst(ctx.sendTiming.worstMs, ctx.clock() - sendStarted);
+};
+
+/** Claims a chunk's respondents for `attempt`; those a concurrent delivery holds are counted to retry. */
+const claimChunk = async (ctx: Ctx, chunk: RespondentItem[], attempt: string, summary: SendSummary) => {
+  const started = ctx.clock();
+  const claims = await mapLimit(chunk, ctx.config.writesInParallel, (r) => claimSending(ctx, r, attempt));
+  const claimMs = ctx.clock() - started;
+  ctx.sendTiming.claimMs = fadeWorst(ctx.sendTiming.claimMs ?? claimMs, claimMs);
+  const marked: RespondentItem[] = [];
+  // Claimed from `room_assigned` (not taken over from a crashed attempt that may have sent).
+  const fresh = new Set<string>();
+  for (const claim of claims) {
+    if (claim.kind === 'claimed') {
+      marked.push(claim.respondent);
+      if (claim.fresh) fresh.add(claim.respondent.sk);
+    } else if (claim.kind === 'busy') {
+      // A concurrent delivery of this batch is sending to them right now: not ours to send.
+      summary.retry++;
+      summary.retryReason = 'being sent by a concurrent delivery of this batch';
+    }
+  }
+  return { marked, fresh };
+};
+
+/** Merge data of each claimed respondent; one whose invitation cannot be rendered fails. */
+const render = async (ctx: Ctx, job: ChunkJob, marked: RespondentItem[], summary: SendSummary) => {
+  const ready: Ready[] = [];
+  for (const respondent of marked) {
+    try {
+      ready.push({ respondent, data: invitationData(job, respondent) });
+    } catch (error) {
+      const failure = {
+        kind: 'unrenderable',
+        reason: `cannot render the invitation: ${messageOf(error)}`,
+      } as const;
+      await failRespondent(ctx, respondent, failure, true);
+      summary.failed++;
+    }
+  }
+  return ready;
+};
+
+/** Merge data of one invitation. */
+const invitationData = ({ settings, locale }: ChunkJob, r: RespondentItem) => {
+  if (!r.roomUrl) throw new PermanentError('no room URL');
+  const expiresAt = r.roomExpiresAt
+    ? new Date(r.roomExpiresAt)
+    : new Date(Date.parse(r.updatedAt) + settings.expiresInDays * 86_400_000);
+  return inviteData({
+    locale: locale as Parameters<typeof templateFor>[1],
+    ...(r.name ? { name: r.name } : {}),
+    roomUrl: r.roomUrl,
+    durationMinutes: settings.maxDurationMinutes,
+    expiresAt,
+    fields: r.fields,
+  });
+};
+
+/** The time one more call needs, as recently seen. */
+const nextSendMs = (ctx: Ctx) => Math.max(ctx.sendTiming.worstMs, 100);
+
+/** Books a new slot and waits for it; false (nothing waited) when the call would then start after `sendBy`. */
+const waitForNewSlot = async (ctx: Ctx, count: number, sendBy: number): Promise<boolean> => {
+  const at = (await ctx.reserveSends(count)).at;
+  if (Math.max(at, ctx.clock()) + nextSendMs(ctx) > sendBy) return false;
+  await sleepUntil(at, ctx.clock, ctx.sleep);
+  return true;
+};
+
+/**
+ * The chunk's SendBulkEmail. Throttled, SES sent nothing: the same call again after a short pause and a new
+ * slot (a retry outside the schedule would take the next sender's slot and get it throttled in turn), while
+ * the window allows, so transient throttling costs the batch none of its receives.
+ */
+const sendWithRepeats = async (
+  ctx: Ctx,
+  job: ChunkJob,
+  ready: Ready[],
+  window: Window,
+  summary: SendSummary,
+) => {
+  const { settings } = job;
+  const send = () =>
+    ctx.deps.mailer.sendBulk({
+      from: settings.sender,
+      ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
+      ...(ctx.deps.configurationSetName ? { configurationSetName: ctx.deps.configurationSetName } : {}),
+      template: templateFor(settings, job.locale as Parameters<typeof templateFor>[1]),
+      tags: { campaign: job.campaignId },
+      destinations: ready.map(({ respondent, data }) => ({ to: respondent.email, data })),
+    });
+  for (let retry = 0; ; retry++) {
+    summary.sesCalls++;
+    try {
+      return await send();
+    } catch (error) {
+      const pauseMs = throttlePauseMs(retry);
+      const repeatable =
+        error instanceof SesThrottledError &&
+        retry < ctx.config.sesThrottleRetries &&
+        ctx.clock() + pauseMs + nextSendMs(ctx) <= window.sendBy;
+      if (!repeatable) throw error;
+      ctx.logger.warn('SES throttled the send; trying again shortly', {
+        retry: retry + 1,
+        pauseMs: Math.round(pauseMs),
+      });
+      await ctx.sleep(pauseMs);
+      if (!(await waitForNewSlot(ctx, ready.length, window.sendBy))) throw error;
+    }
+  }
+};
+
+/** Records each recipient's outcome: emailed with its message id, failed with SES's reason, or to retry. */
+const recordOutcomes = async (ctx: Ctx, ready: Ready[], outcomes: SendOutcome[], summary: SendSummary) => {
+  await mapLimit(ready, ctx.config.writesInParallel, async ({ respondent }, index) => {
+    const outcome: SendOutcome = outcomes[index] ?? { status: 'retry', reason: 'no outcome' };
+    const masked = maskEmail(respondent.email);
+    if (outcome.status === 'sent') {
+      const ref = { campaignId: respondent.campaignId, sk: respondent.sk, nowMs: ctx.clock() };
+      if (await ctx.store.transition(ref, { kind: 'markEmailed', messageId: outcome.messageId })) {
+        summary.emailed++;
+        ctx.logger.debug('emailed', { respondent: masked, messageId: outcome.messageId });
+      }
+    } else if (outcome.status === 'failed') {
+      ctx.logger.warn('recipient rejected', { respondent: masked, reason: outcome.reason });
+      if (await failRespondent(ctx, respondent, { kind: 'rejected', reason: outcome.reason }, true))
+        summary.failed++;
+    } else {
+      summary.retry++;
+      summary.retryReason = outcome.reason;
+    }
+  });
+};

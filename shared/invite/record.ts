@@ -1,0 +1,118 @@
+// The invite side's entry points, one queue record each: parse, process, and the last-receive policy (a batch
+// failing on its last allowed receive is dead-lettered on the campaign before SQS moves it to the DLQ).
+import { type InviteMessage, parseInviteMessage } from '#shared/campaign/messages.ts';
+import { OutOfTimeError, PermanentError } from '#shared/errors.ts';
+import { errorFields } from '#shared/log.ts';
+import { type BatchResult, processInviteMessage } from './batch.ts';
+import { deadLetterBatch } from './close.ts';
+import { type Ctx, contextOf, type InviteDeps } from './context.ts';
+
+/** How the caller lets a record be retried without spending one of its receives. */
+export interface InviteRecordOptions {
+  /**
+   * Sends the record's body again as a new message. Given (by the handler) to every record but the first of
+   * an invocation: when the invocation runs out of time before such a batch can start or go on, the batch is
+   * handed to a fresh message and acknowledged, instead of failing and using up one of its receives without
+   * a real attempt. The first record always gets a real attempt, so an invocation always makes progress.
+   */
+  requeue?: () => Promise<void>;
+}
+
+const batchKeys = (msg: InviteMessage) => ('batch' in msg ? { batch: msg.batch } : {});
+
+/** Handles one invite-queue record; throws when SQS should redeliver it. */
+export const processInviteRecord = async (
+  deps: InviteDeps,
+  body: string,
+  receiveCount: number,
+  options: InviteRecordOptions = {},
+): Promise<BatchResult> => {
+  const ctx = contextOf(deps);
+  let msg: InviteMessage;
+  try {
+    msg = parseInviteMessage(body);
+  } catch (error) {
+    ctx.logger.error('poison message: not an invite message', { receiveCount, ...errorFields(error) });
+    throw new PermanentError('not an invite message', { cause: error });
+  }
+  ctx.logger.appendKeys({ campaignId: msg.campaignId, ...batchKeys(msg) });
+  try {
+    return await processInviteMessage(deps, msg);
+  } catch (error) {
+    const deferred =
+      error instanceof OutOfTimeError && options.requeue && (await requeued(ctx, options.requeue));
+    if (deferred) {
+      ctx.logger.info('out of time for this batch: handed to a fresh message', {
+        receiveCount,
+        ...errorFields(error),
+      });
+      return {
+        campaignId: msg.campaignId,
+        ...batchKeys(msg),
+        emailed: 0,
+        failed: 0,
+        skipped: 0,
+        completed: false,
+        deferred: true,
+      };
+    }
+    await onFailedReceive(ctx, deps.maxReceiveCount, msg, receiveCount, error);
+    throw error;
+  } finally {
+    ctx.logger.removeKeys(['campaignId', 'batch']);
+  }
+};
+
+/** Hands the record to a fresh message; false when that failed (the record then fails as usual). */
+const requeued = async (ctx: Ctx, requeue: () => Promise<void>): Promise<boolean> => {
+  try {
+    await requeue();
+    return true;
+  } catch (requeueError) {
+    ctx.logger.warn('could not hand the batch to a fresh message', errorFields(requeueError));
+    return false;
+  }
+};
+
+/** The last-receive policy: on the last allowed receive a failing batch is dead-lettered on the campaign. */
+const onFailedReceive = async (
+  ctx: Ctx,
+  maxReceiveCount: number,
+  msg: InviteMessage,
+  receiveCount: number,
+  error: unknown,
+): Promise<void> => {
+  if (!('batch' in msg) || receiveCount < maxReceiveCount) {
+    ctx.logger.warn('batch failed; SQS will redeliver', { receiveCount, ...errorFields(error) });
+    return;
+  }
+  ctx.logger.error('last receive failed: dead-lettering the batch', { receiveCount, ...errorFields(error) });
+  try {
+    await deadLetterBatch(ctx, msg.campaignId, msg.batch, error);
+  } catch (recordError) {
+    ctx.logger.error('could not record the dead-lettering', errorFields(recordError));
+  }
+};
+
+/**
+ * Handles one record of the dead-letter queue: makes sure its batch is recorded as dead-lettered on the
+ * campaign even when the last receive died before it could (a crash or timeout). Idempotent.
+ */
+export const processDeadLetterRecord = async (deps: InviteDeps, body: string): Promise<void> => {
+  const ctx = contextOf(deps);
+  let msg: InviteMessage;
+  try {
+    msg = parseInviteMessage(body);
+  } catch {
+    ctx.logger.warn('dead-lettered message is not an invite message: nothing to record');
+    return;
+  }
+  if (!('batch' in msg)) return;
+  ctx.logger.appendKeys({ campaignId: msg.campaignId, batch: msg.batch });
+  try {
+    await deadLetterBatch(ctx, msg.campaignId, msg.batch, 'the batch failed on every allowed receive');
+    ctx.logger.warn('dead-lettered batch recorded on the campaign');
+  } finally {
+    ctx.logger.removeKeys(['campaignId', 'batch']);
+  }
+};

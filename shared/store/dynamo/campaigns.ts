@@ -1,0 +1,224 @@
+// The campaign record (`CAMPAIGN#<id>` / `META`): the ingest lease, the status, and the counters.
+import { GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { RetryableError } from '#shared/errors.ts';
+import { campaignRecordItem } from '../items.ts';
+import { campaignPk, META_SK } from '../keys.ts';
+import { type CampaignsPort, LeaseLostError } from '../ports.ts';
+import type { CampaignRecord } from '../types.ts';
+import { isConditionFailed, type Table, unlessConditionFails } from './table.ts';
+
+/** Attempts at taking over a crashed ingest's lease against concurrent takers. */
+const TAKE_OVER_ATTEMPTS = 5;
+
+type Port = CampaignsPort;
+
+const metaKey = (campaignId: string) => ({ pk: campaignPk(campaignId), sk: META_SK });
+
+/** One UpdateItem on a campaign record. */
+const update = (t: Table, campaignId: string, input: Omit<UpdateCommandInput, 'Key' | 'TableName'>) =>
+  t.doc.send(new UpdateCommand({ TableName: t.name, Key: metaKey(campaignId), ...input }));
+
+/** A lease condition that failed means another ingest owns the campaign now. */
+const leaseLost = (campaignId: string) => (error: unknown) => {
+  if (isConditionFailed(error)) {
+    throw new LeaseLostError(`ingest lease of campaign ${campaignId} was taken over`, { cause: error });
+  }
+  throw error;
+};
+
+const getCampaign =
+  (t: Table): Port['getCampaign'] =>
+  async (campaignId) => {
+    const result = await t.doc.send(
+      new GetCommand({ TableName: t.name, Key: metaKey(campaignId), ConsistentRead: true }),
+    );
+    return result.Item as CampaignRecord | undefined;
+  };
+
+/** Takes over the lease of an ingest that crashed (its lease ran out), unless it is done or still held. */
+const takeOverIngest =
+  (t: Table): Port['startIngest'] =>
+  async ({ campaignId, owner, nowMs, leaseMs }) => {
+    for (let attempt = 0; attempt < TAKE_OVER_ATTEMPTS; attempt++) {
+      const existing = await getCampaign(t)(campaignId);
+      if (!existing) throw new RetryableError(`campaign ${campaignId} vanished while starting its ingest`);
+      if (existing.status !== 'ingesting') return { outcome: 'done', record: existing };
+      if (existing.leaseOwner !== owner && (existing.leaseUntil ?? 0) > nowMs) {
+        return { outcome: 'busy', record: existing };
+      }
+      const result = await unlessConditionFails(() =>
+        update(t, campaignId, {
+          UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until, updatedAt = :now',
+          ConditionExpression:
+            '#status = :ingesting AND (attribute_not_exists(leaseUntil) OR leaseUntil = :seen OR leaseOwner = :owner)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':until': nowMs + leaseMs,
+            ':now': new Date(nowMs).toISOString(),
+            ':ingesting': 'ingesting',
+            ':seen': existing.leaseUntil ?? 0,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (result) return { outcome: 'taken-over', record: result.Attributes as CampaignRecord };
+    }
+    throw new RetryableError(`could not take the ingest lease of campaign ${campaignId}`);
+  };
+
+const startIngest =
+  (t: Table): Port['startIngest'] =>
+  async (args) => {
+    const record = campaignRecordItem({ ...args, expiresAt: t.expiresAt(args.nowMs) });
+    const created = await unlessConditionFails(() =>
+      t.doc.send(
+        new PutCommand({ TableName: t.name, Item: record, ConditionExpression: 'attribute_not_exists(pk)' }),
+      ),
+    );
+    return created ? { outcome: 'created', record } : takeOverIngest(t)(args);
+  };
+
+const renewIngestLease =
+  (t: Table): Port['renewIngestLease'] =>
+  async (args) => {
+    const values: Record<string, unknown> = { ':owner': args.owner, ':until': args.leaseUntil };
+    let expression = 'SET leaseUntil = :until';
+    if (args.checkpoint !== undefined) {
+      expression += ', checkpoint = :checkpoint';
+      values[':checkpoint'] = args.checkpoint;
+    }
+    if (args.settings !== undefined) {
+      expression += ', settings = :settings';
+      values[':settings'] = args.settings;
+    }
+    await update(t, args.campaignId, {
+      UpdateExpression: expression,
+      ConditionExpression: 'leaseOwner = :owner',
+      ExpressionAttributeValues: values,
+    }).catch(leaseLost(args.campaignId));
+  };
+
+const failCampaign =
+  (t: Table): Port['failCampaign'] =>
+  async (args) => {
+    await update(t, args.campaignId, {
+      UpdateExpression:
+        'SET #status = :failed, failureReason = :reason, updatedAt = :now REMOVE leaseOwner, leaseUntil',
+      ConditionExpression: 'leaseOwner = :owner',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':failed': 'failed',
+        ':reason': args.reason,
+        ':owner': args.owner,
+        ':now': new Date(args.nowMs).toISOString(),
+      },
+    });
+  };
+
+const finishIngest =
+  (t: Table): Port['finishIngest'] =>
+  async ({ campaignId, owner, nowMs, counts }) => {
+    const result = await update(t, campaignId, {
+      UpdateExpression:
+        'SET #status = :status, #rows = :rows, accepted = :accepted, rejected = :rejected, ' +
+        'duplicates = :duplicates, batches = :batches, checkpoint = :batches, enqueuedAt = :now, ' +
+        'updatedAt = :now' +
+        (counts.accepted === 0 ? ', completedAt = :now' : '') +
+        ' REMOVE leaseOwner, leaseUntil',
+      ConditionExpression: 'leaseOwner = :owner',
+      ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows' },
+      ExpressionAttributeValues: {
+        ':status': counts.accepted === 0 ? 'completed' : 'enqueued',
+        ':rows': counts.rows,
+        ':accepted': counts.accepted,
+        ':rejected': counts.rejected,
+        ':duplicates': counts.duplicates,
+        ':batches': counts.batches,
+        ':owner': owner,
+        ':now': new Date(nowMs).toISOString(),
+      },
+      ReturnValues: 'ALL_NEW',
+    }).catch(leaseLost(campaignId));
+    return result.Attributes as CampaignRecord;
+  };
+
+// The batch number joins `doneBatches` in the same conditional update: a redelivery cannot add twice.
+const tallyBatch =
+  (t: Table): Port['tallyBatch'] =>
+  async ({ campaignId, batch, tally, nowMs }) => {
+    const result = await unlessConditionFails(() =>
+      update(t, campaignId, {
+        UpdateExpression:
+          'ADD batchesDone :one, emailed :emailed, failed :failed, deadLettered :dead, ' +
+          'roomsCancelled :cancelled, doneBatches :batch SET updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk) AND NOT contains(doneBatches, :batchNo)',
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':emailed': tally.emailed,
+          ':failed': tally.failed,
+          ':dead': tally.deadLettered,
+          ':cancelled': tally.roomsCancelled,
+          ':batch': new Set([String(batch)]),
+          ':batchNo': String(batch),
+          ':now': new Date(nowMs).toISOString(),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    if (result) return { applied: true, record: result.Attributes as CampaignRecord };
+    return { applied: false, record: await getCampaign(t)(campaignId) };
+  };
+
+const completeCampaign =
+  (t: Table): Port['completeCampaign'] =>
+  async (campaignId, nowMs) =>
+    (await unlessConditionFails(() =>
+      update(t, campaignId, {
+        UpdateExpression: 'SET #status = :completed, completedAt = :now, updatedAt = :now',
+        ConditionExpression: '#status = :enqueued AND batchesDone >= batches',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':completed': 'completed',
+          ':enqueued': 'enqueued',
+          ':now': new Date(nowMs).toISOString(),
+        },
+      }),
+    )) !== false;
+
+const addCounts =
+  (t: Table): Port['addCounts'] =>
+  async (campaignId, counts) => {
+    const entries = Object.entries(counts).filter(([, value]) => value);
+    if (entries.length === 0) return;
+    await update(t, campaignId, {
+      UpdateExpression: `ADD ${entries.map(([name]) => `${name} :${name}`).join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: Object.fromEntries(entries.map(([name, value]) => [`:${name}`, value])),
+    });
+  };
+
+const countCreatedRooms =
+  (t: Table): Port['countCreatedRooms'] =>
+  async (campaignId, intentId, rooms) => {
+    await unlessConditionFails(() =>
+      update(t, campaignId, {
+        UpdateExpression: 'ADD roomsCreated :rooms, createIntents :intent',
+        ConditionExpression: 'attribute_exists(pk) AND NOT contains(createIntents, :intentId)',
+        ExpressionAttributeValues: { ':rooms': rooms, ':intent': new Set([intentId]), ':intentId': intentId },
+      }),
+    );
+  };
+
+/** The campaign record port over the table. */
+export const dynamoCampaigns = (t: Table): CampaignsPort => ({
+  getCampaign: getCampaign(t),
+  startIngest: startIngest(t),
+  renewIngestLease: renewIngestLease(t),
+  failCampaign: failCampaign(t),
+  finishIngest: finishIngest(t),
+  tallyBatch: tallyBatch(t),
+  completeCampaign: completeCampaign(t),
+  addCounts: addCounts(t),
+  countCreatedRooms: countCreatedRooms(t),
+});

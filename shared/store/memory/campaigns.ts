@@ -1,0 +1,137 @@
+// The campaign record port in memory, with the conditions of the DynamoDB adapter (dynamo/campaigns.ts).
+import { RetryableError } from '#shared/errors.ts';
+import { campaignRecordItem } from '../items.ts';
+import { campaignPk, META_SK } from '../keys.ts';
+import { type CampaignsPort, LeaseLostError } from '../ports.ts';
+import type { CampaignRecord } from '../types.ts';
+import type { MemoryTable } from './table.ts';
+
+type Port = CampaignsPort;
+
+const iso = (nowMs: number) => new Date(nowMs).toISOString();
+
+/** Changes a campaign record when `change` allows it (false: its condition failed). */
+const change = (t: MemoryTable, campaignId: string, fn: (r: CampaignRecord) => CampaignRecord | false) =>
+  t.update<CampaignRecord>(campaignPk(campaignId), META_SK, (r) => (r ? fn(r) : false));
+
+/** The error DynamoDB raises for a failed condition, so callers see the same failure from both stores. */
+export const conditionFailed = (what: string): Error =>
+  Object.assign(new Error(`The conditional request failed: ${what}`), {
+    name: 'ConditionalCheckFailedException',
+  });
+
+const leaseLost = (campaignId: string) =>
+  new LeaseLostError(`ingest lease of campaign ${campaignId} was taken over`);
+
+const startIngest =
+  (t: MemoryTable): Port['startIngest'] =>
+  async (args) => {
+    const record = campaignRecordItem({ ...args, expiresAt: t.expiresAt(args.nowMs) });
+    if (t.put(record, { ifAbsent: true })) return { outcome: 'created', record };
+    const existing = t.get<CampaignRecord>(record.pk, META_SK);
+    if (!existing) throw new RetryableError(`campaign ${args.campaignId} vanished while starting its ingest`);
+    if (existing.status !== 'ingesting') return { outcome: 'done', record: existing };
+    if (existing.leaseOwner !== args.owner && (existing.leaseUntil ?? 0) > args.nowMs) {
+      return { outcome: 'busy', record: existing };
+    }
+    const taken = { ...existing, leaseOwner: args.owner, leaseUntil: args.nowMs + args.leaseMs };
+    t.put({ ...taken, updatedAt: iso(args.nowMs) });
+    return { outcome: 'taken-over', record: taken };
+  };
+
+const finishIngest =
+  (t: MemoryTable): Port['finishIngest'] =>
+  async ({ campaignId, owner, nowMs, counts }) => {
+    const done = change(t, campaignId, (r) => {
+      if (r.leaseOwner !== owner) return false;
+      const { leaseOwner: _, leaseUntil: __, ...rest } = r;
+      return {
+        ...rest,
+        ...counts,
+        status: counts.accepted === 0 ? 'completed' : 'enqueued',
+        checkpoint: counts.batches,
+        enqueuedAt: iso(nowMs),
+        updatedAt: iso(nowMs),
+        ...(counts.accepted === 0 ? { completedAt: iso(nowMs) } : {}),
+      };
+    });
+    if (!done) throw leaseLost(campaignId);
+    return done;
+  };
+
+const tallyBatch =
+  (t: MemoryTable): Port['tallyBatch'] =>
+  async ({ campaignId, batch, tally, nowMs }) => {
+    const applied = change(t, campaignId, (r) => {
+      if (r.doneBatches?.has(String(batch))) return false;
+      return {
+        ...r,
+        batchesDone: (r.batchesDone ?? 0) + 1,
+        emailed: (r.emailed ?? 0) + tally.emailed,
+        failed: (r.failed ?? 0) + tally.failed,
+        deadLettered: (r.deadLettered ?? 0) + tally.deadLettered,
+        roomsCancelled: (r.roomsCancelled ?? 0) + tally.roomsCancelled,
+        doneBatches: new Set([...(r.doneBatches ?? []), String(batch)]),
+        updatedAt: iso(nowMs),
+      };
+    });
+    return applied
+      ? { applied: true, record: applied }
+      : { applied: false, record: t.get<CampaignRecord>(campaignPk(campaignId), META_SK) };
+  };
+
+/** The campaign record port in memory. */
+export const memoryCampaigns = (t: MemoryTable): CampaignsPort => ({
+  getCampaign: async (campaignId) => t.get<CampaignRecord>(campaignPk(campaignId), META_SK),
+  startIngest: startIngest(t),
+  async renewIngestLease({ campaignId, owner, leaseUntil, checkpoint, settings }) {
+    const renewed = change(t, campaignId, (r) =>
+      r.leaseOwner === owner
+        ? {
+            ...r,
+            leaseUntil,
+            ...(checkpoint !== undefined ? { checkpoint } : {}),
+            ...(settings ? { settings } : {}),
+          }
+        : false,
+    );
+    if (!renewed) throw leaseLost(campaignId);
+  },
+  async failCampaign({ campaignId, owner, reason, nowMs }) {
+    const failed = change(t, campaignId, ({ leaseOwner, leaseUntil: _, ...r }) =>
+      leaseOwner === owner ? { ...r, status: 'failed', failureReason: reason, updatedAt: iso(nowMs) } : false,
+    );
+    if (!failed) throw conditionFailed('the ingest lease is not ours');
+  },
+  finishIngest: finishIngest(t),
+  tallyBatch: tallyBatch(t),
+  completeCampaign: async (campaignId, nowMs) =>
+    change(t, campaignId, (r) =>
+      r.status === 'enqueued' && (r.batchesDone ?? 0) >= (r.batches ?? Number.POSITIVE_INFINITY)
+        ? { ...r, status: 'completed', completedAt: iso(nowMs), updatedAt: iso(nowMs) }
+        : false,
+    ) !== false,
+  async addCounts(campaignId, counts) {
+    const entries = Object.entries(counts).filter(([, value]) => value) as Array<
+      [keyof CampaignRecord, number]
+    >;
+    if (entries.length === 0) return;
+    const added = change(t, campaignId, (r) => {
+      const next = { ...r } as Record<string, unknown>;
+      for (const [name, value] of entries) next[name] = ((next[name] as number | undefined) ?? 0) + value;
+      return next as unknown as CampaignRecord;
+    });
+    if (!added) throw conditionFailed(`no campaign ${campaignId}`);
+  },
+  async countCreatedRooms(campaignId, intentId, rooms) {
+    change(t, campaignId, (r) =>
+      r.createIntents?.has(intentId)
+        ? false
+        : {
+            ...r,
+            roomsCreated: (r.roomsCreated ?? 0) + rooms,
+            createIntents: new Set([...(r.createIntents ?? []), intentId]),
+          },
+    );
+  },
+});

@@ -1,0 +1,25 @@
+// The store in memory: every port, with the DynamoDB adapters' conditions, for fast unit tests of the use
+// cases (milliseconds, no emulator).
+import type { Store } from '../ports.ts';
+import { memoryCampaigns } from './campaigns.ts';
+import {
+  memoryCreateLock,
+  memoryIngestItems,
+  memoryRespondents,
+  memoryRooms,
+  memorySchedule,
+} from './records.ts';
+import { memoryTable } from './table.ts';
+
+/** A new, empty in-memory store. */
+export const createMemoryStore = (): Store => {
+  const table = memoryTable();
+  return {
+    ...memoryCampaigns(table),
+    ...memoryIngestItems(table),
+    ...memoryRespondents(table),
+    ...memoryCreateLock(table),
+    ...memoryRooms(table),
+    ...memorySchedule(table),
+  };
+};

@@ -1,0 +1,210 @@
+// The store as the use cases see it: one small port per kind of record. The DynamoDB adapter (dynamo/) and
+// the in-memory one (memory/) implement all of them; a use case names only the ports it needs.
+import { RetryableError } from '#shared/errors.ts';
+import type { RespondentTransition } from '#shared/invite/respondent.ts';
+import type { NewBatch, NewRejectedChunk } from './items.ts';
+import type {
+  BatchRecordItem,
+  CampaignCounts,
+  CampaignRecord,
+  CampaignSource,
+  CreatedRoom,
+  CreatedRoomsItem,
+  CreateIntent,
+  CreateLockItem,
+  NewRoomMarker,
+  NewSpare,
+  RejectedChunkItem,
+  RejectedRow,
+  RespondentItem,
+  RoomMarkerItem,
+  SpareRoomItem,
+} from './types.ts';
+
+/** Raised when a lease this process held was taken over: stop and let the new owner carry on. */
+export class LeaseLostError extends RetryableError {}
+
+/** Outcome of starting (or resuming) the ingest of a campaign. */
+export type StartIngestOutcome =
+  | { outcome: 'created'; record: CampaignRecord }
+  | { outcome: 'taken-over'; record: CampaignRecord }
+  | { outcome: 'busy'; record: CampaignRecord }
+  | { outcome: 'done'; record: CampaignRecord };
+
+/** Per-batch counters added once when a batch is finished. */
+export interface BatchTally {
+  emailed: number;
+  failed: number;
+  deadLettered: number;
+  roomsCancelled: number;
+}
+
+/** Counters that are added as they happen (metrics, not idempotent). */
+export type OperationalCounts = Partial<Pick<CampaignCounts, 'createCalls' | 'sesCalls' | 'roomsCancelled'>>;
+
+/** The campaign record: ingest lease, status, counters. */
+export interface CampaignsPort {
+  /** The campaign record, read strongly consistent. */
+  getCampaign(campaignId: string): Promise<CampaignRecord | undefined>;
+  /** Creates the record with an ingest lease, or takes over a crashed ingest's lease. */
+  startIngest(args: {
+    campaignId: string;
+    source: CampaignSource;
+    owner: string;
+    nowMs: number;
+    leaseMs: number;
+  }): Promise<StartIngestOutcome>;
+  /** Extends the ingest lease and records progress; LeaseLostError when another ingest took over. */
+  renewIngestLease(args: {
+    campaignId: string;
+    owner: string;
+    leaseUntil: number;
+    checkpoint?: number;
+    settings?: Record<string, unknown>;
+  }): Promise<void>;
+  /** Marks an ingesting campaign failed with one clear reason and drops the lease. */
+  failCampaign(args: { campaignId: string; owner: string; reason: string; nowMs: number }): Promise<void>;
+  /** Ends the ingest: final counts, `enqueued` (or `completed` when nobody was accepted), lease dropped. */
+  finishIngest(args: {
+    campaignId: string;
+    owner: string;
+    nowMs: number;
+    counts: Pick<CampaignCounts, 'rows' | 'accepted' | 'rejected' | 'duplicates' | 'batches'>;
+  }): Promise<CampaignRecord>;
+  /** Adds a finished batch's counts exactly once; returns the record as it is after. */
+  tallyBatch(args: {
+    campaignId: string;
+    batch: number;
+    tally: BatchTally;
+    nowMs: number;
+  }): Promise<{ applied: boolean; record: CampaignRecord | undefined }>;
+  /** Moves an enqueued campaign whose batches are all tallied to `completed`; false if not (yet) due. */
+  completeCampaign(campaignId: string, nowMs: number): Promise<boolean>;
+  /** Adds operational counters (call counts, cancelled spares). */
+  addCounts(campaignId: string, counts: OperationalCounts): Promise<void>;
+  /** Counts the rooms of one create intent into `roomsCreated`, once per intent. */
+  countCreatedRooms(campaignId: string, intentId: string, rooms: number): Promise<void>;
+}
+
+/** What the ingest writes: batch records and rejected-row chunks. */
+export interface IngestItemsPort {
+  /** Records batches (the same file always gives the same records, so a rewrite is harmless). */
+  writeBatches(batches: readonly NewBatch[], nowMs: number): Promise<void>;
+  /** Records one chunk of rejected and duplicate rows (the same file gives the same chunk). */
+  writeRejected(chunk: NewRejectedChunk, nowMs: number): Promise<void>;
+  /** Writes new items; `conditional` puts each only if absent (a resumed ingest never clobbers progress). */
+  writeNewItems(
+    items: ReadonlyArray<RespondentItem | RejectedChunkItem>,
+    options: { conditional: boolean },
+  ): Promise<void>;
+  /** Writes batch records as the ingest made them (the same file always gives the same records). */
+  writeBatchRecords(records: readonly BatchRecordItem[]): Promise<void>;
+}
+
+/** Which respondent a transition applies to; `orCreate` (read from its batch record) creates its item. */
+export interface RespondentRef {
+  campaignId: string;
+  sk: string;
+  nowMs: number;
+  orCreate?: RespondentItem;
+}
+
+/** Respondents: read by batch or campaign, moved by named transitions. */
+export interface RespondentsPort {
+  /** One batch's respondents in order; those without an item yet come from the batch record, `unwritten`. */
+  queryBatch(campaignId: string, batch: number): Promise<RespondentItem[]>;
+  /** Makes sure every respondent of the batch has its own item; returns them all, written. */
+  writeBatchRespondents(campaignId: string, batch: number): Promise<RespondentItem[]>;
+  /** Every respondent of a campaign, in order (unwritten ones as in queryBatch). */
+  listRespondents(campaignId: string): Promise<RespondentItem[]>;
+  /** Every rejected or duplicate row of a campaign. */
+  listRejected(campaignId: string): Promise<RejectedRow[]>;
+  /** One respondent, read strongly consistent. */
+  getRespondent(campaignId: string, sk: string): Promise<RespondentItem | undefined>;
+  /** Applies a transition if the respondent is in one of its `from` states; true when it moved. */
+  transition(ref: RespondentRef, transition: RespondentTransition): Promise<boolean>;
+  /** Takes over a `sending` respondent whose attempt's lease ran out (or is this attempt); the item after. */
+  takeOverSend(ref: RespondentRef, attempt: string, until: number): Promise<RespondentItem | undefined>;
+  /** Marks that the room of a failed respondent was cancelled (idempotent). */
+  markRoomCancelled(campaignId: string, sk: string): Promise<void>;
+}
+
+/** Result of trying to take the per-project create lock. */
+export type AcquireLockResult = { acquired: true; lock: CreateLockItem } | { acquired: false };
+
+/** The per-project create lock, its intent, and the records of rooms created but not yet handed out. */
+export interface CreateLockPort {
+  /** Takes the lock if free, expired or ours; the lock shows any intent a crashed holder left. */
+  acquireCreateLock(args: {
+    projectId: string;
+    owner: string;
+    nowMs: number;
+    leaseMs: number;
+  }): Promise<AcquireLockResult>;
+  /** Records the create about to be made (renewing the lease); LeaseLostError if the lock is not ours. */
+  writeCreateIntent(args: {
+    projectId: string;
+    owner: string;
+    intent: CreateIntent;
+    leaseUntil: number;
+  }): Promise<void>;
+  /** Removes the named intent while we hold the lock; false if it was not there. */
+  clearCreateIntent(args: { projectId: string; owner: string; intentId: string }): Promise<boolean>;
+  /** Releases the lock if ours; with `intentId`, that intent goes with it (its rooms are recorded). */
+  releaseCreateLock(args: { projectId: string; owner: string; intentId?: string }): Promise<void>;
+  /** Records the rooms a create call returned, under the lock. */
+  putCreatedRooms(args: {
+    projectId: string;
+    intent: CreateIntent;
+    rooms: CreatedRoom[];
+    leaseUntil: number;
+    nowMs: number;
+  }): Promise<CreatedRoomsItem>;
+  /** Every created-rooms record of a project whose rooms are not all handed out yet. */
+  listCreatedRooms(projectId: string): Promise<CreatedRoomsItem[]>;
+  /** Drops a created-rooms record once every one of its rooms is handed out. */
+  deleteCreatedRooms(projectId: string, intentId: string): Promise<void>;
+}
+
+/** Room markers (which rooms this system took charge of) and each campaign's spare-room pool. */
+export interface RoomsPort {
+  /** Puts a marker only if absent: undefined when this call made it, else the marker that was there. */
+  putRoomMarker(marker: NewRoomMarker, nowMs: number): Promise<RoomMarkerItem | undefined>;
+  /** Puts the markers of rooms a create call returned (nobody else's: unconditional, in bulk). */
+  putRoomMarkers(markers: readonly NewRoomMarker[], nowMs: number): Promise<void>;
+  /** The marker of a room, if this system ever took charge of it. */
+  getRoomMarker(roomId: string): Promise<RoomMarkerItem | undefined>;
+  /** Adds a room to its campaign's spare pool unless it is already there. */
+  putSpare(spare: NewSpare, nowMs: number): Promise<void>;
+  /** Spare rooms of a campaign, optionally only those of one room-settings key. */
+  listSpares(campaignId: string, roomKey?: string): Promise<SpareRoomItem[]>;
+  /** Claims a spare for a respondent (or confirms our own claim); false if someone else has it. */
+  takeSpare(args: { spare: SpareRoomItem; respondentSk: string; nowMs: number }): Promise<boolean>;
+  /** Gives a claimed spare back to the pool (only if still claimed by that respondent). */
+  releaseSpare(args: { spare: SpareRoomItem; respondentSk: string }): Promise<void>;
+  /** Removes a spare that was handed out or cancelled. */
+  deleteSpare(spare: SpareRoomItem): Promise<void>;
+}
+
+/** The account-wide send schedule shared by every invite invocation. */
+export interface SendSchedulePort {
+  /** Books `count` sends at `msPerSend`; returns the epoch ms from which they may go out. */
+  reserveSends(args: {
+    key: string;
+    count: number;
+    msPerSend: number;
+    burstMs: number;
+    nowMs: () => number;
+  }): Promise<number>;
+}
+
+/** The whole store: every port. */
+export type Store = CampaignsPort &
+  IngestItemsPort &
+  RespondentsPort &
+  CreateLockPort &
+  RoomsPort &
+  SendSchedulePort;
+
+/** What the invite side uses. */
+export type InviteStore = CampaignsPort & RespondentsPort & CreateLockPort & RoomsPort & SendSchedulePort;

@@ -1,0 +1,84 @@
+// The campaign report, mapped in one place: the store's respondents and rejected rows → report rows →
+// lines of report.csv. The store, the local runner and the CLI all read the report through these.
+import type { RespondentsPort } from '#shared/store/ports.ts';
+import type { RejectedRow, ReportRow, RespondentItem } from '#shared/store/types.ts';
+
+/** Status of a report line of a run that ended: the four outcomes a finished campaign can show. */
+export type ReportStatus = 'emailed' | 'rejected' | 'duplicate' | 'failed';
+
+/** One line of report.csv (`line,email,status,room_url,reason`); a running campaign shows in-progress states. */
+export interface ReportLine {
+  line: number;
+  email: string;
+  status: ReportRow['status'];
+  room_url: string;
+  reason: string;
+}
+
+/** A report line of a run that ended: only the four final statuses. */
+export interface FinalReportLine extends ReportLine {
+  status: ReportStatus;
+}
+
+/**
+ * The report rows of a campaign, sorted by CSV line: one per respondent (its state; no room URL once the
+ * room of a failed respondent was cancelled, since that link no longer works) and one per rejected or
+ * duplicate row.
+ */
+export const reportRows = (
+  respondents: readonly RespondentItem[],
+  rejected: readonly RejectedRow[],
+): ReportRow[] => {
+  const rows: ReportRow[] = [
+    ...respondents.map((r) => ({
+      line: r.line,
+      email: r.email,
+      status: r.state,
+      roomUrl: r.state === 'failed' && r.roomCancelled ? '' : (r.roomUrl ?? ''),
+      reason: r.reason ?? '',
+    })),
+    ...rejected.map((r) => ({
+      line: r.line,
+      email: r.email ?? '',
+      status: r.kind,
+      roomUrl: '',
+      reason: r.reason,
+    })),
+  ];
+  return rows.sort((a, b) => a.line - b.line);
+};
+
+/** A report row as a line of report.csv, its status as stored (in-progress states included). */
+export const reportLine = (row: ReportRow): ReportLine => ({
+  line: row.line,
+  email: row.email,
+  status: row.status,
+  room_url: row.roomUrl,
+  reason: row.reason,
+});
+
+const FINAL_STATUSES: readonly string[] = [
+  'emailed',
+  'failed',
+  'rejected',
+  'duplicate',
+] satisfies ReportStatus[];
+const isFinal = (status: ReportRow['status']): status is ReportStatus => FINAL_STATUSES.includes(status);
+
+/** A report row as a line of a run that ended: a respondent left mid-way shows as failed, saying where. */
+export const finalReportLine = (row: ReportRow): FinalReportLine =>
+  isFinal(row.status)
+    ? { ...reportLine(row), status: row.status }
+    : { ...reportLine(row), status: 'failed', reason: `unfinished: still ${row.status} when the run ended` };
+
+/** The report rows of a campaign as stored now: its respondents and its rejected rows, mapped once. */
+export const readReport = async (
+  store: Pick<RespondentsPort, 'listRespondents' | 'listRejected'>,
+  campaignId: string,
+): Promise<ReportRow[]> => {
+  const [respondents, rejected] = await Promise.all([
+    store.listRespondents(campaignId),
+    store.listRejected(campaignId),
+  ]);
+  return reportRows(respondents, rejected);
+};
