@@ -101,7 +101,7 @@ export const ingestUpload = async (deps: IngestDeps, request: IngestRequest): Pr
     }
     return await ingestStarted(run, started);
   } catch (error) {
-    if (error instanceof CampaignFailure) return fail(run, error.message);
+    if (error instanceof CampaignFailure) return await fail(run, error.message);
     throw error;
   } finally {
     run.logger.removeKeys(['campaignId']);
