@@ -1,7 +1,8 @@
 // The ingest's sizes and timings: every default in one place.
+import { MAX_ROOMS_PER_CREATE } from '#shared/aseed/schemas.ts';
 
-/** Respondents per batch (= per SQS message = per create call at most: the API's limit is 100). */
-export const BATCH_SIZE = 100;
+/** Respondents per batch (= per SQS message = per create call at most, hence the API's limit: 100). */
+export const BATCH_SIZE = MAX_ROOMS_PER_CREATE;
 /** Rejected and duplicate rows kept per report chunk item. */
 export const REJECTED_CHUNK_SIZE = 100;
 /** Batches stored and enqueued together: 20 records fill most of one BatchWriteItem (25), two SendMessageBatch. */

@@ -25,5 +25,14 @@ export interface InviteQueue {
   send(messages: readonly InviteMessage[]): Promise<void>;
 }
 
-/** The store ports the ingest uses. */
-export type IngestStore = CampaignsPort & IngestItemsPort;
+/** The store methods the ingest uses (a small slice, so a fake or another store fits). */
+export type IngestStore = Pick<
+  CampaignsPort & IngestItemsPort,
+  | 'getCampaign'
+  | 'startIngest'
+  | 'renewIngestLease'
+  | 'failCampaign'
+  | 'finishIngest'
+  | 'writeBatches'
+  | 'writeRejected'
+>;
