@@ -1,7 +1,4 @@
-import { z } from 'zod';
 import { PermanentError } from '#shared/errors.ts';
-import { checkEmail, hasControlChar, MAX_EMAIL_LENGTH, stripControlChars } from '#shared/mail/address.ts';
-import { type Locale, parseLocale } from '#shared/mail/locale.ts';
 import { type ColumnPlan, planColumns } from './columns.ts';
 import { EmailKeySet } from './dedupe.ts';
 import {
@@ -13,24 +10,10 @@ import {
   type SourceEncoding,
   sniff,
 } from './encoding.ts';
-import { MAX_RECORD_BYTES, type RawRecord, readRecords } from './records.ts';
+import { MAX_RECORD_BYTES, type RawRecord, type RecordLimits, readRecords } from './records.ts';
+import { isBlank, type ParsedRow, readRow } from './row.ts';
 
-/** A respondent read from a valid row. `fields` holds the other columns, keyed by normalised header name. */
-export interface Respondent {
-  email: string;
-  /** Dedupe key: the address lower-cased. */
-  emailKey: string;
-  name?: string;
-  /** The respondent's language when the row names a supported one. */
-  language?: Locale;
-  fields: Record<string, string>;
-}
-
-/** Outcome of one data row. `line` is the row number a spreadsheet shows (header = 1). */
-export type ParsedRow =
-  | { kind: 'accepted'; line: number; respondent: Respondent; warnings?: string[] }
-  | { kind: 'rejected'; line: number; reason: string; email?: string }
-  | { kind: 'duplicate'; line: number; email: string; firstLine: number };
+export { MAX_NAME_LENGTH, type ParsedRow, type Respondent } from './row.ts';
 
 /** What was learnt about the file before the first row. */
 export interface CsvFileInfo {
@@ -59,31 +42,7 @@ export interface ParseOptions {
 /** The file as a whole cannot be used (empty, binary, no email column…). Nothing should be enqueued. */
 export class CsvFileError extends PermanentError {}
 
-/** Longest name kept. */
-export const MAX_NAME_LENGTH = 200;
 const SNIFF_BYTES = 64 * 1024;
-
-const noControl = (value: string) => !hasControlChar(value);
-
-/** One row's role values, validated and normalised. */
-const RowSchema = z.object({
-  email: z.string().transform((value, ctx) => {
-    const checked = checkEmail(value);
-    if (checked.ok) return checked.email;
-    ctx.issues.push({ code: 'custom', message: checked.problem, input: value });
-    return z.NEVER;
-  }),
-  name: z
-    .string()
-    .max(MAX_NAME_LENGTH, { error: `is longer than ${MAX_NAME_LENGTH} characters` })
-    .refine(noControl, { error: 'contains a line break or other control character' })
-    .optional(),
-  language: z
-    .string()
-    .max(50, { error: 'is longer than 50 characters' })
-    .refine(noControl, { error: 'contains a control character' })
-    .optional(),
-});
 
 /** Picks `,` `;` or tab: the most frequent one outside quotes on the first non-blank line (`,` on a tie). */
 export const detectDelimiter = (head: Buffer): ',' | ';' | '\t' => {
@@ -108,115 +67,6 @@ export const detectDelimiter = (head: Buffer): ',' | ';' | '\t' => {
   return ',';
 };
 
-const isBlank = (fields: string[]): boolean => {
-  for (const f of fields) if (f.trim() !== '') return false;
-  return true;
-};
-
-const describeEmail = (raw: string | undefined): string | undefined => {
-  if (raw === undefined) return undefined;
-  const value = stripControlChars(raw).trim();
-  return value.length > 0 && value.length <= MAX_EMAIL_LENGTH + 66 ? value : undefined;
-};
-
-/** Turns one data record into a row outcome, duplicates aside. */
-const readRow = (
-  record: RawRecord,
-  plan: ColumnPlan,
-  maxFieldLength: number,
-): ParsedRow & { kind: 'accepted' | 'rejected' } => {
-  const { fields, line } = record;
-  const rawEmail = fields[plan.email];
-  if (record.problem !== undefined) {
-    const column = record.problemColumn;
-    const reason =
-      column === undefined
-        ? record.problem
-        : `column ${column + 1}${plan.headers[column] ? ` ("${plan.headers[column]}")` : ''} ${record.problem}`;
-    return withEmail({ kind: 'rejected', line, reason }, column === plan.email ? undefined : rawEmail);
-  }
-  if (fields.length > plan.width) {
-    for (let i = plan.width; i < fields.length; i++) {
-      if ((fields[i] as string).trim() !== '') {
-        return withEmail(
-          {
-            kind: 'rejected',
-            line,
-            reason: `row has ${fields.length} values but the header has ${plan.width} columns (a value with an unquoted delimiter?)`,
-          },
-          rawEmail,
-        );
-      }
-    }
-  }
-  let name = plan.name === undefined ? undefined : fields[plan.name]?.trim();
-  if (!name && plan.name === undefined && (plan.firstName !== undefined || plan.lastName !== undefined)) {
-    const first = plan.firstName === undefined ? '' : (fields[plan.firstName]?.trim() ?? '');
-    const last = plan.lastName === undefined ? '' : (fields[plan.lastName]?.trim() ?? '');
-    name = `${first} ${last}`.trim();
-  }
-  const language = plan.language === undefined ? undefined : fields[plan.language]?.trim();
-  const parsed = RowSchema.safeParse({
-    email: rawEmail ?? '',
-    name: name || undefined,
-    language: language || undefined,
-  });
-  if (!parsed.success) {
-    const reason = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ');
-    return withEmail({ kind: 'rejected', line, reason }, rawEmail);
-  }
-  const extra: Record<string, string> = {};
-  const keys = plan.fieldKeys;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    if (key === undefined) continue;
-    let value = fields[i]?.trim() ?? '';
-    if (value.length > maxFieldLength) {
-      return withEmail(
-        {
-          kind: 'rejected',
-          line,
-          reason: `column "${plan.headers[i]}" is longer than ${maxFieldLength} characters`,
-        },
-        rawEmail,
-      );
-    }
-    if (hasControlChar(value)) {
-      // Line breaks and tabs are ordinary in a multi-line cell; anything else is refused.
-      value = value.replace(/\r\n?/g, '\n');
-      if (hasControlChar(value.replace(/[\n\t]/g, ''))) {
-        return withEmail(
-          { kind: 'rejected', line, reason: `column "${plan.headers[i]}" contains a control character` },
-          rawEmail,
-        );
-      }
-    }
-    extra[key] = value;
-  }
-  const email = parsed.data.email;
-  const respondent: Respondent = { email, emailKey: email.toLowerCase(), fields: extra };
-  if (parsed.data.name !== undefined) respondent.name = parsed.data.name;
-  const row: ParsedRow & { kind: 'accepted' } = { kind: 'accepted', line, respondent };
-  if (parsed.data.language !== undefined) {
-    const locale = parseLocale(parsed.data.language);
-    if (locale) respondent.language = locale;
-    else {
-      row.warnings = [
-        `language "${parsed.data.language}" is not supported (en, ru): the campaign language is used`,
-      ];
-    }
-  }
-  return row;
-};
-
-const withEmail = (
-  row: { kind: 'rejected'; line: number; reason: string },
-  rawEmail: string | undefined,
-): ParsedRow & { kind: 'rejected' } => {
-  const email = describeEmail(rawEmail);
-  return email === undefined ? row : { ...row, email };
-};
-
 /**
  * Streams respondent rows out of a CSV file (never holding it whole). Throws `CsvFileError` before the
  * first row when the file as a whole is unusable (empty, binary, unreadable header, no email column).
@@ -238,21 +88,17 @@ export async function* parseRespondentBatches(
   input: CsvInput,
   options: ParseOptions = {},
 ): AsyncGenerator<ParsedRow[], void, undefined> {
-  const maxFieldLength = options.maxFieldLength ?? 1000;
   const source = buffers(input)[Symbol.asyncIterator]();
   try {
-    yield* parseSource(source, options, maxFieldLength);
+    yield* parseSource(source, options);
   } finally {
     // Whole-file errors and consumers that stop early must still close the input (an S3 body holds a socket).
     await source.return(undefined);
   }
 }
 
-async function* parseSource(
-  source: AsyncGenerator<Buffer>,
-  options: ParseOptions,
-  maxFieldLength: number,
-): AsyncGenerator<ParsedRow[], void, undefined> {
+/** The decoded text of a source that looks like a CSV, its delimiter and its encoding. */
+const openText = async (source: AsyncGenerator<Buffer>) => {
   const raw = await peek(source, 16);
   const sniffed = sniff(raw.head);
   if (sniffed.kind === 'empty') throw new CsvFileError('the file is empty');
@@ -261,62 +107,86 @@ async function* parseSource(
   const bytes = decodedBytes(raw.head, raw.rest, sniffed.encoding, sniffed.bomLength);
   const { head, rest } = await peek(bytes, SNIFF_BYTES);
   if (looksBinary(head)) throw new CsvFileError('the file is not a CSV: it contains binary data (NUL bytes)');
-  const delimiter = detectDelimiter(head);
-  const limits = {
+  async function* text(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    yield* rest;
+  }
+  return { text: text(), delimiter: detectDelimiter(head), encoding: sniffed.encoding };
+};
+
+/** Records into rows: the first non-blank record of the file is the header, blank ones are skipped. */
+class RowReader {
+  private plan: ColumnPlan | undefined;
+  private readonly seen = new EmailKeySet();
+
+  constructor(
+    private readonly options: ParseOptions,
+    private readonly file: { delimiter: CsvFileInfo['delimiter']; encoding: SourceEncoding },
+  ) {}
+
+  /** True once the header was read. */
+  get hasHeader(): boolean {
+    return this.plan !== undefined;
+  }
+
+  /** The rows of a batch of records, duplicates of earlier rows marked. */
+  rows(records: RawRecord[]): ParsedRow[] {
+    const rows: ParsedRow[] = [];
+    const maxFieldLength = this.options.maxFieldLength ?? 1000;
+    for (const record of records) {
+      if (record.problem === undefined && isBlank(record.fields)) continue;
+      if (this.plan === undefined) {
+        this.plan = this.header(record);
+        continue;
+      }
+      const row = readRow(record, this.plan, maxFieldLength);
+      const firstLine =
+        row.kind === 'accepted' ? this.seen.addOrGet(row.respondent.emailKey, row.line) : undefined;
+      if (row.kind === 'accepted' && firstLine !== undefined) {
+        rows.push({ kind: 'duplicate', line: row.line, email: row.respondent.email, firstLine });
+      } else rows.push(row);
+    }
+    return rows;
+  }
+
+  /** The column plan of the header record, announced through `onFileInfo`. */
+  private header(record: RawRecord): ColumnPlan {
+    if (record.problem !== undefined) {
+      const where = record.problemColumn === undefined ? '' : `column ${record.problemColumn + 1} `;
+      throw new CsvFileError(
+        `the header row (line ${record.line}) cannot be read: ${where}${record.problem}`,
+      );
+    }
+    const checked = planColumns(record.fields);
+    if (!checked.ok) throw new CsvFileError(checked.problem);
+    const { plan } = checked;
+    this.options.onFileInfo?.({
+      encoding: this.file.encoding,
+      delimiter: this.file.delimiter,
+      headers: plan.headers.slice(0, plan.width),
+      fieldKeys: plan.fieldKeys.filter((k): k is string => k !== undefined),
+      headerLine: record.line,
+    });
+    return plan;
+  }
+}
+
+async function* parseSource(
+  source: AsyncGenerator<Buffer>,
+  options: ParseOptions,
+): AsyncGenerator<ParsedRow[], void, undefined> {
+  const { text, delimiter, encoding } = await openText(source);
+  const limits: RecordLimits = {
     maxFieldBytes: options.maxFieldBytes ?? 64 * 1024,
     maxFields: options.maxColumns ?? 200,
     maxRecordBytes: MAX_RECORD_BYTES,
   };
-  let plan: ColumnPlan | undefined;
-  const seen = new EmailKeySet();
-
-  // The rows of a batch of records; the first non-blank record of the file is the header.
-  const handle = (records: RawRecord[]): ParsedRow[] => {
-    const rows: ParsedRow[] = [];
-    for (const record of records) {
-      if (plan === undefined) {
-        if (record.problem === undefined && isBlank(record.fields)) continue;
-        if (record.problem !== undefined) {
-          const where = record.problemColumn === undefined ? '' : `column ${record.problemColumn + 1} `;
-          throw new CsvFileError(
-            `the header row (line ${record.line}) cannot be read: ${where}${record.problem}`,
-          );
-        }
-        const checked = planColumns(record.fields);
-        if (!checked.ok) throw new CsvFileError(checked.problem);
-        plan = checked.plan;
-        options.onFileInfo?.({
-          encoding: sniffed.kind === 'text' ? sniffed.encoding : 'utf-8',
-          delimiter,
-          headers: plan.headers.slice(0, plan.width),
-          fieldKeys: plan.fieldKeys.filter((k): k is string => k !== undefined),
-          headerLine: record.line,
-        });
-        continue;
-      }
-      if (record.problem === undefined && isBlank(record.fields)) continue;
-      const row = readRow(record, plan, maxFieldLength);
-      if (row.kind === 'accepted') {
-        const firstLine = seen.addOrGet(row.respondent.emailKey, row.line);
-        if (firstLine !== undefined) {
-          rows.push({ kind: 'duplicate', line: row.line, email: row.respondent.email, firstLine });
-          continue;
-        }
-      }
-      rows.push(row);
-    }
-    return rows;
-  };
-
-  async function* all(): AsyncGenerator<Buffer> {
-    if (head.length > 0) yield head;
-    yield* rest;
-  }
-  for await (const records of readRecords(all(), delimiter, limits)) {
-    const rows = handle(records);
+  const reader = new RowReader(options, { delimiter, encoding });
+  for await (const records of readRecords(text, delimiter, limits)) {
+    const rows = reader.rows(records);
     if (rows.length > 0) yield rows;
   }
-  if (plan === undefined) throw new CsvFileError('the file is empty (no header row)');
+  if (!reader.hasHeader) throw new CsvFileError('the file is empty (no header row)');
 }
 
 /** Counts of a parse, for the campaign record and logs. */

@@ -115,6 +115,131 @@ const rereadClosed = (text: Buffer, delimiter: string): string[] | undefined => 
 
 const span = (first: number, last: number) => (last > first ? `lines ${first}–${last}` : `line ${first}`);
 
+/** The input's line breaks and its last bytes: only needed to report a quote that never closes. */
+class InputTail {
+  breaks = 0;
+  private afterCR = false;
+  private readonly chunks: Buffer[] = [];
+  private bytes = 0;
+  private wholeInput = true;
+
+  /** Counts a chunk's line breaks and keeps the last TAIL_BYTES of the input. */
+  add(chunk: Buffer): void {
+    this.breaks += countByteBreaks(chunk, this.afterCR);
+    this.afterCR = chunk[chunk.length - 1] === 0x0d;
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+    while (this.bytes - (this.chunks[0] as Buffer).length >= TAIL_BYTES) {
+      this.bytes -= (this.chunks.shift() as Buffer).length;
+      this.wholeInput = false;
+    }
+  }
+
+  /** The text of the input's last record, which holds `breaks` line breaks (see {@link lastRecordText}). */
+  lastRecord(breaks: number): Buffer | undefined {
+    return lastRecordText(Buffer.concat(this.chunks), breaks, this.wholeInput);
+  }
+}
+
+/** csv-parse's records numbered, decoded and checked against the limits; its failure as one damaged record. */
+class RecordReader {
+  /** Spreadsheet line the next record starts on. */
+  private line = 1;
+  readonly tail = new InputTail();
+  readonly parser;
+
+  constructor(
+    private readonly delimiter: string,
+    private readonly limits: RecordLimits,
+  ) {
+    this.parser = parse({ ...OPTIONS, delimiter, max_record_size: limits.maxRecordBytes });
+    // Errors are read from `parser.errored` after each write; the listener keeps them from being unhandled.
+    this.parser.on('error', () => undefined);
+  }
+
+  /** Everything csv-parse has produced so far; it parses synchronously within write() and end(). */
+  drain(): RawRecord[] {
+    const out: RawRecord[] = [];
+    for (let item = this.parser.read() as string[] | null; item !== null; item = this.parser.read()) {
+      out.push(this.toRecord(item));
+    }
+    const error = this.parser.errored as CsvError | null;
+    if (error) out.push(this.failure(error));
+    return out;
+  }
+
+  private toRecord(record: string[]): RawRecord {
+    const { maxFields, maxFieldBytes } = this.limits;
+    const out: RawRecord = { line: this.line, fields: record };
+    // Every line break in a record's text is either the one that ends it or inside a value, which
+    // csv-parse keeps verbatim (only quotes are removed): the next record starts that many lines on.
+    this.line++;
+    for (const field of record) {
+      if (field.indexOf('\n') !== -1 || field.indexOf('\r') !== -1) this.line += countLineBreaks(field);
+    }
+    const tooMany = record.length > maxFields;
+    if (tooMany) record.length = maxFields;
+    for (let i = 0; i < record.length; i++) {
+      const field = record[i] as string;
+      if (field.length > maxFieldBytes) {
+        if (out.problem === undefined) {
+          out.problem = `is longer than ${maxFieldBytes} bytes`;
+          out.problemColumn = i;
+        }
+        record[i] = ''; // not decoded nor kept: the row is rejected anyway
+      } else if (NON_ASCII.test(field)) {
+        record[i] = decodeField(field);
+      }
+    }
+    // The other fields stay readable so that a rejected row can still name its email address.
+    if (tooMany && out.problem === undefined) out.problem = `more than ${maxFields} columns`;
+    return out;
+  }
+
+  /** The record csv-parse gave up on, reported at the line its row starts on. */
+  private failure(error: CsvError): RawRecord {
+    const { line } = this;
+    if (error.code === 'CSV_QUOTE_NOT_CLOSED') return this.unclosedQuote();
+    if (error.code === 'CSV_MAX_RECORD_SIZE') {
+      return {
+        line,
+        fields: [],
+        problem: `the row starting on line ${line} is larger than ${this.limits.maxRecordBytes} bytes (a quote that never closes?): reading stopped, so line ${line} and every line after it could not be read`,
+      };
+    }
+    return { line, fields: [], problem: `the file cannot be read from here on: ${error.message}` };
+  }
+
+  /**
+   * A quote that never closes: the record runs to the end of the input, so the input's line count gives its
+   * last line. Re-read with the quote closed, its text gives the values before the unclosed one (the row's
+   * email) and, through their line breaks, the line the quote opened on. Without it, the message names the row.
+   */
+  private unclosedQuote(): RawRecord {
+    const { line, limits } = this;
+    const last = this.tail.breaks + 1;
+    const text = this.tail.lastRecord(last - line);
+    const fields = text === undefined ? undefined : rereadClosed(text, this.delimiter);
+    if (fields === undefined || fields.length === 0) {
+      return {
+        line,
+        fields: [],
+        problem: `unclosed quote: a quoted value in the row starting on line ${line} never closes, so ${span(line, last)} could not be read`,
+      };
+    }
+    const before = fields.slice(0, fields.length - 1); // the unclosed value (the rest of the file) is not kept
+    let opened = line;
+    for (const field of before) opened += countLineBreaks(field);
+    return {
+      line,
+      fields: before
+        .slice(0, limits.maxFields)
+        .map((f) => (f.length > limits.maxFieldBytes ? '' : decodeField(f))),
+      problem: `unclosed quote: the quoted value opened on line ${opened} never closes, so ${span(opened, last)} could not be read`,
+    };
+  }
+}
+
 /**
  * Streams the records of a CSV (UTF-8 or Windows-1252 bytes; UTF-16 is transcoded before) through
  * csv-parse, in batches (one per 16 KiB of input), each record numbered with the spreadsheet line it starts
@@ -128,108 +253,17 @@ export async function* readRecords(
   delimiter: string,
   limits: RecordLimits,
 ): AsyncGenerator<RawRecord[], void, undefined> {
-  const parser = parse({ ...OPTIONS, delimiter, max_record_size: limits.maxRecordBytes });
-  // Errors are read from `parser.errored` after each write; the listener keeps them from being unhandled.
-  parser.on('error', () => undefined);
-  let line = 1;
-  // Line breaks in the input and its last bytes: only needed to report a quote that never closes.
-  let inputBreaks = 0;
-  let afterCR = false;
-  const tail: Buffer[] = [];
-  let tailBytes = 0;
-  let tailIsWholeInput = true;
-
-  const toRecord = (record: string[]): RawRecord => {
-    const out: RawRecord = { line, fields: record };
-    // Every line break in a record's text is either the one that ends it or inside a value, which
-    // csv-parse keeps verbatim (only quotes are removed): the next record starts that many lines on.
-    line++;
-    for (const field of record) {
-      if (field.indexOf('\n') !== -1 || field.indexOf('\r') !== -1) line += countLineBreaks(field);
-    }
-    const tooMany = record.length > limits.maxFields;
-    if (tooMany) record.length = limits.maxFields;
-    for (let i = 0; i < record.length; i++) {
-      const field = record[i] as string;
-      if (field.length > limits.maxFieldBytes) {
-        if (out.problem === undefined) {
-          out.problem = `is longer than ${limits.maxFieldBytes} bytes`;
-          out.problemColumn = i;
-        }
-        record[i] = ''; // not decoded nor kept: the row is rejected anyway
-      } else if (NON_ASCII.test(field)) {
-        record[i] = decodeField(field);
-      }
-    }
-    // The other fields stay readable so that a rejected row can still name its email address.
-    if (tooMany && out.problem === undefined) out.problem = `more than ${limits.maxFields} columns`;
-    return out;
-  };
-
-  // Everything csv-parse has produced so far; it parses synchronously within write() and end().
-  const drain = (): RawRecord[] => {
-    const out: RawRecord[] = [];
-    for (let item = parser.read() as string[] | null; item !== null; item = parser.read()) {
-      out.push(toRecord(item));
-    }
-    const error = parser.errored as CsvError | null;
-    if (error) out.push(failure(error));
-    return out;
-  };
-
-  // The record csv-parse gave up on, reported at the line its row starts on.
-  const failure = (error: CsvError): RawRecord => {
-    if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
-      // The record runs to the end of the input, so the input's line count gives its last line. Re-read
-      // with the quote closed, its text gives the values before the unclosed one: the row's email, and
-      // through their line breaks the line the quote opened on. Without it, the message names the row.
-      const last = inputBreaks + 1;
-      const text = lastRecordText(Buffer.concat(tail), last - line, tailIsWholeInput);
-      const fields = text === undefined ? undefined : rereadClosed(text, delimiter);
-      if (fields === undefined || fields.length === 0) {
-        return {
-          line,
-          fields: [],
-          problem: `unclosed quote: a quoted value in the row starting on line ${line} never closes, so ${span(line, last)} could not be read`,
-        };
-      }
-      const before = fields.slice(0, fields.length - 1); // the unclosed value (the rest of the file) is not kept
-      let opened = line;
-      for (const field of before) opened += countLineBreaks(field);
-      return {
-        line,
-        fields: before
-          .slice(0, limits.maxFields)
-          .map((f) => (f.length > limits.maxFieldBytes ? '' : decodeField(f))),
-        problem: `unclosed quote: the quoted value opened on line ${opened} never closes, so ${span(opened, last)} could not be read`,
-      };
-    }
-    if (error.code === 'CSV_MAX_RECORD_SIZE') {
-      return {
-        line,
-        fields: [],
-        problem: `the row starting on line ${line} is larger than ${limits.maxRecordBytes} bytes (a quote that never closes?): reading stopped, so line ${line} and every line after it could not be read`,
-      };
-    }
-    return { line, fields: [], problem: `the file cannot be read from here on: ${error.message}` };
-  };
-
+  const reader = new RecordReader(delimiter, limits);
+  const { parser } = reader;
   try {
     for await (const chunk of chunks) {
       if (chunk.length === 0) continue;
-      inputBreaks += countByteBreaks(chunk, afterCR);
-      afterCR = chunk[chunk.length - 1] === 0x0d;
-      tail.push(chunk);
-      tailBytes += chunk.length;
-      while (tailBytes - (tail[0] as Buffer).length >= TAIL_BYTES) {
-        tailBytes -= (tail.shift() as Buffer).length;
-        tailIsWholeInput = false;
-      }
+      reader.tail.add(chunk);
       // Small writes: csv-parse copies each one (joined to its last bytes), and a small batch of records
       // dies young instead of surviving into the old heap (measured: less CPU and ~30 MB less RSS).
       for (let at = 0; at < chunk.length; at += WRITE_BYTES) {
         parser.write(chunk.subarray(at, at + WRITE_BYTES));
-        const batch = drain();
+        const batch = reader.drain();
         if (batch.length > 0) yield batch;
         if (parser.errored) return;
       }
@@ -238,7 +272,7 @@ export async function* readRecords(
       parser.end(() => resolve());
       parser.once('error', () => resolve());
     });
-    const batch = drain();
+    const batch = reader.drain();
     if (batch.length > 0) yield batch;
   } finally {
     parser.destroy();

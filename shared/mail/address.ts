@@ -39,59 +39,67 @@ export const checkEmail = (raw: string): EmailCheck => {
       return { ok: true, email: `${value.slice(0, value.length - domain.length)}${domain.toLowerCase()}` };
     }
   }
-  if (value.length === 0) return { ok: false, problem: 'is empty' };
-  if (value.length > MAX_EMAIL_LENGTH) {
-    return { ok: false, problem: `is longer than ${MAX_EMAIL_LENGTH} characters` };
-  }
-  if (CONTROL.test(value)) return { ok: false, problem: 'contains a control character (e.g. a line break)' };
-  if (/\s/.test(value)) return { ok: false, problem: 'contains a space' };
-  const at = value.indexOf('@');
-  if (at === -1) return { ok: false, problem: 'has no "@"' };
-  if (value.indexOf('@', at + 1) !== -1) {
-    const count = value.split('@').length - 1;
-    return { ok: false, problem: `has ${count} "@" (exactly one expected)` };
-  }
-  const local = value.slice(0, at);
-  let domain = value.slice(at + 1);
-  if (local.length === 0) return { ok: false, problem: 'has nothing before "@"' };
-  if (local.length > 64) return { ok: false, problem: 'has more than 64 characters before "@"' };
-  if (!LOCAL_PART.test(local)) {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII range check.
-    return /[^\u0000-\u007f]/.test(local)
-      ? { ok: false, problem: 'has non-ASCII characters before "@" (SES cannot deliver to them)' }
-      : { ok: false, problem: 'has a character not allowed before "@" (quotes, commas, brackets, …)' };
-  }
-  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
-    return { ok: false, problem: 'has a misplaced dot before "@"' };
-  }
-  if (domain.length === 0) return { ok: false, problem: 'has nothing after "@"' };
-  if (domain.endsWith('.')) return { ok: false, problem: 'ends with a dot' };
-  if (!domain.includes('.')) return { ok: false, problem: 'has no dot in the domain (e.g. example.com)' };
-  if (domain.startsWith('.') || domain.includes('..')) {
-    return { ok: false, problem: 'has a misplaced dot in the domain' };
-  }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII range check.
-  if (/[^\u0000-\u007f]/.test(domain)) {
-    const ascii = domainToASCII(domain);
-    if (ascii === '') return { ok: false, problem: 'has an invalid international domain' };
-    domain = ascii;
-  } else {
-    domain = domain.toLowerCase();
-  }
-  if (domain.length > 253) return { ok: false, problem: 'has a domain longer than 253 characters' };
-  for (const label of domain.split('.')) {
-    if (!LABEL.test(label)) {
-      return { ok: false, problem: 'has an invalid domain (letters, digits and inner hyphens only)' };
-    }
-  }
-  if (/^[0-9]+$/.test(domain.slice(domain.lastIndexOf('.') + 1))) {
-    return { ok: false, problem: 'has a numeric top-level domain' };
-  }
-  const email = `${local}@${domain}`;
+  // Not a plain address: find the first thing wrong with it, in the order a person would fix them.
+  const parts = splitAddress(value);
+  if ('problem' in parts) return { ok: false, problem: parts.problem };
+  const localProblem = checkLocalPart(parts.local);
+  if (localProblem) return { ok: false, problem: localProblem };
+  const domain = checkDomain(parts.domain);
+  if ('problem' in domain) return { ok: false, problem: domain.problem };
+  const email = `${parts.local}@${domain.ascii}`;
   if (email.length > MAX_EMAIL_LENGTH) {
     return { ok: false, problem: `is longer than ${MAX_EMAIL_LENGTH} characters` };
   }
   return { ok: true, email };
+};
+
+/** The address's two sides around its one `@`, or what keeps it from having them. */
+const splitAddress = (value: string): { local: string; domain: string } | { problem: string } => {
+  if (value.length === 0) return { problem: 'is empty' };
+  if (value.length > MAX_EMAIL_LENGTH) return { problem: `is longer than ${MAX_EMAIL_LENGTH} characters` };
+  if (CONTROL.test(value)) return { problem: 'contains a control character (e.g. a line break)' };
+  if (/\s/.test(value)) return { problem: 'contains a space' };
+  const at = value.indexOf('@');
+  if (at === -1) return { problem: 'has no "@"' };
+  if (value.indexOf('@', at + 1) !== -1) {
+    return { problem: `has ${value.split('@').length - 1} "@" (exactly one expected)` };
+  }
+  return { local: value.slice(0, at), domain: value.slice(at + 1) };
+};
+
+/** What is wrong with the part before `@`, if anything. */
+const checkLocalPart = (local: string): string | undefined => {
+  if (local.length === 0) return 'has nothing before "@"';
+  if (local.length > 64) return 'has more than 64 characters before "@"';
+  if (!LOCAL_PART.test(local)) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII range check.
+    return /[^\u0000-\u007f]/.test(local)
+      ? 'has non-ASCII characters before "@" (SES cannot deliver to them)'
+      : 'has a character not allowed before "@" (quotes, commas, brackets, …)';
+  }
+  if (local.startsWith('.') || local.endsWith('.') || local.includes('..'))
+    return 'has a misplaced dot before "@"';
+  return undefined;
+};
+
+/** The domain as SES needs it (ASCII, lower case, punycode for international ones), or its problem. */
+const checkDomain = (domain: string): { ascii: string } | { problem: string } => {
+  if (domain.length === 0) return { problem: 'has nothing after "@"' };
+  if (domain.endsWith('.')) return { problem: 'ends with a dot' };
+  if (!domain.includes('.')) return { problem: 'has no dot in the domain (e.g. example.com)' };
+  if (domain.startsWith('.') || domain.includes('..'))
+    return { problem: 'has a misplaced dot in the domain' };
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII range check.
+  const ascii = /[^\u0000-\u007f]/.test(domain) ? domainToASCII(domain) : domain.toLowerCase();
+  if (ascii === '') return { problem: 'has an invalid international domain' };
+  if (ascii.length > 253) return { problem: 'has a domain longer than 253 characters' };
+  for (const label of ascii.split('.')) {
+    if (!LABEL.test(label))
+      return { problem: 'has an invalid domain (letters, digits and inner hyphens only)' };
+  }
+  if (/^[0-9]+$/.test(ascii.slice(ascii.lastIndexOf('.') + 1)))
+    return { problem: 'has a numeric top-level domain' };
+  return { ascii };
 };
 
 /** A mailbox: an address with an optional display name. */

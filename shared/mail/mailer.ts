@@ -149,63 +149,16 @@ export class Mailer {
    * into `retry`/`failed` outcomes instead, so the caller can still record what went out.
    */
   async sendBulk(email: BulkEmail): Promise<SendOutcome[]> {
-    const from = checkedMailbox(email.from, 'from');
-    const replyTo = (email.replyTo === undefined ? [] : [email.replyTo].flat()).map((r) =>
-      checkedMailbox(r, 'replyTo'),
-    );
-    for (const part of ['subject', 'text', 'html'] as const) parseTemplate(email.template[part]);
-    const sesTemplate = toSesTemplate(email.template);
-    const defaults = email.defaultData instanceof Map ? email.defaultData : mergeData(email.defaultData);
-    const defaultJson = JSON.stringify(sesTemplateData(email.template, defaults));
-
-    const outcomes: (SendOutcome | undefined)[] = new Array(email.destinations.length);
-    const pending: { index: number; entry: BulkEmailEntry }[] = [];
-    email.destinations.forEach((destination, index) => {
-      const to = checkEmail(destination.to);
-      if (!to.ok) {
-        outcomes[index] = { status: 'failed', reason: `invalid recipient address: ${to.problem}` };
-        return;
-      }
-      pending.push({
-        index,
-        entry: {
-          Destination: { ToAddresses: [to.email] },
-          ReplacementEmailContent: {
-            ReplacementTemplate: {
-              ReplacementTemplateData: JSON.stringify(sesTemplateData(email.template, destination.data)),
-            },
-          },
-          ReplacementTags: toTags(destination.tags),
-        },
-      });
-    });
-
+    const call = callOf(email);
+    const { outcomes, pending } = entriesOf(email);
     let sentSomething = false;
     for (let start = 0; start < pending.length; start += MAX_BULK_DESTINATIONS) {
       const chunk = pending.slice(start, start + MAX_BULK_DESTINATIONS);
       let results: BulkEmailEntryResult[];
       try {
         await this.beforeSend?.(chunk.length);
-        const response = await this.client.send(
-          new SendBulkEmailCommand({
-            FromEmailAddress: from,
-            ReplyToAddresses: replyTo.length > 0 ? replyTo : undefined,
-            ConfigurationSetName: email.configurationSetName,
-            DefaultEmailTags: toTags(email.tags),
-            DefaultContent: {
-              Template: {
-                TemplateContent: {
-                  Subject: sesTemplate.subject,
-                  Text: sesTemplate.text,
-                  Html: sesTemplate.html,
-                },
-                TemplateData: defaultJson,
-              },
-            },
-            BulkEmailEntries: chunk.map((c) => c.entry),
-          }),
-        );
-        results = response.BulkEmailEntryResults ?? [];
+        const command = new SendBulkEmailCommand({ ...call, BulkEmailEntries: chunk.map((c) => c.entry) });
+        results = (await this.client.send(command)).BulkEmailEntryResults ?? [];
       } catch (error) {
         const classified = classifySesError(error);
         if (!sentSomething) throw classified;
@@ -223,3 +176,49 @@ export class Mailer {
     return outcomes.map((o) => o ?? { status: 'retry', reason: 'not sent' });
   }
 }
+
+/** The parts of a SendBulkEmail call every chunk shares: sender, reply-to, tags, the inline template. */
+const callOf = (email: BulkEmail) => {
+  const from = checkedMailbox(email.from, 'from');
+  const replyTo = (email.replyTo === undefined ? [] : [email.replyTo].flat()).map((r) =>
+    checkedMailbox(r, 'replyTo'),
+  );
+  for (const part of ['subject', 'text', 'html'] as const) parseTemplate(email.template[part]);
+  const sesTemplate = toSesTemplate(email.template);
+  const defaults = email.defaultData instanceof Map ? email.defaultData : mergeData(email.defaultData);
+  return {
+    FromEmailAddress: from,
+    ReplyToAddresses: replyTo.length > 0 ? replyTo : undefined,
+    ConfigurationSetName: email.configurationSetName,
+    DefaultEmailTags: toTags(email.tags),
+    DefaultContent: {
+      Template: {
+        TemplateContent: { Subject: sesTemplate.subject, Text: sesTemplate.text, Html: sesTemplate.html },
+        TemplateData: JSON.stringify(sesTemplateData(email.template, defaults)),
+      },
+    },
+  };
+};
+
+/** One entry per valid destination (with its index); an invalid address fails at once, unsent. */
+const entriesOf = (email: BulkEmail) => {
+  const outcomes: (SendOutcome | undefined)[] = new Array(email.destinations.length);
+  const pending: { index: number; entry: BulkEmailEntry }[] = [];
+  email.destinations.forEach((destination, index) => {
+    const to = checkEmail(destination.to);
+    if (!to.ok) {
+      outcomes[index] = { status: 'failed', reason: `invalid recipient address: ${to.problem}` };
+      return;
+    }
+    const data = JSON.stringify(sesTemplateData(email.template, destination.data));
+    pending.push({
+      index,
+      entry: {
+        Destination: { ToAddresses: [to.email] },
+        ReplacementEmailContent: { ReplacementTemplate: { ReplacementTemplateData: data } },
+        ReplacementTags: toTags(destination.tags),
+      },
+    });
+  });
+  return { outcomes, pending };
+};
