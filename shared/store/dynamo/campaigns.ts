@@ -5,7 +5,7 @@ import { campaignRecordItem } from '../items.ts';
 import { campaignPk, META_SK } from '../keys.ts';
 import { type CampaignsPort, LeaseLostError } from '../ports.ts';
 import type { CampaignRecord } from '../types.ts';
-import { isConditionFailed, type Table, unlessConditionFails } from './table.ts';
+import { applied, isConditionFailed, type Table, unlessConditionFails } from './table.ts';
 
 /** Attempts at taking over a crashed ingest's lease against concurrent takers. */
 const TAKE_OVER_ATTEMPTS = 5;
@@ -173,7 +173,7 @@ const tallyBatch =
 const completeCampaign =
   (t: Table): Port['completeCampaign'] =>
   async (campaignId, nowMs) =>
-    (await unlessConditionFails(() =>
+    applied(() =>
       update(t, campaignId, {
         UpdateExpression: 'SET #status = :completed, completedAt = :now, updatedAt = :now',
         ConditionExpression: '#status = :enqueued AND batchesDone >= batches',
@@ -184,7 +184,7 @@ const completeCampaign =
           ':now': new Date(nowMs).toISOString(),
         },
       }),
-    )) !== false;
+    );
 
 const addCounts =
   (t: Table): Port['addCounts'] =>

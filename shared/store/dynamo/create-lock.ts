@@ -5,7 +5,7 @@ import { createdRoomsItem } from '../items.ts';
 import { CREATE_LOCK_SK, CREATED_PREFIX, createdSk, projectPk } from '../keys.ts';
 import { type CreateLockPort, LeaseLostError } from '../ports.ts';
 import type { CreatedRoomsItem, CreateLockItem } from '../types.ts';
-import { isConditionFailed, queryPrefix, type Table, unlessConditionFails } from './table.ts';
+import { applied, isConditionFailed, queryPrefix, type Table, unlessConditionFails } from './table.ts';
 
 type Port = CreateLockPort;
 
@@ -56,13 +56,13 @@ const writeCreateIntent =
 const clearCreateIntent =
   (t: Table): Port['clearCreateIntent'] =>
   async ({ projectId, owner, intentId }) =>
-    (await unlessConditionFails(() =>
+    applied(() =>
       updateLock(t, projectId, {
         UpdateExpression: 'REMOVE intent',
         ConditionExpression: '#owner = :owner AND intent.intentId = :intentId',
         ExpressionAttributeValues: { ':owner': owner, ':intentId': intentId },
       }),
-    )) !== false;
+    );
 
 // With `intentId`, the intent of the create that just succeeded goes with the lock (its rooms are in a
 // created-rooms record by then); any other intent stays for the next holder to reconcile.

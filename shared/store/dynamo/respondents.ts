@@ -1,6 +1,6 @@
 // Respondents (`CAMPAIGN#<id>` / `R#<batch>#<seq>`), their batch records and rejected rows: reads, and the
 // named transitions of the state machine as single conditional updates.
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type RespondentTransition, type TransitionSpec, transitionSpec } from '#shared/invite/respondent.ts';
 import { mapLimit } from '../concurrency.ts';
 import {
@@ -13,7 +13,7 @@ import {
 import { batchKey, campaignPk, REJECTED_PREFIX, RESPONDENT_PREFIX } from '../keys.ts';
 import type { IngestItemsPort, RespondentRef, RespondentsPort } from '../ports.ts';
 import type { BatchRecordItem, RejectedChunkItem, RespondentItem } from '../types.ts';
-import { batchPutAll, queryPrefix, type Table, unlessConditionFails } from './table.ts';
+import { applied, batchPutAll, putIfAbsent, queryPrefix, type Table, unlessConditionFails } from './table.ts';
 
 /** Single-item writes in flight at once. */
 const WRITE_CONCURRENCY = 16;
@@ -21,14 +21,9 @@ const WRITE_CONCURRENCY = 16;
 type Port = RespondentsPort;
 
 /** Puts each item only if absent: an item that exists, in whatever state, is never overwritten. */
+/** Puts each item only if absent: an item that exists, in whatever state, is never overwritten. */
 const putAllIfAbsent = (t: Table, items: readonly object[]) =>
-  mapLimit(items, WRITE_CONCURRENCY, (item) =>
-    unlessConditionFails(() =>
-      t.doc.send(
-        new PutCommand({ TableName: t.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-      ),
-    ),
-  );
+  mapLimit(items, WRITE_CONCURRENCY, (item) => putIfAbsent(t, item));
 
 const queryBatch =
   (t: Table): Port['queryBatch'] =>
@@ -89,9 +84,9 @@ export const transitionUpdate = (ref: RespondentRef, spec: TransitionSpec) => {
 const transition =
   (t: Table): Port['transition'] =>
   async (ref, move: RespondentTransition) =>
-    (await unlessConditionFails(() =>
+    applied(() =>
       t.doc.send(new UpdateCommand({ TableName: t.name, ...transitionUpdate(ref, transitionSpec(move)) })),
-    )) !== false;
+    );
 
 const takeOverSend =
   (t: Table): Port['takeOverSend'] =>

@@ -1,21 +1,14 @@
 // Room markers (`ROOM#<id>` / `ROOM`: this system took charge of the room) and each campaign's spare pool
 // (`CAMPAIGN#<id>` / `SPARE#<roomKey>#<roomId>`).
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { RetryableError } from '#shared/errors.ts';
 import { roomMarkerItem, spareItem } from '../items.ts';
 import { campaignPk, ROOM_SK, roomPk, SPARE_PREFIX, sparePrefix } from '../keys.ts';
 import type { RoomsPort } from '../ports.ts';
 import type { RoomMarkerItem, SpareRoomItem } from '../types.ts';
-import { batchPutAll, queryPrefix, type Table, unlessConditionFails } from './table.ts';
+import { applied, batchPutAll, putIfAbsent, queryPrefix, type Table, unlessConditionFails } from './table.ts';
 
 type Port = RoomsPort;
-
-const putIfAbsent = (t: Table, item: object) =>
-  unlessConditionFails(() =>
-    t.doc.send(
-      new PutCommand({ TableName: t.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-    ),
-  );
 
 const getRoomMarker =
   (t: Table): Port['getRoomMarker'] =>
@@ -38,7 +31,7 @@ const putRoomMarker =
 const takeSpare =
   (t: Table): Port['takeSpare'] =>
   async ({ spare, respondentSk, nowMs }) =>
-    (await unlessConditionFails(() =>
+    applied(() =>
       t.doc.send(
         new UpdateCommand({
           TableName: t.name,
@@ -48,7 +41,7 @@ const takeSpare =
           ExpressionAttributeValues: { ':r': respondentSk, ':now': nowMs },
         }),
       ),
-    )) !== false;
+    );
 
 const releaseSpare =
   (t: Table): Port['releaseSpare'] =>

@@ -1,7 +1,12 @@
 // The one table every record module writes through: the document client, the table name, the TTL rule, and
 // the few request shapes they share (a conditional write as a typed outcome, a paged prefix query, bulk puts).
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { RetryableError } from '#shared/errors.ts';
 import { backoffMs, mapLimit, realSleep, type Sleep } from '../concurrency.ts';
 import { DEFAULT_RETENTION_DAYS } from '../items.ts';
@@ -56,6 +61,18 @@ export const unlessConditionFails = async <T>(write: () => Promise<T>): Promise<
     throw error;
   }
 };
+
+/** A conditional write that reports whether its condition held (it was applied). */
+export const applied = async (write: () => Promise<unknown>): Promise<boolean> =>
+  (await unlessConditionFails(write)) !== false;
+
+/** Puts an item only if no item has its keys; true when this call put it. */
+export const putIfAbsent = (t: Table, item: object): Promise<boolean> =>
+  applied(() =>
+    t.doc.send(
+      new PutCommand({ TableName: t.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+    ),
+  );
 
 /** Every item of partition `pk` whose sort key starts with `prefix` (strongly consistent, all pages). */
 export const queryPrefix = async <T>(table: Table, pk: string, prefix: string): Promise<T[]> => {
