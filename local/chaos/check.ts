@@ -187,7 +187,7 @@ export const checkRun = (obs: RunObservation): CheckResult => {
       if (
         holder?.state === 'failed' &&
         holder.failedFrom === 'sending' &&
-        /dead-letter/i.test(holder.reason ?? '')
+        holder.failureKind === 'dead-lettered'
       ) {
         documented.push({
           kind: 'dead-lettered-room',
@@ -267,7 +267,7 @@ export const checkRun = (obs: RunObservation): CheckResult => {
       flag('unfinished', `left in state ${stored.state}`, key, expected.line);
     }
     if (count === 0) {
-      if (stored?.state === 'failed' && /dead-letter/i.test(stored.reason ?? '')) {
+      if (stored?.state === 'failed' && stored.failureKind === 'dead-lettered') {
         documented.push({
           kind: 'dead-lettered',
           respondent: key,
@@ -328,7 +328,7 @@ export const checkRun = (obs: RunObservation): CheckResult => {
       // only when the email carries the respondent's own stored room and a window crash happened.
       const windowThenDlq =
         stored.failedFrom === 'sending' &&
-        /dead-letter/i.test(stored.reason ?? '') &&
+        stored.failureKind === 'dead-lettered' &&
         urls.length === 1 &&
         urls[0] === stored.roomUrl &&
         count - 1 <= windowEvents &&

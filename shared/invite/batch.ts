@@ -26,8 +26,11 @@ export interface BatchResult {
  * Invite use case for one message. Respondents already done are skipped, so redelivery is harmless. Throws a
  * RetryableError when something must be retried later (SQS redelivers the message).
  */
-export const processInviteMessage = async (deps: InviteDeps, msg: InviteMessage): Promise<BatchResult> => {
-  const ctx = contextOf(deps);
+export const processInviteMessage = (deps: InviteDeps, msg: InviteMessage): Promise<BatchResult> =>
+  processMessage(contextOf(deps), msg);
+
+/** {@link processInviteMessage} in a record's context. */
+export const processMessage = async (ctx: Ctx, msg: InviteMessage): Promise<BatchResult> => {
   const campaign = await ctx.store.getCampaign(msg.campaignId);
   const result: BatchResult = {
     campaignId: msg.campaignId,

@@ -3,7 +3,7 @@
 import { type InviteMessage, parseInviteMessage } from '#shared/campaign/messages.ts';
 import { OutOfTimeError, PermanentError } from '#shared/errors.ts';
 import { errorFields } from '#shared/log.ts';
-import { type BatchResult, processInviteMessage } from './batch.ts';
+import { type BatchResult, processMessage } from './batch.ts';
 import { deadLetterBatch } from './close.ts';
 import { type Ctx, contextOf, type InviteDeps } from './context.ts';
 
@@ -37,7 +37,7 @@ export const processInviteRecord = async (
   }
   ctx.logger.appendKeys({ campaignId: msg.campaignId, ...batchKeys(msg) });
   try {
-    return await processInviteMessage(deps, msg);
+    return await processMessage(ctx, msg);
   } catch (error) {
     const deferred =
       error instanceof OutOfTimeError && options.requeue && (await requeued(ctx, options.requeue));

@@ -114,6 +114,10 @@ export const createdRoomsItem = (args: {
   expiresAt: args.expiresAt,
 });
 
+/** Orders items by sort key, as a Query returns them. */
+export const bySortKey = (a: { sk: string }, b: { sk: string }): number =>
+  a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0;
+
 /**
  * Respondent items plus, for every respondent a batch record lists without an item yet, an `accepted`
  * stand-in built from the record (flagged `unwritten`), ordered by sort key.
@@ -130,7 +134,7 @@ export const mergeRespondents = (
       if (!written.has(sk)) respondents.push(respondentOfRecord(record, r, sk));
     }
   }
-  return respondents.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
+  return respondents.sort(bySortKey);
 };
 
 /** The respondents a batch record holds (UTF-8 JSON in one binary attribute). */

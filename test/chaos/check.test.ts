@@ -206,7 +206,12 @@ describe('chaos checks against the ground truth', () => {
     const obs = perfectRun();
     const victim = obs.respondents[0] as RespondentItem;
     obs.emails = obs.emails.filter((e) => e.to[0]?.toLowerCase() !== victim.emailKey);
-    Object.assign(victim, { state: 'failed', reason: 'dead-lettered: boom', failedFrom: 'room_assigned' });
+    Object.assign(victim, {
+      state: 'failed',
+      reason: 'dead-lettered: boom',
+      failureKind: 'dead-lettered',
+      failedFrom: 'room_assigned',
+    });
     (obs.rooms[0] as InterviewRoom).status = 'cancelled';
     Object.assign(obs.record as CampaignRecord, {
       emailed: obs.csv.accepted.size - 1,

@@ -11,7 +11,6 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createIngestHandler } from '#functions/ingest/app.ts';
 import { createDeadLetterHandler, createInviteHandler, type InviteHandler } from '#functions/invite/app.ts';
@@ -30,8 +29,9 @@ import type { Pacer } from '#shared/campaign/pacer.ts';
 import type { InviteAseed, InviteDeps, InviteMailer } from '#shared/invite/index.ts';
 import { classifySesError, Mailer } from '#shared/mail/mailer.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
+import { queryPrefix, tableOf } from '#shared/store/dynamo/table.ts';
 import type { Store } from '#shared/store/ports.ts';
-import { reportRows } from '#shared/store/report.ts';
+import { readReport } from '#shared/store/report.ts';
 import type { ReportRow } from '#shared/store/types.ts';
 import { emulatorEndpoints, uniqueName } from '#test/support/aws.ts';
 
@@ -361,26 +361,9 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
       const put = await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
       return { etag: put.ETag ?? '' };
     },
-    report: async (campaignId) =>
-      reportRows(await store.listRespondents(campaignId), await store.listRejected(campaignId)),
-    queryItems: async <T>(pk: string, prefix: string) => {
-      const items: T[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await clients.doc.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        items.push(...((page.Items ?? []) as T[]));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return items;
-    },
+    report: (campaignId) => readReport(store, campaignId),
+    queryItems: <T>(pk: string, prefix: string) =>
+      queryPrefix<T>(tableOf({ doc: clients.doc, tableName }), pk, prefix),
     s3Event: (key, etag) => s3EventFor(bucket, key, etag),
     receiveEvent: async () => {
       const received = await clients.sqs.send(

@@ -1,7 +1,7 @@
 // One chunk's send: a slot on the schedule, the claims just ahead of it, one SendBulkEmail (repeated in place
 // when SES throttled it and sent nothing), and each recipient's outcome recorded.
 
-import { type SendSlot, sleepUntil } from '#shared/campaign/pacer.ts';
+import { sleepUntil } from '#shared/campaign/pacer.ts';
 import { type CampaignSettings, templateFor } from '#shared/campaign/settings.ts';
 import { isRetryable, PermanentError } from '#shared/errors.ts';
 import { maskEmail } from '#shared/log.ts';
@@ -39,13 +39,6 @@ interface Ready {
   data: ReturnType<typeof inviteData>;
 }
 
-/** A chunk's booked slot and the window its SES call must start in. */
-interface Window {
-  slot: SendSlot;
-  /** No call (a repeat included) starts after this: the lease and the deadline margin still cover it. */
-  sendBy: number;
-}
-
 /**
  * Sends one chunk: books a slot, claims its respondents just ahead of it (a punctual slot) or once it has
  * come (any other), renders, sends and records. Respondents it could not send are counted in `summary`.
@@ -69,20 +62,18 @@ export const sendChunk = async (ctx: Ctx, job: ChunkJob, chunk: RespondentItem[]
   const { marked, fresh } = await claimChunk(ctx, chunk, attempt, summary);
   const ready = await render(ctx, job, marked, summary);
   if (ready.length === 0) return;
-  const window: Window = {
-    slot,
-    sendBy: Math.min(claimedAt + ctx.config.sendLeaseMs / 2, ctx.deadline - margin),
-  };
+  // No call (a repeat included) starts after this: the lease and the deadline margin still cover it.
+  const sendBy = Math.min(claimedAt + ctx.config.sendLeaseMs / 2, ctx.deadline - margin);
   await sleepUntil(slot.at, ctx.clock, ctx.sleep);
   if (slot.punctual && ctx.clock() - slot.at > ctx.config.lateToleranceMs) {
     // The claims outran their lead: take a new slot at the end of the schedule if the lease allows
     // (else it goes out now, late).
-    await waitForNewSlot(ctx, ready.length, window.sendBy);
+    await waitForNewSlot(ctx, ready.length, sendBy);
   }
   const sendStarted = ctx.clock();
   let outcomes: SendOutcome[];
   try {
-    outcomes = await sendWithRepeats(ctx, job, ready, window, summary);
+    outcomes = await sendWithRepeats(ctx, job, ready, sendBy, summary);
   } catch (error) {
     // The mailer throws a retryable error only while nothing was sent: hand the chunk back, so a
     // redelivery sends at once and a dead-lettering cancels their rooms.
@@ -169,13 +160,13 @@ const waitForNewSlot = async (ctx: Ctx, count: number, sendBy: number): Promise<
 /**
  * The chunk's SendBulkEmail. Throttled, SES sent nothing: the same call again after a short pause and a new
  * slot (a retry outside the schedule would take the next sender's slot and get it throttled in turn), while
- * the window allows, so transient throttling costs the batch none of its receives.
+ * `sendBy` allows, so transient throttling costs the batch none of its receives.
  */
 const sendWithRepeats = async (
   ctx: Ctx,
   job: ChunkJob,
   ready: Ready[],
-  window: Window,
+  sendBy: number,
   summary: SendSummary,
 ) => {
   const { settings } = job;
@@ -197,14 +188,14 @@ const sendWithRepeats = async (
       const repeatable =
         error instanceof SesThrottledError &&
         retry < ctx.config.sesThrottleRetries &&
-        ctx.clock() + pauseMs + nextSendMs(ctx) <= window.sendBy;
+        ctx.clock() + pauseMs + nextSendMs(ctx) <= sendBy;
       if (!repeatable) throw error;
       ctx.logger.warn('SES throttled the send; trying again shortly', {
         retry: retry + 1,
         pauseMs: Math.round(pauseMs),
       });
       await ctx.sleep(pauseMs);
-      if (!(await waitForNewSlot(ctx, ready.length, window.sendBy))) throw error;
+      if (!(await waitForNewSlot(ctx, ready.length, sendBy))) throw error;
     }
   }
 };

@@ -1,7 +1,7 @@
 // An in-memory table with DynamoDB's item semantics where the use cases depend on them: items copied on
 // every read and write (no aliasing), conditional writes that either apply whole or not at all.
 import { realSleep, type Sleep } from '../concurrency.ts';
-import { DEFAULT_RETENTION_DAYS } from '../items.ts';
+import { bySortKey, DEFAULT_RETENTION_DAYS } from '../items.ts';
 
 /** A stored item: every item has its keys. */
 export interface Item {
@@ -57,7 +57,7 @@ export const memoryTable = (options: { retentionDays?: number; sleep?: Sleep } =
     query: <T>(pk: string, prefix: string) =>
       [...(partitions.get(pk)?.values() ?? [])]
         .filter((item) => item.sk.startsWith(prefix))
-        .sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0))
+        .sort(bySortKey)
         .map((item) => structuredClone(item) as T),
     expiresAt: (nowMs) => Math.floor(nowMs / 1000) + retentionSeconds,
     sleep: options.sleep ?? realSleep,
