@@ -1,19 +1,15 @@
 /**
- * One end-to-end campaign through the local runtime: the real handlers (createIngestHandler,
- * createInviteHandler) behind the S3 → ingest bridge and the SQS poller with Lambda's semantics, against the
+ * One end-to-end campaign through the local runtime: the real handlers wired as in AWS (local/stack.ts:
+ * the S3 → ingest bridge, the SQS poller with Lambda's semantics), against the
  * emulators and the stand-in (behind the latency proxy). Timed from the upload to the campaign's completion.
  */
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { createIngestHandler } from '#functions/ingest/app.ts';
-import { createInviteHandler } from '#functions/invite/app.ts';
 import { FUNCTIONS, INVITE_CONCURRENCY, UPLOADS } from '#infra/definitions.ts';
 import { makeAwsClients } from '#local/aws.ts';
 import type { EmulatorEndpoints } from '#local/emulators.ts';
-import { type CrashPolicy, containerPool, crashableClient, crashableObject } from '#local/runtime/lambda.ts';
+import { type CrashPolicy, crashableClient, crashableObject } from '#local/runtime/lambda.ts';
 import { createLocalResources } from '#local/runtime/resources.ts';
-import { createS3Bridge } from '#local/runtime/s3-bridge.ts';
-import { createSqsPoller } from '#local/runtime/sqs-poller.ts';
+import { wireLocalStack } from '#local/stack.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
@@ -145,20 +141,21 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
   };
   const batchSize = options.batchSize ?? resources.definitions.inviteQueue.batchSize;
   const concurrency = inviteConcurrency(options.sesRate);
-  const maxReceiveCount = resources.definitions.inviteQueue.maxReceiveCount;
 
-  const ingest = createIngestHandler({
-    s3: clients.s3,
-    sqs: clients.sqs,
-    store,
-    queueUrl: resources.queueUrl,
-    campaignDefaults: {
-      projectId: options.aseed.projectId,
-      sender: 'Research Team <research@bench.example.com>',
+  let batchFailures = 0;
+  const stack = wireLocalStack({
+    resources,
+    ingest: {
+      s3: clients.s3,
+      sqs: clients.sqs,
+      store,
+      campaignDefaults: {
+        projectId: options.aseed.projectId,
+        sender: 'Research Team <research@bench.example.com>',
+      },
     },
-  });
-  const newContainer = () =>
-    createInviteHandler({
+    invite: {
+      sqs: clients.sqs,
       store: inviteStore,
       aseed: crashableObject(
         countCreates(new AseedClient({ baseUrl: options.aseed.baseUrl, token: options.aseed.token })),
@@ -166,41 +163,19 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
       mailer: new Mailer({ client: crashableClient(meter.client) }),
       // As deps.ts: the account's rate, shared by every invocation through the table.
       sendRatePerSecond: options.sesRate,
-      maxReceiveCount,
-      requeue: async (body) => {
-        await clients.sqs.send(new SendMessageCommand({ QueueUrl: resources.queueUrl, MessageBody: body }));
+    },
+    events: {
+      sqs: clients.sqs,
+      batchSize,
+      maxConcurrency: concurrency,
+      timeoutMs: FUNCTIONS.invite.timeoutSeconds * 1000,
+      crash: cutoff,
+      onInvocation: (report) => {
+        if (report.failedIds.length > 0) batchFailures++;
       },
-    });
-  // Lambda runs each concurrent invocation in its own container, with its own module state: keep a pool of
-  // handler instances, one invocation at a time each.
-  let containersCreated = 0;
-  const invite = containerPool(() => {
-    containersCreated++;
-    return newContainer();
-  });
-  const bridge = createS3Bridge({
-    s3: clients.s3,
-    bucket: resources.bucketName,
-    prefix: UPLOADS.prefix,
-    suffix: UPLOADS.csvSuffix,
-    handler: ingest as never,
-    timeoutMs: FUNCTIONS.ingest.timeoutSeconds * 1000,
-  });
-  let batchFailures = 0;
-  const poller = createSqsPoller({
-    sqs: clients.sqs,
-    queueUrl: resources.queueUrl,
-    queueArn: resources.queueArn,
-    handler: invite as never,
-    batchSize,
-    maxConcurrency: concurrency,
-    timeoutMs: FUNCTIONS.invite.timeoutSeconds * 1000,
-    waitTimeSeconds: 1,
-    crash: cutoff,
-    onInvocation: (report) => {
-      if (report.failedIds.length > 0) batchFailures++;
     },
   });
+  const { bridge, poller } = stack;
 
   const csv = csvText({ rows: options.respondents, domain: `${options.prefix}.example.com` });
   const started = performance.now();
@@ -224,8 +199,7 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
     meter.close();
     cutoff.probability = 1;
   }
-  await poller.stop();
-  await bridge.close();
+  await stack.close();
   const stats = poller.stats();
   if (process.env.BENCH_DEBUG) console.error(JSON.stringify(stats));
   clients.destroy();
@@ -246,7 +220,7 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
     batchFailures,
     dynamoCalls,
     batchSize,
-    containers: containersCreated,
+    containers: stack.containers(),
     createLock: { ...createLock, heldMs: Math.round(createLock.heldMs) },
   };
 };
