@@ -4,7 +4,6 @@ import { RetryableError } from '#shared/errors.ts';
 import type { RespondentTransition } from '#shared/invite/respondent.ts';
 import type { NewBatch, NewRejectedChunk } from './items.ts';
 import type {
-  BatchRecordItem,
   CampaignCounts,
   CampaignRecord,
   CampaignSource,
@@ -14,7 +13,6 @@ import type {
   CreateLockItem,
   NewRoomMarker,
   NewSpare,
-  RejectedChunkItem,
   RejectedRow,
   RespondentItem,
   RoomMarkerItem,
@@ -92,13 +90,6 @@ export interface IngestItemsPort {
   writeBatches(batches: readonly NewBatch[], nowMs: number): Promise<void>;
   /** Records one chunk of rejected and duplicate rows (the same file gives the same chunk). */
   writeRejected(chunk: NewRejectedChunk, nowMs: number): Promise<void>;
-  /** Writes new items; `conditional` puts each only if absent (a resumed ingest never clobbers progress). */
-  writeNewItems(
-    items: ReadonlyArray<RespondentItem | RejectedChunkItem>,
-    options: { conditional: boolean },
-  ): Promise<void>;
-  /** Writes batch records as the ingest made them (the same file always gives the same records). */
-  writeBatchRecords(records: readonly BatchRecordItem[]): Promise<void>;
 }
 
 /** Which respondent a transition applies to; `orCreate` (read from its batch record) creates its item. */

@@ -5,7 +5,6 @@ import { roomKeyOf, roomParamsFor } from '#shared/campaign/rooms.ts';
 import { type CampaignSettings, resolveSettings } from '#shared/campaign/settings.ts';
 import type { InviteAseed, InviteDeps, InviteMailer } from '#shared/invite/index.ts';
 import type { BulkEmail, SendOutcome } from '#shared/mail/mailer.ts';
-import { batchRecordSk, campaignPk } from '#shared/store/keys.ts';
 import { createMemoryStore } from '#shared/store/memory/index.ts';
 import type { Store } from '#shared/store/ports.ts';
 import type { IngestedRespondent } from '#shared/store/types.ts';
@@ -98,7 +97,7 @@ export const seededCampaign = async (sizes: number[], store: Store = createMemor
   });
   await store.renewIngestLease({ campaignId, owner: 'o', leaseUntil: 1000, settings: settings as never });
   let line = 2;
-  await store.writeBatchRecords(
+  await store.writeBatches(
     sizes.map((size, batch) => {
       const respondents = Array.from(
         { length: size },
@@ -111,18 +110,9 @@ export const seededCampaign = async (sizes: number[], store: Store = createMemor
           fields: {},
         }),
       );
-      return {
-        pk: campaignPk(campaignId),
-        sk: batchRecordSk(batch, 0),
-        type: 'batch' as const,
-        campaignId,
-        batch,
-        part: 0,
-        roomKey,
-        respondents: Buffer.from(JSON.stringify(respondents)),
-        createdAt: new Date(0).toISOString(),
-      };
+      return { campaignId, batch, roomKey, parts: [Buffer.from(JSON.stringify(respondents))] };
     }),
+    0,
   );
   const total = sizes.reduce((a, b) => a + b, 0);
   await store.finishIngest({

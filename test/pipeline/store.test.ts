@@ -4,15 +4,10 @@ import { TABLE } from '#infra/definitions.ts';
 import { makeDocClient, makeDynamoClient } from '#local/aws.ts';
 import { createSharedPacer } from '#shared/campaign/pacer.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
-import { batchRecordSk, campaignIdFor, campaignPk, respondentSk, spareSk } from '#shared/store/keys.ts';
+import { campaignIdFor, campaignPk, respondentSk, spareSk } from '#shared/store/keys.ts';
 import { createMemoryStore } from '#shared/store/memory/index.ts';
 import type { Store } from '#shared/store/ports.ts';
-import type {
-  BatchRecordItem,
-  CreateIntent,
-  IngestedRespondent,
-  RespondentItem,
-} from '#shared/store/types.ts';
+import type { CreateIntent, IngestedRespondent, RespondentItem } from '#shared/store/types.ts';
 import { dynamoTargets, uniqueName } from '#test/support/aws.ts';
 
 const respondent = (campaignId: string, batch: number, seq: number): RespondentItem => ({
@@ -30,6 +25,35 @@ const respondent = (campaignId: string, batch: number, seq: number): RespondentI
   state: 'accepted',
   updatedAt: new Date(0).toISOString(),
 });
+
+/** The JSON part of a batch record holding respondents `seqs`, as the ingest encodes it. */
+const partOf = (campaignId: string, batch: number, seqs: number[]): Buffer =>
+  Buffer.from(
+    JSON.stringify(
+      seqs.map((seq) => {
+        const { line, email, fields } = respondent(campaignId, batch, seq);
+        return { seq, line, email, fields } satisfies IngestedRespondent;
+      }),
+    ),
+  );
+
+/** Records batch `batch` of `campaignId` as the ingest does, one part per list of respondents. */
+const recordBatch = (store: Store, campaignId: string, batch: number, parts: number[][]) =>
+  store.writeBatches(
+    [{ campaignId, batch, roomKey: 'k', parts: parts.map((seqs) => partOf(campaignId, batch, seqs)) }],
+    0,
+  );
+
+/** Takes a respondent read from its batch through the transitions a send makes, to `emailed`. */
+const emailRespondent = async (store: Store, r: RespondentItem, roomId: string, messageId: string) => {
+  const ref = { campaignId: r.campaignId, sk: r.sk, nowMs: 1 };
+  await store.transition(
+    { ...ref, orCreate: r },
+    { kind: 'assignRoom', room: { id: roomId, url: `https://x/${roomId}` } },
+  );
+  await store.transition(ref, { kind: 'claimSend', attempt: 'a', until: 2 });
+  await store.transition(ref, { kind: 'markEmailed', messageId });
+};
 
 /** A table with the stack's key schema. */
 const createTable = async (dynamo: ReturnType<typeof makeDynamoClient>, tableName: string) => {
@@ -162,7 +186,8 @@ describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {
     // Prepare
     const campaignId = uniqueName('c');
     const r = respondent(campaignId, 0, 0);
-    await store.writeNewItems([r], { conditional: false });
+    await recordBatch(store, campaignId, 0, [[0]]);
+    await store.writeBatchRespondents(campaignId, 0);
 
     // Act
     const assigned = await store.transition(
@@ -173,8 +198,8 @@ describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {
       { campaignId, sk: r.sk, nowMs: 2 },
       { kind: 'assignRoom', room: { id: 'room-2', url: 'https://x/2' } },
     );
-    // A resumed ingest re-putting the respondent must not reset it.
-    await store.writeNewItems([respondent(campaignId, 0, 0)], { conditional: true });
+    // Writing the batch's items again (a later delivery) must not reset it.
+    await store.writeBatchRespondents(campaignId, 0);
 
     // Assert
     expect(assigned).toBe(true);
@@ -193,9 +218,10 @@ describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {
       name: `Person ${seq}`,
       unwritten: true,
     });
-    await store.writeNewItems([{ ...respondent(campaignId, 0, 1), state: 'emailed' }], {
-      conditional: false,
-    });
+    await recordBatch(store, campaignId, 0, [[0, 1]]);
+    const [, second] = await store.queryBatch(campaignId, 0);
+    if (!second) throw new Error('no respondent 1');
+    await emailRespondent(store, second, 'room-early', 'm-1');
     const assign = (r: RespondentItem, roomId: string) =>
       store.transition(
         { campaignId, sk: r.sk, nowMs: 1, orCreate: r },
@@ -215,7 +241,7 @@ describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {
     expect(again).toBe(false);
     expect(moved).toBe(false);
     expect(await store.getRespondent(campaignId, respondentSk(0, 1))).toMatchObject({ state: 'emailed' });
-    expect(await store.getRespondent(campaignId, respondentSk(0, 1))).not.toHaveProperty('roomId');
+    expect(await store.getRespondent(campaignId, respondentSk(0, 1))).toMatchObject({ roomId: 'room-early' });
   });
 
   it('serialises creates with a lease lock that keeps a crashed holder’s intent for the next holder', async () => {
@@ -282,34 +308,11 @@ describe.each(storeTargets())('batch records on $name', ({ endpoint }) => {
     store = storeOf();
   });
 
-  /** Part `part` of batch `batch` of `campaignId` as the ingest stores it, holding respondents `seqs`. */
-  const recordOf = (campaignId: string, batch: number, seqs: number[], part: number): BatchRecordItem => ({
-    pk: campaignPk(campaignId),
-    sk: batchRecordSk(batch, part),
-    type: 'batch',
-    campaignId,
-    batch,
-    part,
-    roomKey: 'k',
-    respondents: Buffer.from(
-      JSON.stringify(
-        seqs.map((seq) => {
-          const { line, email, fields } = respondent(campaignId, batch, seq);
-          return { seq, line, email, fields } satisfies IngestedRespondent;
-        }),
-      ),
-    ),
-    createdAt: new Date(0).toISOString(),
-  });
-
   it('reads respondents of an unhandled batch as accepted, from every part, in order', async () => {
     // Prepare: batch 3 in two parts, batch 4 beside it.
     const campaignId = uniqueName('c');
-    await store.writeBatchRecords([
-      recordOf(campaignId, 3, [0, 1], 0),
-      recordOf(campaignId, 3, [2], 1),
-      recordOf(campaignId, 4, [0], 0),
-    ]);
+    await recordBatch(store, campaignId, 3, [[0, 1], [2]]);
+    await recordBatch(store, campaignId, 4, [[0]]);
 
     // Act
     const batch = await store.queryBatch(campaignId, 3);
@@ -328,9 +331,10 @@ describe.each(storeTargets())('batch records on $name', ({ endpoint }) => {
     // Prepare: the ingest stores the address as written, without its key.
     const campaignId = uniqueName('c');
     const stored: IngestedRespondent[] = [{ seq: 0, line: 2, email: 'Mixed.Case@Example.COM', fields: {} }];
-    await store.writeBatchRecords([
-      { ...recordOf(campaignId, 0, [], 0), respondents: Buffer.from(JSON.stringify(stored)) },
-    ]);
+    await store.writeBatches(
+      [{ campaignId, batch: 0, roomKey: 'k', parts: [Buffer.from(JSON.stringify(stored))] }],
+      0,
+    );
 
     // Act
     const [read] = await store.queryBatch(campaignId, 0);
@@ -342,10 +346,10 @@ describe.each(storeTargets())('batch records on $name', ({ endpoint }) => {
   it('writes each respondent its own item once, never over one that already moved on', async () => {
     // Prepare: respondent 1 already has an item that progressed (a concurrent delivery got there first).
     const campaignId = uniqueName('c');
-    await store.writeBatchRecords([recordOf(campaignId, 0, [0, 1, 2], 0)]);
-    await store.writeNewItems([{ ...respondent(campaignId, 0, 1), state: 'emailed', messageId: 'm-1' }], {
-      conditional: false,
-    });
+    await recordBatch(store, campaignId, 0, [[0, 1, 2]]);
+    const [, progressed] = await store.queryBatch(campaignId, 0);
+    if (!progressed) throw new Error('no respondent 1');
+    await emailRespondent(store, progressed, 'room-1', 'm-1');
 
     // Act: two deliveries at once.
     const [first, second] = await Promise.all([

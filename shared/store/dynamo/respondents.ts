@@ -161,11 +161,4 @@ export const dynamoIngestItems = (t: Table): IngestItemsPort => ({
       batches.flatMap((batch) => batchRecordItems(batch, nowMs, t.expiresAt(nowMs))),
     ),
   writeRejected: (chunk, nowMs) => batchPutAll(t, [rejectedChunkItem(chunk, t.expiresAt(nowMs))]),
-  async writeNewItems(items, { conditional }) {
-    if (items.length === 0) return;
-    // First ingest: nothing can exist yet, so bulk puts; a resumed one must not clobber progressed items.
-    if (conditional) await putAllIfAbsent(t, items);
-    else await batchPutAll(t, items);
-  },
-  writeBatchRecords: (records) => batchPutAll(t, records),
 });

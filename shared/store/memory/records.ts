@@ -122,12 +122,6 @@ export const memoryIngestItems = (t: MemoryTable): IngestItemsPort => ({
   async writeRejected(chunk, nowMs) {
     t.put(rejectedChunkItem(chunk, t.expiresAt(nowMs)));
   },
-  async writeNewItems(items, { conditional }) {
-    for (const item of items) t.put(item, { ifAbsent: conditional });
-  },
-  async writeBatchRecords(records) {
-    for (const record of records) t.put(record);
-  },
 });
 
 const lockOf =
