@@ -14,7 +14,7 @@ import type { CampaignRecord } from '#shared/store/types.ts';
 import { EXIT, onePositional, parse, UsageError } from './args.ts';
 import { apiOption, fetchPrice, type Io, requireFile } from './local.ts';
 import { createProgress, reportCsv } from './output.ts';
-import { formatValidation, validateCampaign } from './validate.ts';
+import { formatValidation, validateCampaign, wouldFail } from './validate.ts';
 
 const requestHandler = { requestTimeout: 15_000, connectionTimeout: 5_000 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -123,7 +123,7 @@ export const sendCommand = async (args: string[], io: Io): Promise<number> => {
           : { source: '', problem: 'pass --api-url and --api-token to ask Aseed for the price' }
         : { source: '' };
     human(formatValidation(validation, price));
-    return validation.fileError || validation.settingsError ? EXIT.failed : EXIT.ok;
+    return wouldFail(validation) ? EXIT.failed : EXIT.ok;
   }
 
   const stack = requireStack('send', values.stack);

@@ -7,7 +7,7 @@ import { DEMO_PROJECT_ID, startStandin } from '#local/standin/server.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
 import { EXIT, integer, onePositional, parse, parseSesFaultSpec, probability, UsageError } from './args.ts';
 import { createProgress, formatFaults, formatSummary, writeRunFiles } from './output.ts';
-import { checkSettings, formatValidation, validateCampaign } from './validate.ts';
+import { checkSettings, formatValidation, validateCampaign, wouldFail } from './validate.ts';
 
 /** Streams and signals the CLI uses (injectable for in-process tests). */
 export interface Io {
@@ -133,6 +133,7 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
             duplicates: validation.duplicates,
             ...(validation.fileError ? { fileError: validation.fileError } : {}),
             ...(validation.settingsError ? { settingsError: validation.settingsError } : {}),
+            ...(validation.mergeFieldError ? { mergeFieldError: validation.mergeFieldError } : {}),
             ...(price.tokensPer30Min !== undefined && validation.settings
               ? {
                   tokenCost:
@@ -147,7 +148,7 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
         )}\n`,
       );
     }
-    return validation.fileError || validation.settingsError ? EXIT.failed : EXIT.ok;
+    return wouldFail(validation) ? EXIT.failed : EXIT.ok;
   }
 
   // Settings problems are found before anything starts (ingest would fail the campaign with the same words).

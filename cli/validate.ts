@@ -3,7 +3,12 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { ReportLine } from '#local/campaign.ts';
-import { type CampaignSettings, missingMergeFields, resolveSettings } from '#shared/campaign/settings.ts';
+import {
+  type CampaignSettings,
+  checkMergeFields,
+  resolveSettings,
+  SettingsError,
+} from '#shared/campaign/settings.ts';
 import { CsvFileError, parseRespondents } from '#shared/csv/parse.ts';
 import { PermanentError } from '#shared/errors.ts';
 
@@ -20,8 +25,11 @@ export interface Validation {
   duplicates: number;
   /** Rejected and duplicate rows, in file order. */
   refused: ReportLine[];
-  /** Template merge fields neither built in nor provided by the file's columns (they render empty). */
-  missingFields: string[];
+  /**
+   * The templates use merge fields neither built in nor a column of the file: ingest would fail the campaign
+   * before creating any room (this names each field and the template part).
+   */
+  mergeFieldError?: string;
 }
 
 /** Reads a settings file as JSON; a clear error when it is missing or not JSON. */
@@ -56,6 +64,10 @@ export const checkSettings = async (
   }
 };
 
+/** True when ingest would fail the campaign on this input. */
+export const wouldFail = (v: Validation): boolean =>
+  Boolean(v.fileError || v.settingsError || v.mergeFieldError);
+
 /** Validates a CSV file and the settings (defaults ⊕ file) exactly as ingest would. */
 export const validateCampaign = async (options: {
   csvPath: string;
@@ -68,7 +80,6 @@ export const validateCampaign = async (options: {
     rejected: 0,
     duplicates: 0,
     refused: [],
-    missingFields: [],
     ...(await checkSettings(options.settingsPath, options.defaults)),
   };
   let fieldKeys: string[] = [];
@@ -104,8 +115,14 @@ export const validateCampaign = async (options: {
     if (!(error instanceof CsvFileError)) throw error;
     result.fileError = error.message;
   }
-  if (result.settings && !result.fileError)
-    result.missingFields = missingMergeFields(result.settings, fieldKeys);
+  if (result.settings && !result.fileError) {
+    try {
+      checkMergeFields(result.settings, fieldKeys);
+    } catch (error) {
+      if (!(error instanceof SettingsError)) throw error;
+      result.mergeFieldError = error.message;
+    }
+  }
   return result;
 };
 
@@ -136,11 +153,7 @@ export const formatValidation = (
     out.push(
       `Settings: project ${s.projectId}, ${s.maxDurationMinutes} min interviews, rooms valid ${s.expiresInDays} days, language ${s.language}, sender ${s.sender}`,
     );
-    if (v.missingFields.length > 0) {
-      out.push(
-        `  warning: template fields no column provides (they render empty): ${v.missingFields.join(', ')}`,
-      );
-    }
+    if (v.mergeFieldError) out.push(`Templates unusable with this file: ${v.mergeFieldError}`);
   }
   if (v.settings && !v.fileError) {
     if (cost.tokensPer30Min !== undefined) {

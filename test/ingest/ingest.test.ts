@@ -199,6 +199,23 @@ describe('ingestUpload through its ports', () => {
     expect(invites.calls).toEqual([]);
   });
 
+  it('fails the campaign on a merge field no column provides, before any batch, naming field and part', async () => {
+    // Prepare: the text says {{compnay}}; the file has a "company" column.
+    const { deps, store, upload: s3, invites } = fakeIngest();
+    s3.settings.set('campaigns/spring.settings.json', {
+      templates: { en: { text: 'From {{compnay}}: {{roomUrl}}' } },
+    });
+    s3.objects.set(upload.key, 'email,company\na@example.com,Acme\nb@example.com,Acme\n');
+
+    // Act
+    const result = await ingestUpload(deps, upload);
+
+    // Assert
+    expect(result.outcome).toBe('failed');
+    expect(result.record?.failureReason).toMatch(/settings\.templates\.en\.text: uses \{\{compnay\}\}/);
+    expect(invites.calls).toEqual([]);
+    expect(await store.queryBatch(campaignId, 0)).toEqual([]);
+  });
   it('throws a transient read error (the event is retried) and leaves the campaign ingesting', async () => {
     // Prepare
     const { deps, store, upload: s3 } = fakeIngest();

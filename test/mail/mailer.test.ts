@@ -81,11 +81,11 @@ describe('Mailer.sendBulk', () => {
       DefaultContent: {
         Template: {
           TemplateContent: {
-            Subject: 'Interview for {{s_name}}',
-            Text: 'Hi {{t_name}}, {{t_roomurl}}',
-            Html: '<p>Hi {{h_name}}, <a href="{{h_roomurl}}">go</a> ({{h_durationminutes}} min)</p>',
+            Subject: 'Interview for {{s0}}',
+            Text: 'Hi {{t0}}, {{t1}}',
+            Html: '<p>Hi {{h0}}, <a href="{{h1}}">go</a> ({{h2}} min)</p>',
           },
-          TemplateData: JSON.stringify({ h_durationminutes: '30' }),
+          TemplateData: JSON.stringify({ s0: '', t0: '', t1: '', h0: '', h1: '', h2: '30' }),
         },
       },
     });
@@ -95,11 +95,12 @@ describe('Mailer.sendBulk', () => {
     expect(
       JSON.parse(entry?.ReplacementEmailContent?.ReplacementTemplate?.ReplacementTemplateData ?? ''),
     ).toEqual({
-      s_name: 'R0 <b>',
-      t_name: 'R0 <b>',
-      t_roomurl: 'https://app.example.com/i/0?a=1&b=2',
-      h_name: 'R0 &lt;b&gt;',
-      h_roomurl: 'https://app.example.com/i/0?a=1&amp;b=2',
+      s0: 'R0 <b>',
+      t0: 'R0 <b>',
+      t1: 'https://app.example.com/i/0?a=1&b=2',
+      h0: 'R0 &lt;b&gt;',
+      h1: 'https://app.example.com/i/0?a=1&amp;b=2',
+      h2: '30',
     });
   });
 

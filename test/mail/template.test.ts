@@ -54,7 +54,7 @@ describe('renderTemplate', () => {
     expect(sesRender(ses.subject, vars)).toBe(local.subject);
     expect(sesRender(ses.text, vars)).toBe(local.text);
     expect(sesRender(ses.html, vars)).toBe(local.html);
-    expect(ses.html).toBe('<p>Hello {{h_name}}, <a href="{{h_roomurl}}">open</a> {{h_companyname}}</p>');
+    expect(ses.html).toBe('<p>Hello {{h0}}, <a href="{{h2}}">open</a> {{h1}}</p>');
   });
 
   it('lists the merge fields a template uses, by compact name', () => {

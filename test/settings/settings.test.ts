@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   type CampaignSettings,
+  checkMergeFields,
   languageFor,
-  missingMergeFields,
   resolveSettings,
   SettingsError,
+  unknownMergeFields,
 } from '#shared/campaign/settings.ts';
 import { DEFAULT_TEMPLATES } from '#shared/campaign/templates/default.ts';
 import { renderTemplate } from '#shared/mail/template.ts';
@@ -126,16 +127,36 @@ describe('languageFor', () => {
   });
 });
 
-describe('missingMergeFields', () => {
-  it('lists merge fields that neither the built-ins nor the CSV columns provide', () => {
+describe('unknownMergeFields / checkMergeFields', () => {
+  it('lists merge fields that neither the built-ins nor the CSV columns provide, with the parts using them', () => {
     // Prepare
     const settings = resolveSettings(defaults, {
-      templates: { en: { subject: '{{Company Name}} and {{team}} invite you, {{name}}' } },
+      templates: {
+        en: { subject: '{{Company Name}} and {{team}} invite you, {{name}}' },
+        ru: { text: '{{Team}}: {{roomUrl}}' },
+      },
     });
     // Act
-    const missing = missingMergeFields(settings, ['company_name']);
+    const unknown = unknownMergeFields(settings, ['company_name']);
     // Assert
-    expect(missing).toEqual(['team']);
+    expect(unknown).toEqual([
+      { field: 'team', paths: ['settings.templates.en.subject', 'settings.templates.ru.text'] },
+    ]);
+  });
+
+  it('throws a SettingsError naming the typo and the template part', () => {
+    // Prepare
+    const settings = resolveSettings(defaults, {
+      templates: { en: { text: 'From {{compnay}}: {{roomUrl}}' } },
+    });
+    // Act
+    const check = () => checkMergeFields(settings, ['company']);
+    // Assert
+    expect(check).toThrow(SettingsError);
+    expect(check).toThrow(
+      /settings\.templates\.en\.text: uses \{\{compnay\}\}, which is neither a built-in field/,
+    );
+    expect(() => checkMergeFields(settings, ['compnay'])).not.toThrow();
   });
 });
 
