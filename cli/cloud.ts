@@ -1,4 +1,5 @@
 // `invites send|status|report`: campaigns on the deployed stack, found through its CloudFormation outputs.
+
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -6,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { STACK_OUTPUTS, UPLOADS } from '#infra/definitions.ts';
+import { PAUSE_LABEL } from '#shared/errors.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { Store } from '#shared/store/ports.ts';
@@ -17,6 +19,9 @@ import { createProgress, reportCsv } from './output.ts';
 import { formatValidation, validateCampaign, wouldFail } from './validate.ts';
 
 const requestHandler = { requestTimeout: 15_000, connectionTimeout: 5_000 };
+/** How long `send` waits for the ingest to write the campaign record before it says the ingest failed. */
+const NO_RECORD_AFTER_MS = 60_000;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The deployed resources the CLI needs, from the stack's outputs. */
@@ -175,10 +180,19 @@ export const sendCommand = async (args: string[], io: Io): Promise<number> => {
         label: record?.status ?? 'waiting',
         done,
         total,
-        detail: `emailed ${record?.emailed ?? 0}, failed ${record?.failed ?? 0}`,
+        detail: record?.pause
+          ? `paused: ${PAUSE_LABEL[record.pause.kind]}, resumes at ${new Date(record.pause.resumesAt).toISOString()}`
+          : `emailed ${record?.emailed ?? 0}, failed ${record?.failed ?? 0}`,
         elapsedMs: Date.now() - started,
       });
       if (record && (record.status === 'completed' || record.status === 'failed')) break;
+      if (!record && Date.now() - started > NO_RECORD_AFTER_MS) {
+        progress.done();
+        io.stderr.write(
+          `invites: no campaign record appeared within ${NO_RECORD_AFTER_MS / 1000} s: the ingest function did not start or failed before it could write one. Look at its logs (stack output ${STACK_OUTPUTS.ingestLogGroupName}) and its dead-letter queue; the upload stays in the bucket.\n`,
+        );
+        return EXIT.failed;
+      }
       if ((await Promise.race([stop, sleep(2000)])) === 'interrupted') {
         progress.done();
         io.stderr.write(

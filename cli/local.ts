@@ -5,6 +5,7 @@ import type { LocalCampaignOptions } from '#local/campaign.ts';
 import { parseFaultSpec } from '#local/standin/faults.ts';
 import { DEMO_PROJECT_ID, startStandin } from '#local/standin/server.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
+import { PAUSE_LABEL } from '#shared/errors.ts';
 import { EXIT, integer, onePositional, parse, parseSesFaultSpec, probability, UsageError } from './args.ts';
 import { createProgress, formatFaults, formatSummary, writeRunFiles } from './output.ts';
 import { checkSettings, formatValidation, validateCampaign, wouldFail } from './validate.ts';
@@ -179,8 +180,11 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
         label: p.phase,
         done: p.terminal,
         total: p.accepted,
-        detail:
-          p.phase === 'inviting' || p.phase === 'done' ? `emailed ${p.emailed}, failed ${p.failed}` : '',
+        detail: p.pause
+          ? `paused: ${PAUSE_LABEL[p.pause.kind]}, resumes at ${new Date(p.pause.resumesAt).toISOString()}`
+          : p.phase === 'inviting' || p.phase === 'done'
+            ? `emailed ${p.emailed}, failed ${p.failed}`
+            : '',
         elapsedMs: p.elapsedMs,
       });
     },

@@ -45,8 +45,11 @@ export const DeployConfigSchema = z.strictObject({
       identity: z.string().trim().min(3).max(320).optional(),
       /** Create the identity in this stack (fails if it already exists in the account and region). */
       createIdentity: z.boolean().default(false),
-      /** Account's SES maximum send rate (emails/second); 1 in the sandbox. Drives invite concurrency. */
-      sendRatePerSecond: z.coerce.number().positive().max(10_000).default(1),
+      /**
+       * Optional cap on the send rate (emails/second). Sends are paced at the account's own MaxSendRate,
+       * read from SES GetAccount; this caps it, and sizes the invite concurrency (else SIZING_SEND_RATE).
+       */
+      sendRatePerSecond: z.coerce.number().positive().max(10_000).optional(),
       /** Verified recipient addresses allowed while the account is in the SES sandbox (IAM checks them). */
       sandboxRecipients: z.array(z.email()).default([]),
     })
@@ -196,6 +199,16 @@ export const senderAddressOf = (config: DeployConfig): string => {
 /** The SES identity the sender must belong to: configured, or else the sender's domain. */
 export const sesIdentityOf = (config: DeployConfig): string =>
   config.ses.identity ?? senderAddressOf(config).split('@').pop() ?? senderAddressOf(config);
+
+/**
+ * The send rate the invite event source is sized for when no cap is configured: SES's usual starting
+ * production rate. The sends are paced at the account's real MaxSendRate whatever this is.
+ */
+export const SIZING_SEND_RATE = 14;
+
+/** The rate the invite event source is sized for: the configured cap, else {@link SIZING_SEND_RATE}. */
+export const sizingRateOf = (config: { ses: { sendRatePerSecond?: number | undefined } }): number =>
+  config.ses.sendRatePerSecond ?? SIZING_SEND_RATE;
 
 /** Invite event source maximum concurrency for an SES send rate (see `INVITE_CONCURRENCY`). */
 export const inviteMaxConcurrency = (sendRatePerSecond: number): number =>

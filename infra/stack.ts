@@ -29,7 +29,14 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DeadLetterEnvSchema, ENV, IngestEnvSchema, InviteEnvSchema } from '#shared/config.ts';
-import { type DeployConfig, inviteBatchSize, inviteMaxConcurrency, sesIdentityOf } from './config.ts';
+import {
+  type DeployConfig,
+  inviteBatchSize,
+  inviteMaxConcurrency,
+  senderAddressOf,
+  sesIdentityOf,
+  sizingRateOf,
+} from './config.ts';
 import { AppFunction } from './constructs/app-function.ts';
 import { queueSend, secretRead, sesSend, setting, tableAccess, uploadsRead } from './constructs/bindings.ts';
 import {
@@ -155,10 +162,17 @@ export class InvitesStack extends Stack {
       suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
       tlsPolicy: ConfigurationSetTlsPolicy.REQUIRE,
     });
-    // Bounces and complaints go to the default event bus, where a later rule consumes them.
+    // Bounces, complaints, rejects, rendering failures and delays go to the default event bus, where a later
+    // rule consumes them.
     configurationSet.addEventDestination('BouncesAndComplaints', {
       destination: EventDestination.eventBus(EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
-      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.REJECT],
+      events: [
+        EmailSendingEvent.BOUNCE,
+        EmailSendingEvent.COMPLAINT,
+        EmailSendingEvent.REJECT,
+        EmailSendingEvent.RENDERING_FAILURE,
+        EmailSendingEvent.DELIVERY_DELAY,
+      ],
     });
     const identity = sesIdentityOf(config);
     if (config.ses.createIdentity) {
@@ -167,7 +181,16 @@ export class InvitesStack extends Stack {
         configurationSet,
       });
     }
-    const identityArns = [identity, ...config.ses.sandboxRecipients].map((name) =>
+    // SES authorises a send against the most specific verified identity: the sender address when it is
+    // verified itself, else its domain. Grant both, so either way of verifying works.
+    const sender = senderAddressOf(config);
+    const identities = new Set([
+      identity,
+      sender,
+      sender.split('@').pop() ?? sender,
+      ...config.ses.sandboxRecipients,
+    ]);
+    const identityArns = [...identities].map((name) =>
       this.formatArn({ service: 'ses', resource: 'identity', resourceName: name }),
     );
     const configurationSetArn = this.formatArn({
@@ -214,14 +237,17 @@ export class InvitesStack extends Stack {
       });
     }
 
-    const maxConcurrency = inviteMaxConcurrency(config.ses.sendRatePerSecond);
+    const sizingRate = sizingRateOf(config);
+    const maxConcurrency = inviteMaxConcurrency(sizingRate);
     // The invite side's bindings except SES (its schema makes the configuration set optional): the
     // dead-letter function shares them and never sends email, so it gets no SES permission.
     const inviteSideBindings = [
       tableAccess(ENV.tableName, this.table),
       secretRead(ENV.aseedTokenSecretArn, secret),
       setting(ENV.aseedBaseUrl, config.aseedBaseUrl),
-      setting(ENV.sesSendRatePerSecond, config.ses.sendRatePerSecond),
+      ...(config.ses.sendRatePerSecond === undefined
+        ? []
+        : [setting(ENV.sesSendRatePerSecond, config.ses.sendRatePerSecond)]),
       setting(ENV.inviteMaxReceiveCount, INVITE_QUEUE.maxReceiveCount),
     ];
     this.invite = new AppFunction(this, 'Invite', {
@@ -238,7 +264,7 @@ export class InvitesStack extends Stack {
     });
     this.invite.function.addEventSource(
       new SqsEventSource(this.inviteQueue, {
-        batchSize: inviteBatchSize(config.ses.sendRatePerSecond),
+        batchSize: inviteBatchSize(sizingRate),
         reportBatchItemFailures: true,
         maxConcurrency,
       }),

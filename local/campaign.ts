@@ -29,6 +29,7 @@ import {
 import { AseedClient } from '#shared/aseed/client.ts';
 import { isTerminalState } from '#shared/invite/respondent.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
+import { AccountQuota, sesQuotaSource } from '#shared/mail/quota.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { Store } from '#shared/store/ports.ts';
@@ -203,7 +204,10 @@ const inviteDepsOf = (run: Run): LocalStackWiring['invite'] => {
     store: createDynamoStore({ doc: clients.invite.doc, tableName: resources.tableName }),
     aseed: crashableObject(run.aseed, ['createRooms', 'listRooms', 'deleteRoom']),
     mailer: new Mailer({ client: clients.invite.ses }),
+    // Paced at the local account's MaxSendRate (GetAccount), capped at 500/s; a pause looks again in 5 s.
+    quota: new AccountQuota(sesQuotaSource(clients.invite.ses), { refreshMs: 5_000 }),
     sendRatePerSecond: 500,
+    pauseRecheckMs: 5_000,
     lockLeaseMs: timings.lockLeaseMs,
     lockWaitMs: timings.aseedTimeoutMs + 1500,
     reconcileDelayMs: 50,
@@ -321,6 +325,7 @@ const watchProgress = (
           phase: 'inviting',
           campaignId,
           ...(record ? { status: record.status } : {}),
+          ...(record?.pause ? { pause: record.pause } : {}),
           accepted: record?.accepted ?? respondents.length,
           terminal: respondents.filter((r) => isTerminalState(r.state)).length,
           emailed: respondents.filter((r) => r.state === 'emailed').length,

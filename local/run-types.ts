@@ -8,7 +8,7 @@ import type { StandinFaults } from '#local/standin/server.ts';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
 import type { AppLogger } from '#shared/log.ts';
 import type { FinalReportLine } from '#shared/store/report.ts';
-import type { CampaignRecord, CampaignStatus } from '#shared/store/types.ts';
+import type { CampaignPause, CampaignRecord, CampaignStatus } from '#shared/store/types.ts';
 
 /** Sender of the local demo's defaults (the SES emulator checks no identity). */
 export const LOCAL_SENDER = 'Aseed Research <research@invites.example.org>';
@@ -59,6 +59,8 @@ export interface ChaosSwitches {
 export interface LocalProgress {
   phase: 'starting' | 'ingesting' | 'inviting' | 'collecting' | 'done';
   campaignId?: string;
+  /** The campaign's sending waits (a quota or a paused account), as its record says. */
+  pause?: CampaignPause;
   status?: CampaignStatus;
   /** Respondents accepted so far (known once ingest has stored them). */
   accepted: number;

@@ -75,8 +75,11 @@ export const wireLocalStack = (wiring: LocalStackWiring): LocalStack => {
     return createInviteHandler({
       ...inviteDeps,
       maxReceiveCount,
-      requeue: async (body) => {
-        await inviteSqs.send(new SendMessageCommand({ QueueUrl: resources.queueUrl, MessageBody: body }));
+      requeue: async (body, delayMs) => {
+        const DelaySeconds = delayMs ? Math.min(900, Math.ceil(delayMs / 1000)) : undefined;
+        await inviteSqs.send(
+          new SendMessageCommand({ QueueUrl: resources.queueUrl, MessageBody: body, DelaySeconds }),
+        );
       },
     });
   });

@@ -30,7 +30,7 @@ export const DeadLetterEnvSchema = z.object({
   [ENV.aseedBaseUrl]: z.url(),
   [ENV.aseedTokenSecretArn]: nonEmpty,
   [ENV.sesConfigurationSet]: nonEmpty.optional(),
-  [ENV.sesSendRatePerSecond]: z.coerce.number().positive(),
+  [ENV.sesSendRatePerSecond]: z.coerce.number().positive().optional(),
   [ENV.inviteMaxReceiveCount]: z.coerce.number().int().positive(),
 });
 

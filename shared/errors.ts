@@ -30,3 +30,27 @@ export const isRetryable = (error: unknown): boolean => error instanceof AppErro
  * as a failed attempt.
  */
 export class OutOfTimeError extends RetryableError {}
+
+/** Why sending waits: the account's 24-hour quota is used up, or SES paused or suspended the account. */
+export type PauseKind = 'daily-quota' | 'account-paused';
+
+/** Words for each pause, as the campaign shows them (`paused: daily sending quota, resumes at …`). */
+export const PAUSE_LABEL: Record<PauseKind, string> = {
+  'daily-quota': 'daily sending quota',
+  'account-paused': 'SES sending paused for the account',
+};
+
+/**
+ * Sending must wait (a quota or a paused account): neither the respondents' fault nor a transient error. The
+ * work is tried again later without failing anybody, and without spending a receive where the caller can hand
+ * it to a delayed message. Retryable, so a caller that cannot simply lets SQS redeliver.
+ */
+export class PausedError extends RetryableError {
+  constructor(
+    readonly kind: PauseKind,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

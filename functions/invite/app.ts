@@ -11,8 +11,9 @@ export type InviteHandler = (event: SQSEvent, context?: Context) => Promise<SQSB
 /** Deps of the invite handler: the use case's, plus the account's SES rate and a way back onto the queue. */
 export interface InviteHandlerDeps extends InviteDeps {
   /**
-   * The account's SES send rate (emails per second), shared by every invocation through the table
-   * (createSharedPacer); ignored when `pacer` is given.
+   * A cap on the SES send rate (emails per second). Sends are paced at the account's MaxSendRate (from
+   * `quota`), or this if lower, on one schedule in the table shared by every invocation (createSharedPacer);
+   * ignored when `pacer` is given.
    */
   sendRatePerSecond?: number;
   /**
@@ -20,13 +21,21 @@ export interface InviteHandlerDeps extends InviteDeps {
    * left for (any record but the first) is handed to a fresh message rather than failed, so it keeps all
    * of its receives for real attempts.
    */
-  requeue?: (body: string) => Promise<void>;
+  requeue?: (body: string, delayMs?: number) => Promise<void>;
 }
 
 /** ApproximateReceiveCount of a record (1 when absent). */
 export const receiveCountOf = (record: SQSRecord): number => {
   const count = Number(record.attributes?.ApproximateReceiveCount ?? '1');
   return Number.isFinite(count) && count > 0 ? count : 1;
+};
+
+/** The send rate to pace at: the account's MaxSendRate (read through `quota`), capped by `sendRatePerSecond`. */
+const sendRateOf = (deps: InviteHandlerDeps): (() => Promise<number>) | undefined => {
+  const cap = deps.sendRatePerSecond;
+  const { quota } = deps;
+  if (!quota) return cap === undefined ? undefined : async () => cap;
+  return async () => Math.min(cap ?? Number.POSITIVE_INFINITY, (await quota.current()).maxSendRate);
 };
 
 /**
@@ -37,12 +46,13 @@ export const receiveCountOf = (record: SQSRecord): number => {
 export const createInviteHandler = (deps: InviteHandlerDeps): InviteHandler => {
   // One schedule for the whole account, kept in the table: a lone invocation may use the full rate, twenty
   // concurrent ones share it.
+  const rate = sendRateOf(deps);
   const pacer =
     deps.pacer ??
-    (deps.sendRatePerSecond
+    (rate
       ? createSharedPacer({
           store: deps.store,
-          ratePerSecond: deps.sendRatePerSecond,
+          ratePerSecond: rate,
           ...(deps.clock ? { clock: deps.clock } : {}),
         })
       : undefined);
@@ -62,7 +72,10 @@ export const createInviteHandler = (deps: InviteHandlerDeps): InviteHandler => {
           ? { deadlineMs: (deps.clock ?? Date.now)() + context.getRemainingTimeInMillis() }
           : {};
         // The first record always gets a real attempt, so every invocation makes progress.
-        const options = requeue && started++ > 0 ? { requeue: () => requeue(record.body) } : {};
+        const options = {
+          ...(requeue && started++ > 0 ? { requeue: () => requeue(record.body) } : {}),
+          ...(requeue ? { requeueAfter: (delayMs: number) => requeue(record.body, delayMs) } : {}),
+        };
         await processInviteRecord(
           { ...useCaseDeps, ...deadline },
           record.body,

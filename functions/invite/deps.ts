@@ -10,6 +10,7 @@ import { AseedClient } from '#shared/aseed/client.ts';
 import { DeadLetterEnvSchema, ENV, InviteEnvSchema, parseEnv } from '#shared/config.ts';
 import { createLogger } from '#shared/log.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
+import { AccountQuota, sesQuotaSource } from '#shared/mail/quota.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import type { InviteHandlerDeps } from './app.ts';
 
@@ -25,12 +26,14 @@ const sharedDeps = (env: z.output<typeof DeadLetterEnvSchema>, service: string):
       throw new Error('the Aseed token secret is empty');
     return secret.trim();
   };
+  // Two attempts × 10 s stay inside the 30 s send lease, so a concurrent delivery never takes over a send
+  // that is still in flight (which would email twice).
+  const ses = new SESv2Client({ requestHandler, maxAttempts: 2 });
   return {
     store: createDynamoStore({ doc, tableName: env[ENV.tableName] }),
     aseed: new AseedClient({ baseUrl: env[ENV.aseedBaseUrl], token: aseedToken }),
-    // Two attempts × 10 s stay inside the 30 s send lease, so a concurrent delivery never takes over a send
-    // that is still in flight (which would email twice).
-    mailer: new Mailer({ client: new SESv2Client({ requestHandler, maxAttempts: 2 }) }),
+    mailer: new Mailer({ client: ses }),
+    quota: new AccountQuota(sesQuotaSource(ses)),
     ...(env[ENV.sesConfigurationSet] ? { configurationSetName: env[ENV.sesConfigurationSet] } : {}),
     sendRatePerSecond: env[ENV.sesSendRatePerSecond],
     maxReceiveCount: env[ENV.inviteMaxReceiveCount],
@@ -45,8 +48,9 @@ export const inviteDepsFromEnv = (service: string): InviteHandlerDeps => {
   const queueUrl = env[ENV.inviteQueueUrl];
   return {
     ...sharedDeps(env, service),
-    requeue: async (body) => {
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+    requeue: async (body, delayMs) => {
+      const DelaySeconds = delayMs ? Math.min(900, Math.ceil(delayMs / 1000)) : undefined;
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, DelaySeconds }));
     },
   };
 };

@@ -107,5 +107,9 @@ export const sesSend = (
         resources: [...identityArns, configurationSetArn],
       }),
     );
+    // The account's quota and send rate, to pace at and wait for (GetAccount has no resource to scope to).
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }),
+    );
   },
 });

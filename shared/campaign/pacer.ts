@@ -44,8 +44,8 @@ const PUNCTUAL_BELOW_SLACK_MS = 500;
  */
 export const createSharedPacer = (options: {
   store: SendSchedulePort;
-  /** The account's maximum send rate (emails per second). */
-  ratePerSecond: number;
+  /** The account's maximum send rate (emails per second), or how to learn it (read at each reservation). */
+  ratePerSecond: number | (() => Promise<number>);
   /** Share of the rate left unused (default {@link SEND_RATE_HEADROOM}). */
   headroom?: number;
   /** Schedule name: one per SES account and region, i.e. per stack (default `ses`). */
@@ -53,10 +53,12 @@ export const createSharedPacer = (options: {
   clock?: () => number;
 }): Pacer => {
   const clock = options.clock ?? Date.now;
-  const msPerSend = 1000 / (options.ratePerSecond * (1 - (options.headroom ?? SEND_RATE_HEADROOM)));
+  const { ratePerSecond } = options;
+  const rateNow = typeof ratePerSecond === 'number' ? async () => ratePerSecond : ratePerSecond;
   const burstMs = 1000;
   return {
     async reserve(count, leadMs = 0) {
+      const msPerSend = 1000 / ((await rateNow()) * (1 - (options.headroom ?? SEND_RATE_HEADROOM)));
       // A call late by δ leaves the next one burstMs − count × msPerSend − δ of slack: keep ≥ 500 ms for
       // claims that run after the slot, or else make the slot punctual.
       const punctual = count * msPerSend > burstMs - PUNCTUAL_BELOW_SLACK_MS;

@@ -8,6 +8,8 @@ import type { CampaignRecord } from '#shared/store/types.ts';
 import { completeIfDone, finishBatch, isTerminal } from './close.ts';
 import { type Ctx, contextOf, type InviteDeps } from './context.ts';
 import { sendInvites } from './email/index.ts';
+import { dueForEmail } from './email/plan.ts';
+import { ensureQuotaFor } from './email/quota.ts';
 import { ensureRooms } from './rooms/create.ts';
 
 /** What one processed batch did (for logs and tests). */
@@ -61,13 +63,17 @@ const processBatch = async (
   // The ingest stored the batch as one record: a respondent's own item is created with its room.
   let respondents = await ctx.store.queryBatch(campaignId, batch);
   result.skipped = respondents.filter(isTerminal).length;
-  if (respondents.some((r) => r.state === 'accepted')) {
+  const needRooms = respondents.filter((r) => r.state === 'accepted').length;
+  // A pause (quota, paused account) is seen before rooms are created: waiting spends no tokens.
+  await ensureQuotaFor(ctx, needRooms + dueForEmail(respondents).length);
+  if (needRooms > 0) {
     await ensureRooms(ctx, settings, { campaignId, batch }, respondents);
     respondents = await ctx.store.queryBatch(campaignId, batch);
   }
   const sent = await sendInvites(ctx, campaignId, settings, respondents);
   result.emailed = sent.emailed;
   result.failed = sent.failed;
+  if (campaign.pause && sent.emailed > 0) await ctx.store.setPause(campaignId, undefined);
   if (sent.retry > 0) {
     const text = `${sent.retry} emails must be retried: ${sent.retryReason}`;
     // Only the deadline held them back: nothing failed, the batch just needs a fresh invocation.

@@ -28,6 +28,11 @@ export interface InviteOptions {
    * so a concurrent duplicate delivery leaves them alone while a crashed attempt's expire.
    */
   sendLeaseMs?: number;
+  /**
+   * How long a batch waits when sending must pause (the 24-hour quota is used up, or SES paused the account)
+   * before it looks again: the delay of the message that carries it on (SQS allows up to 15 minutes).
+   */
+  pauseRecheckMs?: number;
 }
 
 /** Every tunable of the invite use case, resolved. */
@@ -59,6 +64,7 @@ export const DEFAULT_INVITE: InviteConfig = {
   reconcileDelayMs: 1000,
   sendSafetyMs: 20_000,
   sendLeaseMs: 30_000,
+  pauseRecheckMs: 900_000,
   createRounds: 3,
   createThrottleMaxMs: 5_000,
   writesInParallel: 16,
@@ -77,4 +83,5 @@ export const resolveInviteConfig = (options: InviteOptions = {}): InviteConfig =
   reconcileDelayMs: options.reconcileDelayMs ?? DEFAULT_INVITE.reconcileDelayMs,
   sendSafetyMs: options.sendSafetyMs ?? DEFAULT_INVITE.sendSafetyMs,
   sendLeaseMs: options.sendLeaseMs ?? DEFAULT_INVITE.sendLeaseMs,
+  pauseRecheckMs: options.pauseRecheckMs ?? DEFAULT_INVITE.pauseRecheckMs,
 });

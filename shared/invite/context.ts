@@ -5,6 +5,7 @@ import type { AseedClient } from '#shared/aseed/client.ts';
 import type { Pacer, SendSlot } from '#shared/campaign/pacer.ts';
 import { type AppLogger, silentLogger } from '#shared/log.ts';
 import type { Mailer } from '#shared/mail/mailer.ts';
+import type { AccountQuota } from '#shared/mail/quota.ts';
 import { realSleep, type Sleep } from '#shared/store/concurrency.ts';
 import type { InviteStore } from '#shared/store/ports.ts';
 import { type InviteConfig, type InviteOptions, resolveInviteConfig } from './config.ts';
@@ -31,6 +32,8 @@ export interface InviteDeps extends InviteOptions {
   configurationSetName?: string;
   /** Pacing of SES sends, shared by every invocation (createSharedPacer); none if absent. */
   pacer?: Pacer;
+  /** The SES account's quota (GetAccount, cached): sending waits when it is used up. None: unchecked. */
+  quota?: AccountQuota;
   /** Receives after which SQS moves a message to the DLQ (the last receive records it on the campaign). */
   maxReceiveCount: number;
   logger?: AppLogger;
@@ -58,6 +61,7 @@ export interface Ctx {
   /** Books `count` sends on the schedule (a punctual slot at least `leadMs` ahead). */
   reserveSends: (count: number, leadMs?: number) => Promise<SendSlot>;
   sendTiming: SendTiming;
+  quota: AccountQuota | undefined;
 }
 
 /** The context of one record over the deps. */
@@ -73,6 +77,7 @@ export const contextOf = (deps: InviteDeps): Ctx => ({
   // Unpaced without a schedule: every send is due at once.
   reserveSends: deps.pacer?.reserve.bind(deps.pacer) ?? (async () => ({ at: 0, punctual: false })),
   sendTiming: deps.sendTiming ?? { worstMs: 0 },
+  quota: deps.quota,
 });
 
 /** An error's message, short enough for an item. */

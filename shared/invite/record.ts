@@ -1,7 +1,7 @@
 // The invite side's entry points, one queue record each: parse, process, and the last-receive policy (a batch
 // failing on its last allowed receive is dead-lettered on the campaign before SQS moves it to the DLQ).
 import { type InviteMessage, parseInviteMessage } from '#shared/campaign/messages.ts';
-import { OutOfTimeError, PermanentError } from '#shared/errors.ts';
+import { OutOfTimeError, PAUSE_LABEL, PausedError, PermanentError } from '#shared/errors.ts';
 import { errorFields } from '#shared/log.ts';
 import { type BatchResult, processMessage } from './batch.ts';
 import { deadLetterBatch } from './close.ts';
@@ -16,6 +16,11 @@ export interface InviteRecordOptions {
    * a real attempt. The first record always gets a real attempt, so an invocation always makes progress.
    */
   requeue?: () => Promise<void>;
+  /**
+   * Sends the record's body again as a new message delayed by `delayMs` (at most SQS's 15 minutes). Used when
+   * sending must pause (quota, paused account): the batch waits in a delayed message and keeps its receives.
+   */
+  requeueAfter?: (delayMs: number) => Promise<void>;
 }
 
 const batchKeys = (msg: InviteMessage) => ('batch' in msg ? { batch: msg.batch } : {});
@@ -39,6 +44,9 @@ export const processInviteRecord = async (
   try {
     return await processMessage(ctx, msg);
   } catch (error) {
+    if (error instanceof PausedError && (await pausedUntilLater(ctx, msg, error, options))) {
+      return { ...emptyResult(msg), deferred: true };
+    }
     const deferred =
       error instanceof OutOfTimeError && options.requeue && (await requeued(ctx, options.requeue));
     if (deferred) {
@@ -46,21 +54,54 @@ export const processInviteRecord = async (
         receiveCount,
         ...errorFields(error),
       });
-      return {
-        campaignId: msg.campaignId,
-        ...batchKeys(msg),
-        emailed: 0,
-        failed: 0,
-        skipped: 0,
-        completed: false,
-        deferred: true,
-      };
+      return { ...emptyResult(msg), deferred: true };
     }
     await onFailedReceive(ctx, deps.maxReceiveCount, msg, receiveCount, error);
     throw error;
   } finally {
     ctx.logger.removeKeys(['campaignId', 'batch']);
   }
+};
+
+const emptyResult = (msg: InviteMessage): BatchResult => ({
+  campaignId: msg.campaignId,
+  ...batchKeys(msg),
+  emailed: 0,
+  failed: 0,
+  skipped: 0,
+  completed: false,
+});
+
+/**
+ * Sending must wait: the campaign shows the pause and until when, and the batch goes on in a message delayed
+ * until then. False without a way to delay it (the record then fails and SQS redelivers it).
+ */
+const pausedUntilLater = async (
+  ctx: Ctx,
+  msg: InviteMessage,
+  error: PausedError,
+  options: InviteRecordOptions,
+): Promise<boolean> => {
+  const now = ctx.clock();
+  const resumesAt = now + ctx.config.pauseRecheckMs;
+  const pause = { kind: error.kind, reason: error.message.slice(0, 300), at: now, resumesAt };
+  // An account SES paused needs a person: logged as an error, which the stack's alarm counts.
+  const log = error.kind === 'account-paused' ? ctx.logger.error : ctx.logger.warn;
+  log.call(
+    ctx.logger,
+    `sending paused: ${PAUSE_LABEL[error.kind]}, resumes at ${new Date(resumesAt).toISOString()}`,
+    {
+      pause: error.kind,
+      ...errorFields(error),
+    },
+  );
+  await ctx.store.setPause(msg.campaignId, pause).catch((e: unknown) => {
+    ctx.logger.warn('could not record the pause on the campaign', errorFields(e));
+  });
+  return (
+    options.requeueAfter !== undefined &&
+    (await requeued(ctx, () => options.requeueAfter?.(ctx.config.pauseRecheckMs) ?? Promise.resolve()))
+  );
 };
 
 /** Hands the record to a fresh message; false when that failed (the record then fails as usual). */

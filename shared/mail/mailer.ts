@@ -5,7 +5,13 @@ import {
   type SESv2Client,
   SendBulkEmailCommand,
 } from '@aws-sdk/client-sesv2';
-import { type AppError, PermanentError, RetryableError } from '#shared/errors.ts';
+import {
+  type AppError,
+  PausedError,
+  type PauseKind,
+  PermanentError,
+  RetryableError,
+} from '#shared/errors.ts';
 import { checkEmail, formatMailbox, parseMailbox } from './address.ts';
 import {
   type EmailTemplate,
@@ -46,6 +52,7 @@ export interface BulkEmail {
 export type SendOutcome =
   | { status: 'sent'; messageId: string }
   | { status: 'retry'; reason: string; code?: string }
+  | { status: 'paused'; kind: PauseKind; reason: string; code?: string }
   | { status: 'failed'; reason: string; code?: string };
 
 /** Mailer dependencies. `beforeSend` is an optional pacing hook (rate limiter) awaited before each call. */
@@ -57,6 +64,20 @@ export interface MailerOptions {
 // Respondent-specific rejections; every other non-success status is about the account, the
 // configuration or a transient condition, so the respondent should be retried rather than given up on.
 const PERMANENT_STATUSES = new Set(['MESSAGE_REJECTED', 'INVALID_PARAMETER', 'FAILED']);
+
+// The account may not send now: nobody's fault and nothing a quick retry fixes; the campaign waits.
+const PAUSE_STATUSES: Record<string, PauseKind> = {
+  ACCOUNT_DAILY_QUOTA_EXCEEDED: 'daily-quota',
+  ACCOUNT_SENDING_PAUSED: 'account-paused',
+  ACCOUNT_SUSPENDED: 'account-paused',
+  CONFIGURATION_SET_SENDING_PAUSED: 'account-paused',
+};
+
+const PAUSE_ERROR_NAMES: Record<string, PauseKind> = {
+  SendingPausedException: 'account-paused',
+  AccountSuspendedException: 'account-paused',
+  LimitExceededException: 'daily-quota',
+};
 
 const THROTTLING_ERROR_NAMES = new Set(['ThrottlingException', 'TooManyRequestsException', 'Throttling']);
 
@@ -93,12 +114,20 @@ const toTags = (tags: Record<string, string> | undefined): MessageTag[] | undefi
  */
 export class SesThrottledError extends RetryableError {}
 
+/** The kind of pause a failed call means, if it means one ("Daily message quota exceeded" is a 429 too). */
+const pauseOf = (name: string, message: string): PauseKind | undefined =>
+  PAUSE_ERROR_NAMES[name] ?? (/daily message quota exceeded/i.test(message) ? 'daily-quota' : undefined);
+
 /** Classifies a failed SendBulkEmail call: throttling, 5xx, timeouts and network errors are retryable. */
 export const classifySesError = (error: unknown): AppError => {
   const e = (error ?? {}) as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
   const name = e.name ?? 'Error';
   const detail = maskEmails(`${name}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? ''}`.slice(0, 300));
+  const pause = pauseOf(name, e.message ?? '');
+  if (pause) {
+    return new PausedError(pause, `SES refused to send for now: ${detail}`, { cause: error });
+  }
   if (status === 429 || THROTTLING_ERROR_NAMES.has(name)) {
     return new SesThrottledError(`SES SendBulkEmail failed, transient: ${detail}`, { cause: error });
   }
@@ -118,6 +147,8 @@ export const outcomeOf = (result: BulkEmailEntryResult | undefined): SendOutcome
   const code = result.Status ?? 'FAILED';
   if (code === 'SUCCESS') return { status: 'sent', messageId: result.MessageId ?? '' };
   const reason = maskEmails(`${code}${result.Error ? `: ${result.Error}` : ''}`.slice(0, 500));
+  const pause = PAUSE_STATUSES[code];
+  if (pause) return { status: 'paused', kind: pause, reason, code };
   return PERMANENT_STATUSES.has(code)
     ? { status: 'failed', reason, code }
     : { status: 'retry', reason, code };
@@ -162,9 +193,12 @@ export class Mailer {
       } catch (error) {
         const classified = classifySesError(error);
         if (!sentSomething) throw classified;
-        const unsent: SendOutcome = classified.retryable
-          ? { status: 'retry', reason: classified.message }
-          : { status: 'failed', reason: classified.message };
+        const unsent: SendOutcome =
+          classified instanceof PausedError
+            ? { status: 'paused', kind: classified.kind, reason: classified.message }
+            : classified.retryable
+              ? { status: 'retry', reason: classified.message }
+              : { status: 'failed', reason: classified.message };
         for (const rest of pending.slice(start)) outcomes[rest.index] = unsent;
         break;
       }

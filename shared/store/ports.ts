@@ -5,6 +5,7 @@ import type { RespondentTransition } from '#shared/invite/respondent.ts';
 import type { NewBatch, NewRejectedChunk } from './items.ts';
 import type {
   CampaignCounts,
+  CampaignPause,
   CampaignRecord,
   CampaignSource,
   CreatedRoom,
@@ -76,6 +77,8 @@ export interface CampaignsPort {
     tally: BatchTally;
     nowMs: number;
   }): Promise<{ applied: boolean; record: CampaignRecord | undefined }>;
+  /** Records that the campaign's sending waits (or, with `undefined`, that it goes on again). */
+  setPause(campaignId: string, pause: CampaignPause | undefined): Promise<void>;
   /** Moves an enqueued campaign whose batches are all tallied to `completed`; false if not (yet) due. */
   completeCampaign(campaignId: string, nowMs: number): Promise<boolean>;
   /** Adds operational counters (call counts, cancelled spares). */

@@ -1,3 +1,4 @@
+import type { PauseKind } from '#shared/errors.ts';
 // Item shapes of the single campaign table. Every item has `pk`, `sk` and a `type`; see docs/DESIGN.md.
 import type { RespondentProgress, RespondentState } from '#shared/invite/respondent.ts';
 
@@ -66,6 +67,18 @@ export interface CampaignRecord extends Partial<CampaignCounts> {
   createIntents?: Set<string>;
   /** Epoch seconds after which the table's TTL may delete it (housekeeping only, never relied on). */
   expiresAt?: number;
+  /** Sending waits (a quota or a paused account); absent while it goes on. */
+  pause?: CampaignPause;
+}
+
+/** Why and until when a campaign's sending waits. */
+export interface CampaignPause {
+  kind: PauseKind;
+  reason: string;
+  /** Epoch ms of the last pause seen. */
+  at: number;
+  /** Epoch ms when the waiting batches look again. */
+  resumesAt: number;
 }
 
 /** One accepted respondent (`CAMPAIGN#<id>` / `R#<batch>#<seq>`): who it is, and its progress. */

@@ -40,7 +40,7 @@ describe('deploy configuration', () => {
 
     // Assert
     expect(config.campaignDefaults).toMatchObject({ projectId: DEMO_PROJECT_ID, sender: DEMO_SENDER });
-    expect(config.ses.sendRatePerSecond).toBe(1);
+    expect(config.ses.sendRatePerSecond).toBeUndefined();
     expect(config.stackName).toBe('AseedInvites');
     expect(warnings.join('\n')).toContain('campaignDefaults.projectId');
     expect(warnings.join('\n')).toContain('campaignDefaults.sender');

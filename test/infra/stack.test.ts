@@ -197,7 +197,7 @@ describe('the stack', () => {
     }
   });
 
-  it('grants no wildcard actions, and "*" resources only to X-Ray', () => {
+  it('grants no wildcard actions, and "*" resources only to X-Ray and SES GetAccount', () => {
     // Act
     const statements = statementsOf(stack);
 
@@ -209,7 +209,9 @@ describe('the stack', () => {
         statement.Resource === '*' ||
         (Array.isArray(statement.Resource) && statement.Resource.includes('*'))
       ) {
-        expect(actionsOf(statement).every((action) => action.startsWith('xray:'))).toBe(true);
+        // X-Ray, and SES GetAccount (the account's quota has no resource to scope to).
+        const actions = actionsOf(statement);
+        expect(actions.every((a) => a.startsWith('xray:') || a === 'ses:GetAccount')).toBe(true);
       }
     }
   });
@@ -243,7 +245,10 @@ describe('the stack', () => {
     const secretStatements = statements.filter((s) =>
       actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
     );
-    const sesStatements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
+    const sesStatements = statements.filter((s) => actionsOf(s).includes('ses:SendBulkEmail'));
+    const quotaStatements = roleStatementsOf(stack, 'InviteRole').filter((s) =>
+      actionsOf(s).includes('ses:GetAccount'),
+    );
 
     // Assert: the invite and dead-letter functions read the secret; only the invite function sends.
     expect(secretStatements).toEqual([
@@ -254,7 +259,10 @@ describe('the stack', () => {
     expect(roleStatementsOf(stack, 'InviteRole')).toContainEqual(sesStatements[0]);
     const resources = JSON.stringify(sesStatements[0]?.Resource);
     expect(resources).toContain(':identity/invites.example.org"');
+    // The sender address too: SES authorises against it when the address itself is the verified identity.
+    expect(resources).toContain(':identity/research@invites.example.org"');
     expect(resources).toContain(':identity/tester@example.org"');
+    expect(quotaStatements).toHaveLength(1);
     expect(resources).toContain(':configuration-set/');
     expect(resources).not.toContain('identity/*');
   });
@@ -489,7 +497,13 @@ describe('the stack', () => {
     stack.template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
       EventDestination: {
         Enabled: true,
-        MatchingEventTypes: Match.arrayWith(['bounce', 'complaint']),
+        MatchingEventTypes: Match.arrayWith([
+          'bounce',
+          'complaint',
+          'reject',
+          'renderingFailure',
+          'deliveryDelay',
+        ]),
         EventBridgeDestination: { EventBusArn: Match.anyValue() },
       },
     });
@@ -506,9 +520,9 @@ describe('the stack with the offline defaults', () => {
     expect(Object.keys(resourcesOf(stack, 'AWS::SNS::Topic'))).toEqual([]);
     stack.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack, 'AWS::SQS::Queue', 'Invites'), 'Arn'] },
-      // Sandbox rate 1/s: 2 invocations at 0.5 emails/s each, one message of 100 per batch (200 s < 300 s).
+      // No cap configured: sized for SES's usual 14/s (paced at the account's real rate from GetAccount).
       ScalingConfig: { MaximumConcurrency: 2 },
-      BatchSize: 1,
+      BatchSize: 10,
     });
   });
 });

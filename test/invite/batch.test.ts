@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CreateOutcomeUnknownError } from '#shared/aseed/errors.ts';
 import { processDeadLetterRecord, processInviteMessage, processInviteRecord } from '#shared/invite/index.ts';
+import { AccountQuota } from '#shared/mail/quota.ts';
 import { fakeAseed, fakeMailer, inviteDeps, seededCampaign } from './fakes.ts';
 
 describe('invite use case on the in-memory store', () => {
@@ -131,5 +132,84 @@ describe('invite use case on the in-memory store', () => {
       deadLettered: 2,
       batchesDone: 1,
     });
+  });
+});
+
+describe('invite use case: sending waits for the SES account', () => {
+  const quotaOf = (remaining: number, sendingEnabled = true) =>
+    new AccountQuota({
+      read: async () => ({
+        maxSendRate: 14,
+        max24HourSend: 100,
+        sentLast24Hours: 100 - remaining,
+        sendingEnabled,
+      }),
+    });
+
+  it('creates no room while the quota cannot cover the batch, records the pause and hands the batch on', async () => {
+    // Prepare
+    const { store, campaignId } = await seededCampaign([3]);
+    const aseed = fakeAseed();
+    const mail = fakeMailer();
+    const delays: number[] = [];
+    const deps = { ...inviteDeps(store, aseed.api, mail.mailer), quota: quotaOf(2), pauseRecheckMs: 60_000 };
+
+    // Act
+    const result = await processInviteRecord(deps, JSON.stringify({ campaignId, batch: 0 }), 1, {
+      requeueAfter: async (delayMs) => {
+        delays.push(delayMs);
+      },
+    });
+
+    // Assert
+    expect(result).toMatchObject({ deferred: true, emailed: 0, failed: 0 });
+    expect(delays).toEqual([60_000]);
+    expect(aseed.calls.create).toBe(0);
+    expect((await store.listRespondents(campaignId)).map((r) => r.state)).toEqual([
+      'accepted',
+      'accepted',
+      'accepted',
+    ]);
+    const pause = (await store.getCampaign(campaignId))?.pause;
+    expect(pause).toMatchObject({
+      kind: 'daily-quota',
+      reason: expect.stringMatching(/daily sending quota: 2 of 100/),
+    });
+    expect((pause?.resumesAt ?? 0) - (pause?.at ?? 0)).toBe(60_000);
+  });
+
+  it('gives back respondents SES held for the quota, fails none, and clears the pause once sending resumes', async () => {
+    // Prepare: SES takes the first respondent and holds the others back for the daily quota.
+    const { store, campaignId } = await seededCampaign([3]);
+    const aseed = fakeAseed();
+    let held = true;
+    const mail = fakeMailer((to) =>
+      held && !to.startsWith('person0-0@')
+        ? {
+            status: 'paused',
+            kind: 'daily-quota',
+            reason: 'ACCOUNT_DAILY_QUOTA_EXCEEDED',
+            code: 'ACCOUNT_DAILY_QUOTA_EXCEEDED',
+          }
+        : undefined,
+    );
+    const deps = { ...inviteDeps(store, aseed.api, mail.mailer), quota: quotaOf(50) };
+    const body = JSON.stringify({ campaignId, batch: 0 });
+    const first = await processInviteRecord(deps, body, 1, { requeueAfter: async () => {} });
+    held = false;
+
+    // Act
+    const second = await processInviteRecord(deps, body, 1, { requeueAfter: async () => {} });
+
+    // Assert
+    expect(first).toMatchObject({ deferred: true });
+    expect(second).toMatchObject({ emailed: 2, failed: 0, completed: true });
+    expect((await store.listRespondents(campaignId)).map((r) => r.state)).toEqual([
+      'emailed',
+      'emailed',
+      'emailed',
+    ]);
+    expect(aseed.rooms).toHaveLength(3);
+    expect((await store.getCampaign(campaignId))?.pause).toBeUndefined();
   });
 });

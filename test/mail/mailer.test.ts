@@ -1,7 +1,7 @@
 import { SESv2Client, SendBulkEmailCommand, type SendBulkEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PermanentError, RetryableError } from '#shared/errors.ts';
+import { PausedError, PermanentError, RetryableError } from '#shared/errors.ts';
 import { type BulkDestination, Mailer, outcomeOf } from '#shared/mail/mailer.ts';
 
 const ses = mockClient(SESv2Client);
@@ -142,8 +142,10 @@ describe('Mailer.sendBulk', () => {
   });
 
   it.each([
-    ['AccountSuspended', 'ACCOUNT_SUSPENDED', 'retry'],
-    ['DailyQuota', 'ACCOUNT_DAILY_QUOTA_EXCEEDED', 'retry'],
+    ['AccountSuspended', 'ACCOUNT_SUSPENDED', 'paused'],
+    ['DailyQuota', 'ACCOUNT_DAILY_QUOTA_EXCEEDED', 'paused'],
+    ['SendingPaused', 'ACCOUNT_SENDING_PAUSED', 'paused'],
+    ['Throttled', 'ACCOUNT_THROTTLED', 'retry'],
     ['Generic failure', 'FAILED', 'failed'],
   ] as const)('classifies %s (%s) as %s', (_, status, expected) => {
     // Act + Assert
@@ -183,6 +185,29 @@ describe('Mailer.sendBulk', () => {
     expect(thrown).toBeInstanceOf(type);
     expect(thrown.cause).toBe(error);
     expect(thrown.message).not.toContain('ops@example.com');
+  });
+
+  it.each([
+    ['SendingPausedException', httpError('SendingPausedException', 400), 'account-paused'],
+    ['AccountSuspendedException', httpError('AccountSuspendedException', 400), 'account-paused'],
+    ['LimitExceededException', httpError('LimitExceededException', 400), 'daily-quota'],
+    [
+      'a 429 "Daily message quota exceeded"',
+      Object.assign(httpError('TooManyRequestsException', 429), { message: 'Daily message quota exceeded.' }),
+      'daily-quota',
+    ],
+  ])('throws a PausedError (waits, not failed) on %s', async (_, error, kind) => {
+    // Prepare
+    ses.on(SendBulkEmailCommand).rejects(error);
+    const mailer = new Mailer({ client });
+    // Act
+    const thrown = await mailer
+      .sendBulk({ from: 'team@example.com', template, destinations: destinations(2) })
+      .catch((e) => e);
+    // Assert
+    expect(thrown).toBeInstanceOf(PausedError);
+    expect(thrown.kind).toBe(kind);
+    expect(thrown.cause).toBe(error);
   });
 
   it('returns outcomes instead of throwing once a call has succeeded', async () => {

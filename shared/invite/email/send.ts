@@ -3,7 +3,7 @@
 
 import { sleepUntil } from '#shared/campaign/pacer.ts';
 import { type CampaignSettings, templateFor } from '#shared/campaign/settings.ts';
-import { isRetryable, PermanentError } from '#shared/errors.ts';
+import { isRetryable, PausedError, type PauseKind, PermanentError } from '#shared/errors.ts';
 import { maskEmail } from '#shared/log.ts';
 import { type SendOutcome, SesThrottledError } from '#shared/mail/mailer.ts';
 import { inviteData } from '#shared/mail/template.ts';
@@ -13,6 +13,7 @@ import { type Ctx, messageOf } from '../context.ts';
 import { failRespondent } from '../fail.ts';
 import { claimSending, releaseSending } from './claim.ts';
 import { claimLeadMs, fadeWorst, sendMarginMs, throttlePauseMs } from './plan.ts';
+import { ensureQuotaFor } from './quota.ts';
 
 /** What the sends of a batch did; `retry` respondents need another attempt. */
 export interface SendSummary {
@@ -44,6 +45,7 @@ interface Ready {
  * come (any other), renders, sends and records. Respondents it could not send are counted in `summary`.
  */
 export const sendChunk = async (ctx: Ctx, job: ChunkJob, chunk: RespondentItem[], summary: SendSummary) => {
+  await ensureQuotaFor(ctx, chunk.length);
   const lead = claimLeadMs(ctx.config, ctx.sendTiming);
   const slot = await ctx.reserveSends(chunk.length, lead);
   const margin = sendMarginMs(ctx.config, ctx.sendTiming);
@@ -77,17 +79,21 @@ export const sendChunk = async (ctx: Ctx, job: ChunkJob, chunk: RespondentItem[]
   } catch (error) {
     // The mailer throws a retryable error only while nothing was sent: hand the chunk back, so a
     // redelivery sends at once and a dead-lettering cancels their rooms.
-    if (isRetryable(error))
-      await releaseSending(
-        ctx,
-        ready.map(({ respondent }) => respondent),
-        attempt,
-        fresh,
-      );
+    if (isRetryable(error)) {
+      const held = ready.map(({ respondent }) => respondent);
+      await releaseSending(ctx, held, attempt, fresh);
+    }
+    if (error instanceof PausedError) ctx.quota?.invalidate();
     throw error;
   }
-  await recordOutcomes(ctx, ready, outcomes, summary);
+  const paused = await recordOutcomes(ctx, ready, outcomes, summary);
   ctx.sendTiming.worstMs = fadeWorst(ctx.sendTiming.worstMs, ctx.clock() - sendStarted);
+  if (paused) {
+    // SES took none of these (a quota or a pause): they wait with the batch, as if never claimed.
+    await releaseSending(ctx, paused.respondents, attempt, fresh);
+    ctx.quota?.invalidate();
+    throw new PausedError(paused.kind, paused.reason);
+  }
 };
 
 /** Claims a chunk's respondents for `attempt`; those a concurrent delivery holds are counted to retry. */
@@ -200,12 +206,32 @@ const sendWithRepeats = async (
   }
 };
 
-/** Records each recipient's outcome: emailed with its message id, failed with SES's reason, or to retry. */
-const recordOutcomes = async (ctx: Ctx, ready: Ready[], outcomes: SendOutcome[], summary: SendSummary) => {
+/** Recipients SES did not take because the account must pause, with the kind and SES's reason. */
+interface PausedRecipients {
+  kind: PauseKind;
+  reason: string;
+  respondents: RespondentItem[];
+}
+
+/**
+ * Records each recipient's outcome: emailed with its message id, failed with SES's reason, or to retry; those
+ * SES held back for a pause are returned (not recorded) for the caller to release.
+ */
+const recordOutcomes = async (
+  ctx: Ctx,
+  ready: Ready[],
+  outcomes: SendOutcome[],
+  summary: SendSummary,
+): Promise<PausedRecipients | undefined> => {
+  let paused: PausedRecipients | undefined;
+  ctx.quota?.noteSent(outcomes.filter((o) => o.status === 'sent').length);
   await mapLimit(ready, ctx.config.writesInParallel, async ({ respondent }, index) => {
     const outcome: SendOutcome = outcomes[index] ?? { status: 'retry', reason: 'no outcome' };
     const masked = maskEmail(respondent.email);
-    if (outcome.status === 'sent') {
+    if (outcome.status === 'paused') {
+      paused ??= { kind: outcome.kind, reason: outcome.reason, respondents: [] };
+      paused.respondents.push(respondent);
+    } else if (outcome.status === 'sent') {
       const ref = { campaignId: respondent.campaignId, sk: respondent.sk, nowMs: ctx.clock() };
       if (await ctx.store.transition(ref, { kind: 'markEmailed', messageId: outcome.messageId })) {
         summary.emailed++;
@@ -220,4 +246,5 @@ const recordOutcomes = async (ctx: Ctx, ready: Ready[], outcomes: SendOutcome[],
       summary.retryReason = outcome.reason;
     }
   });
+  return paused;
 };

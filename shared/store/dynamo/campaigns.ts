@@ -198,6 +198,24 @@ const addCounts =
     });
   };
 
+const setPause =
+  (t: Table): Port['setPause'] =>
+  async (campaignId, pause) => {
+    await unlessConditionFails(() =>
+      update(
+        t,
+        campaignId,
+        pause
+          ? {
+              UpdateExpression: 'SET pause = :pause',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':pause': pause },
+            }
+          : { UpdateExpression: 'REMOVE pause', ConditionExpression: 'attribute_exists(pause)' },
+      ),
+    );
+  };
+
 const countCreatedRooms =
   (t: Table): Port['countCreatedRooms'] =>
   async (campaignId, intentId, rooms) => {
@@ -220,5 +238,6 @@ export const dynamoCampaigns = (t: Table): CampaignsPort => ({
   tallyBatch: tallyBatch(t),
   completeCampaign: completeCampaign(t),
   addCounts: addCounts(t),
+  setPause: setPause(t),
   countCreatedRooms: countCreatedRooms(t),
 });

@@ -20,6 +20,14 @@ export const conditionFailed = (what: string): Error =>
     name: 'ConditionalCheckFailedException',
   });
 
+/** The record with `pause` set, or removed (false: nothing to change). */
+const withPause = (r: CampaignRecord, pause: CampaignRecord['pause']): CampaignRecord | false => {
+  if (pause) return { ...r, pause };
+  if (!r.pause) return false;
+  const { pause: _, ...rest } = r;
+  return rest as CampaignRecord;
+};
+
 const leaseLost = (campaignId: string) =>
   new LeaseLostError(`ingest lease of campaign ${campaignId} was taken over`);
 
@@ -122,6 +130,9 @@ export const memoryCampaigns = (t: MemoryTable): CampaignsPort => ({
       return next as unknown as CampaignRecord;
     });
     if (!added) throw conditionFailed(`no campaign ${campaignId}`);
+  },
+  async setPause(campaignId, pause) {
+    change(t, campaignId, (r) => withPause(r, pause));
   },
   async countCreatedRooms(campaignId, intentId, rooms) {
     change(t, campaignId, (r) =>

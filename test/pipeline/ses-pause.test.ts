@@ -1,0 +1,77 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runLocalCampaign } from '#local/campaign.ts';
+import type { LocalProgress } from '#local/run-types.ts';
+import { type StrictSes, startStrictSes } from '#local/ses/server.ts';
+import { emulatorEndpoints, uniqueName } from '#test/support/aws.ts';
+
+// The real handlers against a strict SES layer of the test's own, whose account has a small quota or is
+// paused: sending waits, nobody fails, and it resumes on its own.
+const endpoints = emulatorEndpoints();
+let ses: StrictSes | undefined;
+afterEach(async () => {
+  await ses?.stop();
+  ses = undefined;
+});
+
+const csvOf = (n: number) => {
+  const domain = `${uniqueName('pause')}.example.com`;
+  const rows = Array.from({ length: n }, (_, i) => `p${i}@${domain},P ${i},en`);
+  return { name: 'pause.csv', body: ['email,name,language', ...rows].join('\n') };
+};
+
+const run = (csv: ReturnType<typeof csvOf>, pauses: LocalProgress['pause'][]) =>
+  runLocalCampaign({
+    csv,
+    emulators: { ...endpoints, ses: (ses as StrictSes).url },
+    deadlineMs: 60_000,
+    onProgress: (p) => {
+      if (p.pause && !pauses.some((seen) => seen?.at === p.pause?.at)) pauses.push(p.pause);
+    },
+  });
+
+describe('sending waits for the SES account', () => {
+  it('pauses at the 24-hour quota, shows when it resumes, and resumes with nobody failed', async () => {
+    // Prepare: 120 respondents (batches of 100 and 20), a quota of 110 per 8-second window.
+    ses = await startStrictSes({
+      upstream: endpoints.ses,
+      account: { max24HourSend: 110, quotaWindowMs: 8_000 },
+    });
+    const pauses: LocalProgress['pause'][] = [];
+
+    // Act
+    const result = await run(csvOf(120), pauses);
+
+    // Assert
+    expect(result.problems).toEqual([]);
+    expect(result.status).toBe('completed');
+    expect(result.summary).toMatchObject({ accepted: 120, emailed: 120, failed: 0 });
+    expect(pauses.length).toBeGreaterThan(0);
+    expect(pauses[0]).toMatchObject({
+      kind: 'daily-quota',
+      reason: expect.stringMatching(/daily sending quota/),
+    });
+    expect(pauses[0]?.resumesAt).toBeGreaterThan(pauses[0]?.at ?? Number.POSITIVE_INFINITY);
+    expect(result.record?.pause).toBeUndefined();
+    // One room each: waiting created no extra rooms.
+    expect(result.rooms).toHaveLength(120);
+  }, 90_000);
+
+  it('waits while SES has paused the account, and sends once it is enabled again', async () => {
+    // Prepare
+    ses = await startStrictSes({ upstream: endpoints.ses, account: { sendingPaused: true } });
+    const pauses: LocalProgress['pause'][] = [];
+    const layer = ses;
+    const enable = setTimeout(() => layer.account.update({ sendingPaused: false }), 6_000);
+
+    // Act
+    const result = await run(csvOf(30), pauses);
+    clearTimeout(enable);
+
+    // Assert
+    expect(result.problems).toEqual([]);
+    expect(result.summary).toMatchObject({ accepted: 30, emailed: 30, failed: 0 });
+    expect(pauses[0]).toMatchObject({ kind: 'account-paused' });
+    // Rooms were not created while the account was paused: one each, none cancelled.
+    expect(result.rooms.filter((r) => r.status === 'cancelled')).toEqual([]);
+  }, 90_000);
+});
