@@ -24,6 +24,15 @@ export interface BatchResult {
   deferred?: boolean;
 }
 
+/** A result with nothing done yet. */
+export const emptyResult = (campaignId: string): BatchResult => ({
+  campaignId,
+  emailed: 0,
+  failed: 0,
+  skipped: 0,
+  completed: false,
+});
+
 /**
  * Invite use case for one message. Respondents already done are skipped, so redelivery is harmless. Throws a
  * RetryableError when something must be retried later (SQS redelivers the message).
@@ -34,13 +43,7 @@ export const processInviteMessage = (deps: InviteDeps, msg: InviteMessage): Prom
 /** {@link processInviteMessage} in a record's context. */
 export const processMessage = async (ctx: Ctx, msg: InviteMessage): Promise<BatchResult> => {
   const campaign = await ctx.store.getCampaign(msg.campaignId);
-  const result: BatchResult = {
-    campaignId: msg.campaignId,
-    emailed: 0,
-    failed: 0,
-    skipped: 0,
-    completed: false,
-  };
+  const result = emptyResult(msg.campaignId);
   if (!campaign || campaign.status === 'failed') {
     ctx.logger.warn('message for a campaign that is missing or failed: dropped', {
       status: campaign?.status,

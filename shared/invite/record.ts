@@ -3,7 +3,7 @@
 import { type InviteMessage, parseInviteMessage } from '#shared/campaign/messages.ts';
 import { OutOfTimeError, PAUSE_LABEL, PausedError, PermanentError } from '#shared/errors.ts';
 import { errorFields } from '#shared/log.ts';
-import { type BatchResult, processMessage } from './batch.ts';
+import { type BatchResult, emptyResult, processMessage } from './batch.ts';
 import { deadLetterBatch } from './close.ts';
 import { type Ctx, contextOf, type InviteDeps } from './context.ts';
 
@@ -45,7 +45,7 @@ export const processInviteRecord = async (
     return await processMessage(ctx, msg);
   } catch (error) {
     if (error instanceof PausedError && (await pausedUntilLater(ctx, msg, error, options))) {
-      return { ...emptyResult(msg), deferred: true };
+      return { ...emptyResult(msg.campaignId), ...batchKeys(msg), deferred: true };
     }
     const deferred =
       error instanceof OutOfTimeError && options.requeue && (await requeued(ctx, options.requeue));
@@ -54,7 +54,7 @@ export const processInviteRecord = async (
         receiveCount,
         ...errorFields(error),
       });
-      return { ...emptyResult(msg), deferred: true };
+      return { ...emptyResult(msg.campaignId), ...batchKeys(msg), deferred: true };
     }
     await onFailedReceive(ctx, deps.maxReceiveCount, msg, receiveCount, error);
     throw error;
@@ -62,15 +62,6 @@ export const processInviteRecord = async (
     ctx.logger.removeKeys(['campaignId', 'batch']);
   }
 };
-
-const emptyResult = (msg: InviteMessage): BatchResult => ({
-  campaignId: msg.campaignId,
-  ...batchKeys(msg),
-  emailed: 0,
-  failed: 0,
-  skipped: 0,
-  completed: false,
-});
 
 /**
  * Sending must wait: the campaign shows the pause and until when, and the batch goes on in a message delayed
@@ -98,10 +89,8 @@ const pausedUntilLater = async (
   await ctx.store.setPause(msg.campaignId, pause).catch((e: unknown) => {
     ctx.logger.warn('could not record the pause on the campaign', errorFields(e));
   });
-  return (
-    options.requeueAfter !== undefined &&
-    (await requeued(ctx, () => options.requeueAfter?.(ctx.config.pauseRecheckMs) ?? Promise.resolve()))
-  );
+  const { requeueAfter } = options;
+  return requeueAfter !== undefined && (await requeued(ctx, () => requeueAfter(ctx.config.pauseRecheckMs)));
 };
 
 /** Hands the record to a fresh message; false when that failed (the record then fails as usual). */

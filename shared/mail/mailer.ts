@@ -18,6 +18,7 @@ import {
   type MergeData,
   mergeData,
   parseTemplate,
+  sesDataPlan,
   sesTemplateData,
   toSesTemplate,
 } from './template.ts';
@@ -243,6 +244,7 @@ const defaultsOf = (email: BulkEmail): MergeData =>
  */
 const entriesOf = (email: BulkEmail) => {
   const defaults = defaultsOf(email);
+  const plan = sesDataPlan(email.template);
   const outcomes: (SendOutcome | undefined)[] = new Array(email.destinations.length);
   const pending: { index: number; entry: BulkEmailEntry }[] = [];
   email.destinations.forEach((destination, index) => {
@@ -252,7 +254,7 @@ const entriesOf = (email: BulkEmail) => {
       return;
     }
     const own = destination.data instanceof Map ? destination.data : mergeData(destination.data);
-    const data = JSON.stringify(sesTemplateData(email.template, new Map([...defaults, ...own])));
+    const data = JSON.stringify(sesTemplateData(plan, new Map([...defaults, ...own])));
     pending.push({
       index,
       entry: {

@@ -167,23 +167,38 @@ const PREPARE: Record<TemplatePart, (v: string) => string> = {
   html: htmlValue,
 };
 
+/** Where each SES variable of a template takes its value from: parsed once, filled per destination. */
+export type SesDataPlan = Array<{ variable: string; key: string; prepare: (v: string) => string }>;
+
+/** The plan of a template's SES variables (one entry per variable). */
+export const sesDataPlan = (template: EmailTemplate): SesDataPlan => {
+  const numbers = sesFieldNumbers(template);
+  const plan: SesDataPlan = [];
+  for (const part of TEMPLATE_PARTS) {
+    for (const piece of parseTemplate(template[part])) {
+      if (typeof piece === 'string') continue;
+      plan.push({
+        variable: sesVariable(part, numberOf(numbers, piece.key)),
+        key: piece.key,
+        prepare: PREPARE[part],
+      });
+    }
+  }
+  return plan;
+};
+
 /**
  * The SES template data for `data`: every variable the template uses, each prepared for its part, and an
  * empty string where `data` has no value (SES does not render a missing variable empty: it drops the message).
  */
 export const sesTemplateData = (
-  template: EmailTemplate,
+  template: EmailTemplate | SesDataPlan,
   data: MergeData | Record<string, string>,
 ): Record<string, string> => {
   const merged = data instanceof Map ? data : mergeData(data);
-  const numbers = sesFieldNumbers(template);
+  const plan = Array.isArray(template) ? template : sesDataPlan(template);
   const out: Record<string, string> = {};
-  for (const part of TEMPLATE_PARTS) {
-    for (const piece of parseTemplate(template[part])) {
-      if (typeof piece === 'string') continue;
-      out[sesVariable(part, numberOf(numbers, piece.key))] = PREPARE[part](merged.get(piece.key) ?? '');
-    }
-  }
+  for (const { variable, key, prepare } of plan) out[variable] = prepare(merged.get(key) ?? '');
   return out;
 };
 
