@@ -1,7 +1,7 @@
 /**
  * Bundle size of each function, built with esbuild straight from functions/<name>/handler.ts with the
- * options infra/constructs/app-function.ts gives NodejsFunction (minified ESM for node22, AWS SDK external,
- * the createRequire banner). Copied rather than imported: importing that module loads aws-cdk-lib, which
+ * options infra/constructs/app-function.ts gives NodejsFunction (minified ESM for node22, everything bundled,
+ * the AWS SDK too, the createRequire banner). Copied rather than imported: importing that module loads aws-cdk-lib, which
  * costs seconds the quick run does not have. If infra changes its bundling, change BUNDLE_OPTIONS too.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -14,7 +14,7 @@ const REPO_ROOT = resolve(import.meta.dirname, '..');
 const BANNER =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
-/** esbuild options matching the CDK bundling (minify, esm, node22, platform node, SDK external). */
+/** esbuild options matching the CDK bundling (minify, esm, node22, platform node, nothing external). */
 export const BUNDLE_OPTIONS: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -23,7 +23,6 @@ export const BUNDLE_OPTIONS: BuildOptions = {
   mainFields: ['module', 'main'],
   minify: true,
   banner: { js: BANNER },
-  external: ['@aws-sdk/*'],
   tsconfig: join(REPO_ROOT, 'tsconfig.json'),
   write: false,
   logLevel: 'silent',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { resolveSettings, SettingsError } from '#shared/campaign/settings.ts';
 import { parseMailbox } from '#shared/mail/address.ts';
 import { FUNCTIONS, INVITE_CONCURRENCY, INVITE_QUEUE } from './definitions.ts';

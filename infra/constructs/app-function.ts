@@ -107,9 +107,10 @@ export class AppFunction extends Construct {
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: false,
         tsconfig: resolve(REPO_ROOT, 'tsconfig.json'),
-        // The Node.js 22 runtime ships AWS SDK v3 (and its @smithy packages); bundling them would multiply
-        // the bundle size. Powertools, zod and csv-parse are bundled.
-        externalModules: ['@aws-sdk/*', '@smithy/*'],
+        // Everything is bundled, the AWS SDK included: the code runs on the SDK version it was tested with
+        // (SES v2 inline templates need a 2024 or later client), not on whichever one the runtime ships.
+        // NodejsFunction leaves @aws-sdk/* out unless told otherwise.
+        externalModules: [],
       },
     });
     for (const binding of props.bindings) binding.grant?.(this.function);

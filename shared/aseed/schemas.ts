@@ -9,7 +9,7 @@
  * - `status` is a free string in the spec, so unknown values are accepted (ROOM_STATUSES lists the documented ones).
  * - Unknown extra properties are stripped, never rejected: the spec does not forbid additions.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Room statuses listed in the spec description and api.md §3. */
 export const ROOM_STATUSES = ['pending', 'active', 'completed', 'expired', 'cancelled'] as const;

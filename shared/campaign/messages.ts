@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Body of an invite-queue message: tiny by design, the respondents live in the table.

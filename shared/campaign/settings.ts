@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { compactFieldName } from '#shared/csv/columns.ts';
 import { PermanentError } from '#shared/errors.ts';
 import { hasControlChar, parseMailbox } from '#shared/mail/address.ts';

@@ -1,6 +1,6 @@
 // One data record → one row outcome: the role columns validated (email, name, language), the other
 // columns kept as merge fields, or the precise reason the row is rejected.
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkEmail, hasControlChar, MAX_EMAIL_LENGTH, stripControlChars } from '#shared/mail/address.ts';
 import { type Locale, parseLocale } from '#shared/mail/locale.ts';
 import type { ColumnPlan } from './columns.ts';

@@ -1,7 +1,7 @@
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppFunction, type AppFunctionProps } from '#infra/constructs/app-function.ts';
 import { setting } from '#infra/constructs/bindings.ts';
 import { FUNCTIONS } from '#infra/definitions.ts';
