@@ -11,7 +11,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -29,6 +29,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DeadLetterEnvSchema, ENV, IngestEnvSchema, InviteEnvSchema } from '#shared/config.ts';
+import { PAUSE_LOG_FIELD, type PauseKind } from '#shared/errors.ts';
 import {
   type DeployConfig,
   inviteBatchSize,
@@ -355,6 +356,22 @@ export class InvitesStack extends Stack {
       this.inviteQueue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: Stats.MAXIMUM }),
       config.alarms.oldestMessageAgeSeconds,
       'Invite messages wait too long: the invite function is failing, throttled or too slow.',
+    );
+    // Only a person can undo a pause SES put on the account or the configuration set; a daily-quota pause
+    // lifts by itself and shows on the campaign. The invite function logs both with the pause kind.
+    const accountPaused: PauseKind = 'account-paused';
+    const sendingPaused = this.invite.logGroup.addMetricFilter('SendingPausedFilter', {
+      filterPattern: FilterPattern.stringValue(`$.${PAUSE_LOG_FIELD}`, '=', accountPaused),
+      metricNamespace: `AseedInvites/${this.stackName}`,
+      metricName: 'SesSendingPaused',
+      metricValue: '1',
+    });
+    alarm(
+      'SesSendingPausedAlarm',
+      sendingPaused.metric({ period: Duration.minutes(5), statistic: Stats.SUM }),
+      0,
+      'SES paused or suspended sending for the account or the configuration set: campaigns wait (retried ' +
+        'every 15 min) and no respondent fails. See the SES console (reputation, account status).',
     );
     for (const [name, fn, label] of [
       ['Ingest', this.ingest, 'ingest'],

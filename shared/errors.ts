@@ -40,6 +40,9 @@ export const PAUSE_LABEL: Record<PauseKind, string> = {
   'account-paused': 'SES sending paused for the account',
 };
 
+/** Log field holding the pause kind on the "sending paused" line: the stack's alarm filters on it. */
+export const PAUSE_LOG_FIELD = 'pause';
+
 /**
  * Sending must wait (a quota or a paused account): neither the respondents' fault nor a transient error. The
  * work is tried again later without failing anybody, and without spending a receive where the caller can hand

@@ -1,7 +1,7 @@
 // The invite side's entry points, one queue record each: parse, process, and the last-receive policy (a batch
 // failing on its last allowed receive is dead-lettered on the campaign before SQS moves it to the DLQ).
 import { type InviteMessage, parseInviteMessage } from '#shared/campaign/messages.ts';
-import { OutOfTimeError, PAUSE_LABEL, PausedError, PermanentError } from '#shared/errors.ts';
+import { OutOfTimeError, PAUSE_LABEL, PAUSE_LOG_FIELD, PausedError, PermanentError } from '#shared/errors.ts';
 import { errorFields } from '#shared/log.ts';
 import { type BatchResult, emptyResult, processMessage } from './batch.ts';
 import { deadLetterBatch } from './close.ts';
@@ -81,10 +81,7 @@ const pausedUntilLater = async (
   log.call(
     ctx.logger,
     `sending paused: ${PAUSE_LABEL[error.kind]}, resumes at ${new Date(resumesAt).toISOString()}`,
-    {
-      pause: error.kind,
-      ...errorFields(error),
-    },
+    { [PAUSE_LOG_FIELD]: error.kind, ...errorFields(error) },
   );
   await ctx.store.setPause(msg.campaignId, pause).catch((e: unknown) => {
     ctx.logger.warn('could not record the pause on the campaign', errorFields(e));

@@ -4,6 +4,7 @@ import { inviteMaxConcurrency } from '#infra/config.ts';
 import { TABLE_ACTIONS } from '#infra/constructs/bindings.ts';
 import { FUNCTIONS, INVITE_DEAD_LETTERS, INVITE_QUEUE, TABLE, UPLOADS } from '#infra/definitions.ts';
 import { DeadLetterEnvSchema, ENV, InviteEnvSchema } from '#shared/config.ts';
+import { PAUSE_LOG_FIELD } from '#shared/errors.ts';
 import { FULL_CONTEXT, type Synthesized, synth } from './synth.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
@@ -468,6 +469,32 @@ describe('the stack', () => {
       Threshold: 0,
       EvaluationPeriods: 3,
       DatapointsToAlarm: 3,
+      AlarmActions: [{ Ref: topicId }],
+    });
+  });
+
+  it('alarms when SES pauses the account: a metric filter on the invite log line that names the pause', () => {
+    // Act
+    const logGroupId = logicalIdOf(stack, 'AWS::Logs::LogGroup', 'InviteLogs');
+    const topicId = logicalIdOf(stack, 'AWS::SNS::Topic', 'AlarmTopic');
+    const filters = Object.values(resourcesOf(stack, 'AWS::Logs::MetricFilter'));
+
+    // Assert: the account pause is matched, the daily quota (it lifts by itself) is not.
+    expect(filters).toHaveLength(1);
+    const filter = filters[0]?.Properties as {
+      LogGroupName: unknown;
+      FilterPattern: string;
+      MetricTransformations: Array<{ MetricNamespace: string; MetricName: string }>;
+    };
+    expect(filter.LogGroupName).toEqual({ Ref: logGroupId });
+    expect(filter.FilterPattern).toBe(`{ $.${PAUSE_LOG_FIELD} = "account-paused" }`);
+    const [transformation] = filter.MetricTransformations;
+    stack.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: transformation?.MetricNamespace,
+      MetricName: transformation?.MetricName,
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
       AlarmActions: [{ Ref: topicId }],
     });
   });

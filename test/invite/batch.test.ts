@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CreateOutcomeUnknownError } from '#shared/aseed/errors.ts';
+import { PAUSE_LOG_FIELD } from '#shared/errors.ts';
 import { processDeadLetterRecord, processInviteMessage, processInviteRecord } from '#shared/invite/index.ts';
+import type { AppLogger } from '#shared/log.ts';
 import { AccountQuota } from '#shared/mail/quota.ts';
 import { fakeAseed, fakeMailer, inviteDeps, seededCampaign } from './fakes.ts';
 
@@ -211,5 +213,47 @@ describe('invite use case: sending waits for the SES account', () => {
     ]);
     expect(aseed.rooms).toHaveLength(3);
     expect((await store.getCampaign(campaignId))?.pause).toBeUndefined();
+  });
+
+  it('logs a paused account at ERROR with the pause kind, the field the stack alarm filters on', async () => {
+    // Prepare: SES says sending is paused for the account.
+    const { store, campaignId } = await seededCampaign([2]);
+    const lines: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
+    const record =
+      (level: string) =>
+      (message: unknown, ...rest: unknown[]) => {
+        const fields = Object.assign({}, ...rest.filter((r) => typeof r === 'object'));
+        lines.push({ level, message: String(message), fields });
+      };
+    const logger: AppLogger = {
+      debug: record('debug'),
+      info: record('info'),
+      warn: record('warn'),
+      error: record('error'),
+      appendKeys: () => {},
+      removeKeys: () => {},
+    };
+    const mail = fakeMailer(() => ({
+      status: 'paused',
+      kind: 'account-paused',
+      reason: 'ACCOUNT_SENDING_PAUSED',
+      code: 'ACCOUNT_SENDING_PAUSED',
+    }));
+    const deps = { ...inviteDeps(store, fakeAseed().api, mail.mailer), quota: quotaOf(50), logger };
+
+    // Act
+    const result = await processInviteRecord(deps, JSON.stringify({ campaignId, batch: 0 }), 1, {
+      requeueAfter: async () => {},
+    });
+
+    // Assert
+    expect(result).toMatchObject({ deferred: true, failed: 0 });
+    const paused = lines.filter((line) => line.message.startsWith('sending paused'));
+    expect(paused).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        fields: expect.objectContaining({ [PAUSE_LOG_FIELD]: 'account-paused' }),
+      }),
+    ]);
   });
 });
