@@ -1,0 +1,134 @@
+// `invites send` against a deployed stack, with the AWS calls mocked and the clock faked: what it uploads, how
+// it follows the campaign record, and when it gives up waiting for one.
+import { resolve } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EXIT } from '#cli/args.ts';
+import type { Io } from '#cli/local.ts';
+import { main } from '#cli/main.ts';
+import { STACK_OUTPUTS } from '#infra/definitions.ts';
+import type { CampaignRecord } from '#shared/store/types.ts';
+
+const EXAMPLE = resolve(import.meta.dirname, '../../examples/respondents.csv');
+const cfn = mockClient(CloudFormationClient);
+const s3 = mockClient(S3Client);
+const doc = mockClient(DynamoDBDocumentClient);
+
+/** Fake-clock time of the upload: the command's wait starts there. */
+let uploadedAt = 0;
+
+/** Runs `invites <args>` in process, advancing the fake clock until it returns (20 s of real time at most). */
+const runWithClock = async (args: string[]) => {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: {
+      isTTY: false,
+      write: (text: string) => {
+        stderr += text;
+        return true;
+      },
+    } as unknown as NodeJS.WriteStream,
+    interrupted: () => new Promise(() => {}),
+  };
+  let code: number | undefined;
+  const run = main(args, io).then((result) => {
+    code = result;
+  });
+  const realStart = performance.now();
+  while (code === undefined && performance.now() - realStart < 20_000) await vi.advanceTimersByTimeAsync(500);
+  await run;
+  return { code, stdout, stderr, waitedMs: Date.now() - uploadedAt };
+};
+
+const record = (fields: Partial<CampaignRecord>): CampaignRecord => ({
+  pk: 'C',
+  sk: 'META',
+  type: 'campaign',
+  campaignId: 'c',
+  source: { bucket: 'uploads-bucket', key: 'campaigns/respondents.csv' },
+  status: 'ingesting',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  ...fields,
+});
+
+describe('invites send (deployed stack, mocked AWS, fake clock)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    cfn.reset();
+    s3.reset();
+    doc.reset();
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'AseedInvites',
+          CreationTime: new Date(0),
+          StackStatus: 'CREATE_COMPLETE',
+          Outputs: [
+            { OutputKey: STACK_OUTPUTS.bucketName, OutputValue: 'uploads-bucket' },
+            { OutputKey: STACK_OUTPUTS.tableName, OutputValue: 'state-table' },
+          ],
+        },
+      ],
+    });
+    s3.on(PutObjectCommand).callsFake(() => {
+      uploadedAt = Date.now();
+      return { ETag: '"abc"' };
+    });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('stops waiting after a minute without a campaign record, and says where to look', async () => {
+    // Prepare: the ingest never writes a record.
+    doc.on(GetCommand).resolves({});
+
+    // Act
+    const run = await runWithClock(['send', EXAMPLE, '--stack', 'AseedInvites']);
+
+    // Assert
+    expect(run.code).toBe(EXIT.failed);
+    expect(run.stderr).toMatch(/no campaign record appeared within 60 s/);
+    expect(run.stderr).toContain(STACK_OUTPUTS.ingestLogGroupName);
+    expect(run.waitedMs).toBeGreaterThanOrEqual(60_000);
+    expect(run.waitedMs).toBeLessThan(65_000);
+    const [put] = s3.commandCalls(PutObjectCommand);
+    expect(put?.args[0].input).toMatchObject({
+      Bucket: 'uploads-bucket',
+      Key: expect.stringMatching(/^campaigns\/respondents-\d{8}T\d{6}\.csv$/),
+      ContentType: 'text/csv',
+    });
+  });
+
+  it('follows a record that appears late (after 50 s) to completion and exits 0', async () => {
+    // Prepare: no record for 50 s after the upload, then a sending one, then the completed campaign.
+    doc.on(GetCommand).callsFake(() => {
+      const age = Date.now() - uploadedAt - 50_000;
+      if (age < 0) return {};
+      return {
+        Item:
+          age < 10_000
+            ? record({ status: 'enqueued', accepted: 3, emailed: 1 })
+            : record({ status: 'completed', rows: 3, accepted: 3, emailed: 3, failed: 0 }),
+      };
+    });
+
+    // Act
+    const run = await runWithClock(['send', EXAMPLE, '--stack', 'AseedInvites']);
+
+    // Assert
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stderr).not.toMatch(/no campaign record/);
+    expect(run.stdout).toMatch(/: completed/);
+    expect(run.stdout).toMatch(/emailed 3, failed 0/);
+    expect(run.waitedMs).toBeGreaterThanOrEqual(60_000);
+  });
+});
