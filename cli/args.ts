@@ -122,6 +122,11 @@ Options:
   --api-url <url>          use a real Aseed API instead of the stand-in (with --api-token)
   --api-token <token>      bearer token of that API
   --deadline <seconds>     give up waiting after this long (default 120)
+  --ses aws                send through a real SES account (AWS credentials from the environment or
+                           profile) while everything else stays local: proves templates, identity and
+                           permissions (ses:GetAccount, ses:SendBulkEmail); needs --settings with a
+                           verified sender. Mailbox simulator addresses recommended (see docs/DEPLOY.md)
+  --region <region>        region of that SES account (default: AWS_REGION or the profile's)
   -h, --help               this help
 `,
   send: `Usage: invites send <csv> --stack <name> [options]

@@ -31,6 +31,8 @@ const OPTIONS = {
   'api-url': { type: 'string' },
   'api-token': { type: 'string' },
   deadline: { type: 'string' },
+  ses: { type: 'string' },
+  region: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -107,6 +109,7 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
   }
   const sesFaults =
     values['ses-faults'] !== undefined ? parseSesFaultSpec('local', values['ses-faults']) : undefined;
+  const realSes = realSesOption(values);
   const crash = probability('local', 'crash', values.crash);
   const seed = integer('local', 'seed', values.seed);
   const deadline = integer('local', 'deadline', values.deadline);
@@ -153,13 +156,21 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
   }
 
   // Settings problems are found before anything starts (ingest would fail the campaign with the same words).
-  if (values.settings !== undefined) {
+  if (values.settings !== undefined || realSes) {
     const check = await checkSettings(values.settings, defaults);
     if ('settingsError' in check) {
       io.stderr.write(`invites: the settings cannot be used: ${check.settingsError}\n`);
       return EXIT.failed;
     }
+    if (realSes && check.settings.sender === LOCAL_SENDER) {
+      throw new UsageError(
+        '--ses aws sends from the campaign\'s sender: set "sender" in --settings to an address SES has verified (or one of a verified domain)',
+        'local',
+      );
+    }
   }
+  const ses = realSes ? await connectSes(realSes, io, human) : undefined;
+  if (realSes && !ses) return EXIT.failed;
 
   const { runLocalCampaign } = await import('#local/campaign.ts');
   const outDir = values.out ?? join('out', basename(csvPath).replace(/\.[^.]*$/, '') || 'campaign');
@@ -174,6 +185,7 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
     ...(crash !== undefined ? { crash } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(deadline !== undefined ? { deadlineMs: deadline * 1000 } : {}),
+    ...(ses ? { sesClient: ses.client } : {}),
     keepAlive: Boolean(values.serve),
     onProgress: (p) => {
       progress.update({
@@ -189,7 +201,7 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
       });
     },
   };
-  const result = await runLocalCampaign(runOptions);
+  const result = await runLocalCampaign(runOptions).finally(() => ses?.client.destroy());
   progress.done();
 
   await writeRunFiles(outDir, result);
@@ -204,7 +216,11 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
   if (values.json) io.stdout(`${JSON.stringify(result.summary, null, 2)}\n`);
   for (const problem of result.problems) io.stderr.write(`invites: ${problem}\n`);
 
-  if (values.serve) {
+  if (ses) {
+    human(
+      `Emails: handed to SES in ${ses.region} (not kept locally); report.csv says who was emailed, the recipients' inboxes and the SES console the rest\n`,
+    );
+  } else if (values.serve) {
     human(`Inbox: ${result.inboxUrl} (the SES emulator's web inbox; ${result.emails.length} emails)\n`);
     human('Serving until Ctrl-C…\n');
     await io.interrupted();
@@ -215,6 +231,41 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
     );
   }
   return result.ok ? EXIT.ok : EXIT.failed;
+};
+
+/** `--ses aws [--region R]`: the real SES account to send through, or undefined for the local SES. */
+const realSesOption = (values: {
+  ses?: string | undefined;
+  region?: string | undefined;
+  serve?: boolean | undefined;
+  'ses-faults'?: string | undefined;
+}): { region?: string } | undefined => {
+  const kind = values.ses ?? 'local';
+  if (kind !== 'local' && kind !== 'aws')
+    throw new UsageError(`--ses must be local or aws, got "${kind}"`, 'local');
+  if (kind === 'local') {
+    if (values.region !== undefined) throw new UsageError('--region goes with --ses aws', 'local');
+    return undefined;
+  }
+  if (values.serve)
+    throw new UsageError('--serve shows the local SES inbox, which --ses aws leaves empty', 'local');
+  if (values['ses-faults'] !== undefined)
+    throw new UsageError('--ses-faults applies to the local SES only', 'local');
+  return values.region !== undefined ? { region: values.region } : {};
+};
+
+/** Connects to the real SES account and says what it is; undefined (after saying why) when it cannot. */
+const connectSes = async (options: { region?: string }, io: Io, human: (text: string) => void) => {
+  const { connectRealSes, describeRealSes, RealSesError } = await import('#local/ses/aws.ts');
+  try {
+    const ses = await connectRealSes(options);
+    human(describeRealSes(ses));
+    return ses;
+  } catch (error) {
+    if (!(error instanceof RealSesError)) throw error;
+    io.stderr.write(`invites: ${error.message}\n`);
+    return undefined;
+  }
 };
 
 /** `local` help marker: the dispatcher prints the command's help when a command returns -1. */

@@ -154,13 +154,17 @@ const timingsOf = (options: LocalCampaignOptions, latencyMs: number, csv: Uint8A
   return { aseedTimeoutMs, lockLeaseMs, visibility, ingestLeaseMs: timings.ingestLeaseMs ?? 3000 };
 };
 
-/** Clients for our own reads and setup, and one set per handler, with crash points installed in place. */
-const clientsOf = (endpoints: EmulatorEndpoints, cleanups: Cleanups) => {
-  const [own, ingest, invite] = [
+/**
+ * Clients for our own reads and setup, and one set per handler, with crash points installed in place. The
+ * invite side sends with `sesClient` when given (a real account); its owner closes it.
+ */
+const clientsOf = (endpoints: EmulatorEndpoints, cleanups: Cleanups, sesClient?: SESv2Client) => {
+  const [own, ingest, emulated] = [
     makeAwsClients(endpoints),
     makeAwsClients(endpoints),
     makeAwsClients(endpoints),
   ];
+  const invite: AwsClients = sesClient ? { ...emulated, ses: sesClient } : emulated;
   cleanups.push(
     () => own.destroy(),
     () => ingest.destroy(),
@@ -395,7 +399,7 @@ const prepare = async (
   cleanups: Cleanups,
 ): Promise<Run> => {
   const timings = timingsOf(options, faults.latencyMs ?? 0, csv);
-  const clients = clientsOf(services.endpoints, cleanups);
+  const clients = clientsOf(services.endpoints, cleanups, options.sesClient);
   const resources = await createLocalResources(clients.own, {
     prefix: options.prefix ?? `invites-${randomUUID().slice(0, 8)}`,
     overrides: {

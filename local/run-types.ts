@@ -1,5 +1,6 @@
 // What a local campaign run takes and gives back (local/campaign.ts runs it): options, progress, the summary,
 // the report, the ground truth read back from the fake world, and the faults injected.
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { EmulatorEndpoints } from '#local/emulators.ts';
 import type { CrashRecord } from '#local/runtime/lambda.ts';
 import type { S3DeliveryReport } from '#local/runtime/s3-bridge.ts';
@@ -119,6 +120,11 @@ export interface LocalCampaignOptions {
   logger?: AppLogger;
   /** Unique resource name prefix (default `invites-<random>`). */
   prefix?: string;
+  /**
+   * The SES client the invite side sends with instead of the emulator's: a real account for
+   * `invites local --ses aws` (local/ses/aws.ts). The emulator's inbox then holds none of the run's emails.
+   */
+  sesClient?: SESv2Client;
 }
 
 /** Faults that were injected, by kind. */

@@ -1,6 +1,6 @@
 // The SES account's sending quota as GetAccount reports it, cached: the invite side paces at its MaxSendRate
 // and waits, rather than fails, when the 24-hour quota would be passed.
-import { GetAccountCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { GetAccountCommand, type GetAccountCommandOutput, type SESv2Client } from '@aws-sdk/client-sesv2';
 
 /** The account's sending limits (SES v2 GetAccount `SendQuota`, `SendingEnabled`). */
 export interface SendQuota {
@@ -17,19 +17,21 @@ export interface QuotaSource {
   read(): Promise<SendQuota>;
 }
 
+/** The quota in a GetAccount answer. */
+export const sendQuotaOf = (account: GetAccountCommandOutput): SendQuota => {
+  const quota = account.SendQuota ?? {};
+  const max = quota.Max24HourSend ?? -1;
+  return {
+    maxSendRate: quota.MaxSendRate ?? 1,
+    max24HourSend: max < 0 ? Number.POSITIVE_INFINITY : max,
+    sentLast24Hours: quota.SentLast24Hours ?? 0,
+    sendingEnabled: account.SendingEnabled ?? true,
+  };
+};
+
 /** GetAccount through an SES v2 client. */
 export const sesQuotaSource = (client: SESv2Client): QuotaSource => ({
-  async read() {
-    const account = await client.send(new GetAccountCommand({}));
-    const quota = account.SendQuota ?? {};
-    const max = quota.Max24HourSend ?? -1;
-    return {
-      maxSendRate: quota.MaxSendRate ?? 1,
-      max24HourSend: max < 0 ? Number.POSITIVE_INFINITY : max,
-      sentLast24Hours: quota.SentLast24Hours ?? 0,
-      sendingEnabled: account.SendingEnabled ?? true,
-    };
-  },
+  read: async () => sendQuotaOf(await client.send(new GetAccountCommand({}))),
 });
 
 /** How often the cached quota is read again by default. */

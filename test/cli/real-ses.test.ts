@@ -1,0 +1,145 @@
+// `invites local --ses aws`: the invite side sends through "real" SES — the SDK's default credential chain
+// and endpoint resolution — while everything else stays local. Here the real SES is played by a strict layer
+// of its own (a sandboxed account in eu-west-1), reached the way a user reaches AWS: environment variables.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSesStore } from '#local/aws.ts';
+import { type StrictSes, startStrictSes } from '#local/ses/server.ts';
+import { emulatorEndpoints } from '#test/support/aws.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const LAUNCHER = join(ROOT, 'cli', 'invites.mjs');
+const SIMULATOR_CSV = join(ROOT, 'examples', 'simulator.csv');
+const SENDER = 'Lab <lab@verified.example.org>';
+
+let aws: StrictSes;
+let dir: string;
+let settings: string;
+
+/** The environment of a user with credentials in variables and no profile; SES at `sesUrl` when given. */
+const userEnv = (sesUrl?: string): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1' };
+  env.AWS_EC2_METADATA_DISABLED = 'true';
+  if (sesUrl) {
+    env.AWS_ACCESS_KEY_ID = 'AKIAEXAMPLEEXAMPLE00';
+    env.AWS_SECRET_ACCESS_KEY = 'example-secret';
+    env.AWS_ENDPOINT_URL_SESV2 = sesUrl;
+  }
+  return env;
+};
+
+const invites = (args: string[], env: NodeJS.ProcessEnv) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((done, reject) => {
+    const child = spawn(process.execPath, [LAUNCHER, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'real-ses-'));
+  settings = join(dir, 'settings.json');
+  await writeFile(settings, JSON.stringify({ sender: SENDER }));
+  aws = await startStrictSes({
+    upstream: emulatorEndpoints().ses,
+    account: {
+      sandbox: true,
+      verifiedIdentities: ['verified.example.org'],
+      maxSendRate: 14,
+      max24HourSend: 200,
+    },
+    origin: { account: '111122223333', region: 'eu-west-1' },
+  });
+});
+afterAll(async () => {
+  await aws?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('invites local --ses aws', () => {
+  it('sends through the SES account the environment names, and says what account it is', {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const out = join(dir, 'out');
+
+    // Act
+    const run = await invites(
+      ['local', SIMULATOR_CSV, '--ses', 'aws', '--region', 'eu-west-1', '--settings', settings, '--out', out],
+      userEnv(aws.url),
+    );
+
+    // Assert: the account was read, all six simulator addresses were sent to through it.
+    expect(run.stderr).not.toMatch(/invites: /);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/SES in eu-west-1: SANDBOX .*, 14\/s, 0 of 200 sent in the last 24 hours\./);
+    expect(run.stdout).toMatch(/emails\s+6 sent/);
+    expect(run.stdout).toMatch(/Emails: handed to SES in eu-west-1/);
+    const sent = (await readSesStore(emulatorEndpoints().ses, since)).filter((m) =>
+      m.to.some((to) => to.endsWith('@simulator.amazonses.com')),
+    );
+    expect(sent.filter((m) => m.from.includes('lab@verified.example.org'))).toHaveLength(6);
+    const types = aws.events.since().map((e) => `${e.detail.eventType} ${e.detail.mail.destination[0]}`);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'Delivery success@simulator.amazonses.com',
+        'Bounce bounce@simulator.amazonses.com',
+        'Complaint complaint@simulator.amazonses.com',
+        'Bounce suppressionlist@simulator.amazonses.com',
+      ]),
+    );
+    // The local SES (its own inbox) received none of them.
+    expect(await readFile(join(out, 'emails.jsonl'), 'utf8')).toBe('');
+  });
+
+  it('stops before anything starts when there are no AWS credentials, saying so', {
+    timeout: 60_000,
+  }, async () => {
+    // Act
+    const run = await invites(
+      ['local', SIMULATOR_CSV, '--ses', 'aws', '--region', 'eu-west-1', '--settings', settings],
+      userEnv(),
+    );
+
+    // Assert
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/cannot read the SES account \(ses:GetAccount\): no AWS credentials found/);
+    expect(run.stdout).not.toMatch(/Campaign /);
+  });
+
+  it.each([
+    [['--ses', 'aws', '--region', 'eu-west-1'], /set "sender" in --settings/],
+    [['--region', 'eu-west-1'], /--region goes with --ses aws/],
+    [['--ses', 'gmail'], /--ses must be local or aws/],
+    [['--ses', 'aws', '--serve', '--settings', 'SETTINGS'], /--serve shows the local SES inbox/],
+  ])('refuses %j as a usage error', { timeout: 60_000 }, async (args, message) => {
+    // Act
+    const run = await invites(
+      ['local', SIMULATOR_CSV, ...args.map((a) => (a === 'SETTINGS' ? settings : a))],
+      userEnv(aws.url),
+    );
+
+    // Assert
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+});
