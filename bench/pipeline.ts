@@ -9,9 +9,12 @@ import { makeAwsClients } from '#local/aws.ts';
 import type { EmulatorEndpoints } from '#local/emulators.ts';
 import { type CrashPolicy, crashableClient, crashableObject } from '#local/runtime/lambda.ts';
 import { createLocalResources } from '#local/runtime/resources.ts';
+import type { SesAccountSettings } from '#local/ses/account.ts';
+import { type StrictSes, startStrictSes } from '#local/ses/server.ts';
 import { wireLocalStack } from '#local/stack.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
+import { AccountQuota, sesQuotaSource } from '#shared/mail/quota.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { csvText } from './generate-csv.ts';
 import { type AcceptedSend, achievedRate, meterSes, type SesMeterStats } from './ses-meter.ts';
@@ -28,10 +31,15 @@ export interface PipelineRunOptions {
   endpoints: EmulatorEndpoints;
   aseed: AseedTarget;
   respondents: number;
-  /** SES_SEND_RATE of the run; also the emulated SES limit when `throttle` is set. */
+  /** SES_SEND_RATE of the run (the optional cap); the event source's concurrency is sized from it. */
   sesRate: number;
-  /** Emulate SES's maximum send rate (token bucket) and count throttles. */
-  throttle?: boolean;
+  /**
+   * Play this SES account: a strict layer of the run's own in front of the emulator enforces its MaxSendRate
+   * (429) and quota, and the invite side reads it with GetAccount (refreshed every 5 s), paces at its rate
+   * and waits out a used-up quota (looking again every 5 s). Unset: the shared layer's roomy account, paced
+   * at `sesRate` alone.
+   */
+  account?: Partial<SesAccountSettings>;
   /** Unique per run. */
   prefix: string;
   /** Give up after this long (the result then says `completed: false`). */
@@ -43,6 +51,8 @@ export interface PipelineRunOptions {
 /** What a run measured. */
 export interface PipelineRunResult {
   respondents: number;
+  /** performance.now() at the upload: `sends[].at` and `ms` count from here. */
+  startedAt: number;
   ms: number;
   completed: boolean;
   status: string | undefined;
@@ -63,7 +73,12 @@ export interface PipelineRunResult {
   containers: number;
   /** The per-project create lock: how often it was taken, refused, and how long it was held in total. */
   createLock: { acquired: number; refused: number; heldMs: number };
+  /** Pauses the campaign record showed: kind, and ms after the upload when first and last seen. */
+  pauses: Array<{ kind: string; firstSeenMs: number; lastSeenMs: number }>;
 }
+
+/** How often a run that plays an account reads it again, and looks again after a pause (ms). */
+const ACCOUNT_REFRESH_MS = 5000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -90,13 +105,16 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
       },
     });
   const clients = makeAwsClients(options.endpoints, { requestTimeout: 30_000 });
+  const layer: StrictSes | undefined = options.account
+    ? await startStrictSes({ upstream: options.endpoints.ses, account: options.account })
+    : undefined;
   const sesClient = new SESv2Client({
-    endpoint: options.endpoints.ses,
+    endpoint: layer?.url ?? options.endpoints.ses,
     region: options.endpoints.region,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     requestHandler: { requestTimeout: 30_000, connectionTimeout: 2000 },
   });
-  const meter = meterSes(sesClient, options.throttle ? { ratePerSecond: options.sesRate } : {});
+  const meter = meterSes(sesClient);
   // Failed batches come back after the visibility timeout: the function timeout (the least the poller
   // accepts), not the deployed 6 × that.
   const resources = await createLocalResources(clients, {
@@ -161,8 +179,14 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
         countCreates(new AseedClient({ baseUrl: options.aseed.baseUrl, token: options.aseed.token })),
       ),
       mailer: new Mailer({ client: crashableClient(meter.client) }),
-      // As deps.ts: the account's rate, shared by every invocation through the table.
+      // As deps.ts: the cap, and the account's own rate and quota when the run plays one.
       sendRatePerSecond: options.sesRate,
+      ...(layer
+        ? {
+            quota: new AccountQuota(sesQuotaSource(meter.client), { refreshMs: ACCOUNT_REFRESH_MS }),
+            pauseRecheckMs: ACCOUNT_REFRESH_MS,
+          }
+        : {}),
     },
     events: {
       sqs: clients.sqs,
@@ -187,9 +211,11 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
   )?.result?.[0]?.campaignId;
   let record = campaignId ? await store.getCampaign(campaignId) : undefined;
   const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
+  const pauses: PipelineRunResult['pauses'] = [];
   while (record && record.status !== 'completed' && record.status !== 'failed' && Date.now() < deadline) {
     await sleep(50);
     record = await store.getCampaign(record.campaignId);
+    if (record?.pause) notePause(pauses, record.pause, Math.round(performance.now() - started));
   }
   const ms = performance.now() - started;
   const sends = meter.accepted();
@@ -204,8 +230,10 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
   if (process.env.BENCH_DEBUG) console.error(JSON.stringify(stats));
   clients.destroy();
   sesClient.destroy();
+  await layer?.stop();
   return {
     respondents: options.respondents,
+    startedAt: started,
     ms: Math.round(ms),
     completed: record?.status === 'completed',
     status: record?.status,
@@ -222,5 +250,19 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
     batchSize,
     containers: stack.containers(),
     createLock: { ...createLock, heldMs: Math.round(createLock.heldMs) },
+    pauses,
   };
+};
+
+/** Adds a pause seen at `atMs` to the list: a new entry when the record's pause is a new one. */
+const notePause = (
+  pauses: PipelineRunResult['pauses'],
+  pause: { kind: string; at: number },
+  atMs: number,
+): void => {
+  const last = pauses.at(-1);
+  // The record keeps its pause until a batch clears it; a new pause after a clear gets a new entry.
+  if (last && last.kind === pause.kind && atMs - last.lastSeenMs < 2 * ACCOUNT_REFRESH_MS)
+    last.lastSeenMs = atMs;
+  else pauses.push({ kind: pause.kind, firstSeenMs: atMs, lastSeenMs: atMs });
 };

@@ -3,7 +3,8 @@
  * on the local stack (emulators + Aseed stand-in behind a fixed-latency proxy). Prints a table against the
  * goals of issue 7 and writes bench/results.json. See docs/PERFORMANCE.md.
  *
- * Flags: --quick (1,000 respondents, phases run side by side, naive baseline on 500 and scaled, < 2 min),
+ * Flags: --account-only (only the SES-account phase: 10,000 at MaxSendRate 200/s, a quota smaller than
+ * the campaign), --quick (1,000 respondents, phases run side by side, naive baseline on 500 and scaled, < 2 min),
  * --naive-full (time the naive
  * baseline on 10,000 for real instead of extrapolating from 1,000), --e2e-rate N (SES_SEND_RATE of the
  * end-to-end runs, default 1000/s), --rate N (configured rate of the send-rate run, default 50/s),
@@ -28,6 +29,7 @@ import {
 import { startLatencyProxy } from './latency-proxy.ts';
 import { type NaiveResult, runNaiveInChild } from './naive.ts';
 import { type PipelineRunResult, runPipeline } from './pipeline.ts';
+import { accountFigures, accountRows, BENCH_ACCOUNT, benchAccountSettings } from './ses-account.ts';
 
 // The AWS SDK warns once per client that it will drop Node 20 in 2027: true, and noise here.
 process.removeAllListeners('warning');
@@ -44,6 +46,7 @@ const { values: flags } = parseArgs({
     rate: { type: 'string', default: '50' },
     'ingest-rows': { type: 'string', default: '1000000' },
     'invite-batch-size': { type: 'string' },
+    'account-only': { type: 'boolean', default: false },
     out: { type: 'string', default: join(import.meta.dirname, 'results.json') },
   },
 });
@@ -109,17 +112,23 @@ const main = async () => {
 
   const pipeline = async (
     respondents: number,
-    options: { rate: number; throttle?: boolean; project?: string; timeoutMs?: number },
+    options: {
+      rate: number;
+      account?: ReturnType<typeof benchAccountSettings>;
+      project?: string;
+      timeoutMs?: number;
+    },
   ) => {
-    log(
-      `pipeline: ${respondents} respondents, SES rate ${options.rate}/s${options.throttle ? ' (SES limit emulated)' : ''}…`,
-    );
+    const account = options.account
+      ? ` (SES account: ${options.account.maxSendRate}/s, quota ${options.account.max24HourSend ?? '∞'} per ${(options.account.quotaWindowMs ?? 86_400_000) / 1000} s)`
+      : '';
+    log(`pipeline: ${respondents} respondents, SES rate ${options.rate}/s${account}…`);
     const result = await runPipeline({
       endpoints: emulators.endpoints,
       aseed: aseed(options.project ?? projectA),
       respondents,
       sesRate: options.rate,
-      throttle: options.throttle ?? false,
+      ...(options.account ? { account: options.account } : {}),
       prefix: prefix(`p${respondents}`),
       ...(INVITE_BATCH_SIZE ? { batchSize: INVITE_BATCH_SIZE } : {}),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
@@ -175,8 +184,26 @@ const main = async () => {
     return { csvRows: rows, parse, useCase, runs, ...(dynalite ? { dynalite } : {}) };
   };
 
+  const accountPhase = async () => {
+    await clearSesStore(emulators.endpoints.ses);
+    const run = await pipeline(BENCH_ACCOUNT.respondents, {
+      rate: BENCH_ACCOUNT.maxSendRate,
+      account: benchAccountSettings(),
+      project: projectB,
+      timeoutMs: 15 * 60_000,
+    });
+    return accountFigures(run);
+  };
+
   try {
+    if (flags['account-only']) {
+      const account = await accountPhase();
+      console.log(renderRows(accountRows(account, verdict)));
+      console.log(JSON.stringify(account, null, 2));
+      return;
+    }
     let e2e1k: PipelineRunResult;
+    let account: ReturnType<typeof accountFigures> | undefined;
     let naive1k: NaiveResult;
     let sendRun: PipelineRunResult;
     let ingestFigures: IngestFigures;
@@ -195,7 +222,7 @@ const main = async () => {
       const bundleRun = bundleSizes();
       const sendRunP = pipeline(1000, {
         rate: SEND_RATE,
-        throttle: true,
+        account: { maxSendRate: SEND_RATE },
         project: projectB,
         timeoutMs: Math.max(10_000, budgetEnds - performance.now()),
       });
@@ -234,13 +261,14 @@ const main = async () => {
       // Enough respondents that every allowed invocation gets a full batch of messages.
       sendRun = await pipeline(5000, {
         rate: SEND_RATE,
-        throttle: true,
+        account: { maxSendRate: SEND_RATE },
         project: projectB,
         timeoutMs: 15 * 60_000,
       });
+      account = await accountPhase();
     }
 
-    const results = buildResults({ info, e2e, callsRun, sendRun, ingestFigures, bundles });
+    const results = buildResults({ info, e2e, callsRun, sendRun, ingestFigures, bundles, account });
     writeFileSync(flags.out, `${JSON.stringify(results, null, 2)}\n`);
     console.log(renderTable(results));
     log(`wrote ${flags.out}`);
@@ -318,6 +346,7 @@ const buildResults = (input: {
   sendRun: PipelineRunResult;
   ingestFigures: IngestFigures;
   bundles: Record<string, number>;
+  account: ReturnType<typeof accountFigures> | undefined;
 }) => {
   const { callsRun, sendRun, ingestFigures } = input;
   const per1k = (count: number) => round((count / callsRun.respondents) * 1000, 1);
@@ -366,6 +395,7 @@ const buildResults = (input: {
       ...(ingestFigures.dynalite ? { useCaseOnDynalite: ingestFigures.dynalite } : {}),
     },
     bundles: input.bundles,
+    ...(input.account ? { sesAccount: input.account } : {}),
   };
 };
 
@@ -412,7 +442,7 @@ const renderTable = (r: Results): string => {
     verdict(s.fraction >= 0.9 && s.fraction <= 1.0),
   ]);
   rows.push([
-    'Throttles surfaced (emulated SES limit)',
+    'Throttles surfaced (strict local SES, MaxSendRate)',
     String(s.throttlesSurfaced),
     '0',
     verdict(s.throttlesSurfaced === 0),
@@ -471,13 +501,21 @@ const renderTable = (r: Results): string => {
       verdict(bytes < GOALS.bundleBytes),
     ]);
   }
+  if ('sesAccount' in r && r.sesAccount) rows.push(...accountRows(r.sesAccount, verdict));
+  const m = r.machine;
+  return [
+    `Benchmark (${r.mode}) — ${m.nproc} × ${m.cpuModel}, Node ${m.node}, load ${m.loadavg1mAtStart} → ${m.loadavg1mAtEnd}; stand-in latency ${LATENCY.createMs} ms create / ${LATENCY.otherMs} ms other; e2e SES rate ${E2E_RATE}/s`,
+    renderRows(rows),
+  ].join('\n');
+};
+
+/** A Markdown table of figure, measured, goal, verdict rows. */
+const renderRows = (rows: Array<[string, string, string, string]>): string => {
   const widths = [0, 1, 2, 3].map((c) =>
     Math.max(...rows.map((x) => x[c]?.length ?? 0), ['Figure', 'Measured', 'Goal', ''][c]?.length ?? 0),
   );
   const line = (cells: string[]) => `| ${cells.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join(' | ')} |`;
-  const m = r.machine;
   return [
-    `Benchmark (${r.mode}) — ${m.nproc} × ${m.cpuModel}, Node ${m.node}, load ${m.loadavg1mAtStart} → ${m.loadavg1mAtEnd}; stand-in latency ${LATENCY.createMs} ms create / ${LATENCY.otherMs} ms other; e2e SES rate ${E2E_RATE}/s`,
     line(['Figure', 'Measured', 'Goal', 'Verdict']),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),

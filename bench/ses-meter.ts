@@ -1,116 +1,83 @@
 /**
- * Meters an SES v2 client for the benchmarks: counts calls and recipients, records when each send was
- * accepted, and (optionally) emulates the account's maximum send rate, which the SES emulator lacks: a
- * token bucket of `ratePerSecond` recipients per second holding at most `burstSeconds` worth; a send that
- * finds too few tokens fails with SES's TooManyRequestsException (HTTP 429) before reaching the emulator.
- * Every such failure is a throttle the pipeline saw.
+ * Meters an SES v2 client for the benchmarks: counts calls, the recipients SES accepted and the throttles it
+ * answered, and records when each accepted send was made. The limits themselves (MaxSendRate with HTTP 429,
+ * the 24-hour quota per entry, pauses) are the strict local SES layer's (local/ses/): the meter only watches.
  */
-import { type SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
-
-/** Options of {@link meterSes}. */
-export interface SesMeterOptions {
-  /** Emulated maximum send rate (recipients/s); unset = unlimited, nothing is throttled. */
-  ratePerSecond?: number;
-  /** Bucket size in seconds of the rate (default 1: SES tolerates short bursts, not sustained excess). */
-  burstSeconds?: number;
-  clock?: () => number;
-}
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 
 /** One send SES accepted. */
 export interface AcceptedSend {
-  /** performance.now() when the call was admitted. */
+  /** performance.now() when the call was made. */
   at: number;
+  /** Recipients SES accepted in it (entries with status SUCCESS). */
   recipients: number;
 }
 
 /** Counters of a metered client. */
 export interface SesMeterStats {
-  /** Calls per command name (SendBulkEmailCommand, SendEmailCommand…), throttled ones included. */
+  /** Calls per command name (SendBulkEmailCommand, GetAccountCommand…), refused ones included. */
   calls: Record<string, number>;
-  /** Send calls (SendEmail + SendBulkEmail), throttled ones included. */
+  /** Send calls (SendEmail + SendBulkEmail), refused ones included. */
   sendCalls: number;
-  /** Recipients in send calls that were admitted. */
+  /** Recipients SES accepted. */
   recipientsAdmitted: number;
-  /** Send calls refused by the emulated rate limit. */
+  /** Send calls SES refused with TooManyRequestsException (over MaxSendRate). */
   throttles: number;
+  /** Bulk entries SES held back for the 24-hour quota (ACCOUNT_DAILY_QUOTA_EXCEEDED). */
+  quotaHeld: number;
 }
 
 /** A metered client plus its counters. */
 export interface SesMeter {
   client: SESv2Client;
   stats(): SesMeterStats;
-  /** Every admitted send, in order. */
+  /** Every accepted send, in order. */
   accepted(): AcceptedSend[];
   /** Fails every later send (a time-boxed run ends without waiting for paced invocations to finish). */
   close(): void;
 }
 
-const recipientsOf = (name: string, input: Record<string, unknown>): number => {
-  if (name === 'SendBulkEmailCommand') return (input.BulkEmailEntries as unknown[] | undefined)?.length ?? 0;
-  const destination = input.Destination as
-    | { ToAddresses?: string[]; CcAddresses?: string[]; BccAddresses?: string[] }
-    | undefined;
-  return (
-    (destination?.ToAddresses?.length ?? 0) +
-    (destination?.CcAddresses?.length ?? 0) +
-    (destination?.BccAddresses?.length ?? 0)
-  );
-};
+type SendResult = { BulkEmailEntryResults?: Array<{ Status?: string }>; MessageId?: string };
 
 /** Wraps `client` (a Proxy: every other property and method stays the client's own). */
-export const meterSes = (client: SESv2Client, options: SesMeterOptions = {}): SesMeter => {
-  const clock = options.clock ?? (() => performance.now());
-  const rate = options.ratePerSecond;
-  const capacity = rate === undefined ? Number.POSITIVE_INFINITY : rate * (options.burstSeconds ?? 1);
-  let tokens = capacity;
-  let refilledAt = clock();
-  const stats: SesMeterStats = { calls: {}, sendCalls: 0, recipientsAdmitted: 0, throttles: 0 };
+export const meterSes = (client: SESv2Client, clock: () => number = () => performance.now()): SesMeter => {
+  const stats: SesMeterStats = { calls: {}, sendCalls: 0, recipientsAdmitted: 0, throttles: 0, quotaHeld: 0 };
   const accepted: AcceptedSend[] = [];
   let closed = false;
 
-  const admit = (recipients: number): boolean => {
-    if (rate === undefined) return true;
-    const now = clock();
-    tokens = Math.min(capacity, tokens + ((now - refilledAt) / 1000) * rate);
-    refilledAt = now;
-    // 1e-6: float dust must not turn an exactly paced send into a throttle.
-    if (tokens + 1e-6 < recipients) return false;
-    tokens -= recipients;
-    return true;
+  const settle = (at: number, result: SendResult) => {
+    const entries = result.BulkEmailEntryResults;
+    const recipients = entries ? entries.filter((e) => e.Status === 'SUCCESS').length : 1;
+    stats.quotaHeld += entries?.filter((e) => e.Status === 'ACCOUNT_DAILY_QUOTA_EXCEEDED').length ?? 0;
+    stats.recipientsAdmitted += recipients;
+    if (recipients > 0) accepted.push({ at, recipients });
   };
-
   const metered = new Proxy(client, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (property !== 'send' || typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        const command = args[0] as { constructor: { name: string }; input: Record<string, unknown> };
-        const name = command.constructor.name;
+      return async (...args: unknown[]) => {
+        const name = (args[0] as { constructor: { name: string } }).constructor.name;
         stats.calls[name] = (stats.calls[name] ?? 0) + 1;
-        if (name === 'SendBulkEmailCommand' || name === 'SendEmailCommand') {
-          if (closed) return Promise.reject(new Error('benchmark window closed'));
-          stats.sendCalls++;
-          const recipients = recipientsOf(name, command.input);
-          if (!admit(recipients)) {
-            stats.throttles++;
-            return Promise.reject(
-              new TooManyRequestsException({
-                message: 'Maximum sending rate exceeded.',
-                $metadata: { httpStatusCode: 429 },
-              }),
-            );
-          }
-          stats.recipientsAdmitted += recipients;
-          accepted.push({ at: clock(), recipients });
+        if (name !== 'SendBulkEmailCommand' && name !== 'SendEmailCommand') return value.apply(target, args);
+        if (closed) throw new Error('benchmark window closed');
+        stats.sendCalls++;
+        const at = clock();
+        try {
+          const result = (await value.apply(target, args)) as SendResult;
+          settle(at, result);
+          return result;
+        } catch (error) {
+          if ((error as Error).name === 'TooManyRequestsException') stats.throttles++;
+          throw error;
         }
-        return value.apply(target, args);
       };
     },
   });
   return {
     client: metered,
     stats: () => structuredClone(stats),
-    accepted: () => [...accepted],
+    accepted: () => [...accepted].sort((a, b) => a.at - b.at),
     close: () => {
       closed = true;
     },
