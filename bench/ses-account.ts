@@ -40,27 +40,34 @@ export const maxPerSecond = (sends: readonly AcceptedSend[]): number => {
   return best;
 };
 
-/** Stretches of sending split by gaps over `gapMs`: [from, to] ms (of `startedAt`) and recipients. */
+/**
+ * Stretches of sending split by gaps over `gapMs`: from and to (ms after `startedAt`), recipients, and the
+ * rate: recipients after the stretch's first send ÷ its span (the first send went out at its start).
+ */
 export const stretches = (sends: readonly AcceptedSend[], startedAt: number, gapMs = 3000) => {
-  const out: Array<{ fromMs: number; toMs: number; recipients: number }> = [];
+  const out: Array<{ fromMs: number; toMs: number; recipients: number; first: number }> = [];
   for (const send of sends) {
     const at = send.at - startedAt;
     const last = out.at(-1);
     if (last && at - last.toMs <= gapMs) {
       last.toMs = at;
       last.recipients += send.recipients;
-    } else out.push({ fromMs: at, toMs: at, recipients: send.recipients });
+    } else out.push({ fromMs: at, toMs: at, recipients: send.recipients, first: send.recipients });
   }
-  return out;
+  return out.map(({ first, ...p }) => ({
+    fromMs: Math.round(p.fromMs),
+    toMs: Math.round(p.toMs),
+    recipients: p.recipients,
+    ratePerSecond:
+      p.toMs > p.fromMs
+        ? Math.round(((p.recipients - first) / (p.toMs - p.fromMs)) * 10_000) / 10
+        : undefined,
+  }));
 };
 
 /** The phase's figures, for results.json and the table. */
 export const accountFigures = (run: PipelineRunResult) => {
   const parts = stretches(run.sends, run.startedAt);
-  const rateOf = (p: { fromMs: number; toMs: number; recipients: number }, first: number) =>
-    p.toMs > p.fromMs
-      ? Math.round(((p.recipients - first) / (p.toMs - p.fromMs)) * 1000 * 10) / 10
-      : undefined;
   const firstSend = run.sends[0];
   const firstSendMs = firstSend ? Math.round(firstSend.at - run.startedAt) : undefined;
   const first = parts[0];
@@ -78,15 +85,10 @@ export const accountFigures = (run: PipelineRunResult) => {
     quotaHeldEntries: run.ses.quotaHeld,
     maxRecipientsInOneSecond: maxPerSecond(run.sends),
     firstSendMs,
-    stretches: parts.map((p, i) => ({
-      ...p,
-      fromMs: Math.round(p.fromMs),
-      toMs: Math.round(p.toMs),
-      ratePerSecond: rateOf(p, i === 0 ? (run.sends[0]?.recipients ?? 0) : 0),
-    })),
+    stretches: parts,
     // Sending stopped when the quota ran out and went on once the window let sends age out.
-    pausedAtMs: first && second ? Math.round(first.toMs) : undefined,
-    resumedAtMs: second ? Math.round(second.fromMs) : undefined,
+    pausedAtMs: first && second ? first.toMs : undefined,
+    resumedAtMs: second?.fromMs,
     earliestResumeMs: firstSendMs !== undefined ? firstSendMs + BENCH_ACCOUNT.quotaWindowMs : undefined,
     pausesOnRecord: run.pauses,
   };
@@ -108,7 +110,7 @@ export const accountRows = (
       verdict(a.completed && a.failed === 0 && a.emailed === a.respondents),
     ],
     [
-      '  rate while sending (stretches) / busiest second',
+      '  rate while sending (stretches) / busiest second (GCRA: 1 s of burst)',
       `${rates} / ${a.maxRecipientsInOneSecond} in 1 s, ${a.throttles} throttles`,
       `≤ ${limit}/s, 0 throttles`,
       verdict(a.throttles === 0 && a.stretches.every((p) => (p.ratePerSecond ?? 0) <= limit)),
