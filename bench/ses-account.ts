@@ -65,6 +65,16 @@ export const stretches = (sends: readonly AcceptedSend[], startedAt: number, gap
   }));
 };
 
+/** Recipients after each stretch's first send ÷ the stretches' spans: the rate while sending, pauses left out. */
+const sendingRate = (parts: ReturnType<typeof stretches>): number | undefined => {
+  const spanMs = parts.reduce((sum, p) => sum + (p.toMs - p.fromMs), 0);
+  const recipients = parts.reduce(
+    (sum, p) => sum + (p.ratePerSecond === undefined ? 0 : (p.ratePerSecond * (p.toMs - p.fromMs)) / 1000),
+    0,
+  );
+  return spanMs > 0 ? Math.round((recipients / spanMs) * 10_000) / 10 : undefined;
+};
+
 /** The phase's figures, for results.json and the table. */
 export const accountFigures = (run: PipelineRunResult) => {
   const parts = stretches(run.sends, run.startedAt);
@@ -84,6 +94,8 @@ export const accountFigures = (run: PipelineRunResult) => {
     throttles: run.ses.throttles,
     quotaHeldEntries: run.ses.quotaHeld,
     maxRecipientsInOneSecond: maxPerSecond(run.sends),
+    // Over all stretches: a short one may run above the rate by the schedule's one second of burst.
+    sendingRatePerSecond: sendingRate(parts),
     firstSendMs,
     stretches: parts,
     // Sending stopped when the quota ran out and went on once the window let sends age out.
@@ -110,10 +122,10 @@ export const accountRows = (
       verdict(a.completed && a.failed === 0 && a.emailed === a.respondents),
     ],
     [
-      '  rate while sending (stretches) / busiest second (GCRA: 1 s of burst)',
-      `${rates} / ${a.maxRecipientsInOneSecond} in 1 s, ${a.throttles} throttles`,
+      '  rate while sending (per stretch) / busiest second (GCRA: 1 s of burst)',
+      `${a.sendingRatePerSecond ?? '–'}/s (${rates}) / ${a.maxRecipientsInOneSecond} in 1 s, ${a.throttles} throttles`,
       `≤ ${limit}/s, 0 throttles`,
-      verdict(a.throttles === 0 && a.stretches.every((p) => (p.ratePerSecond ?? 0) <= limit)),
+      verdict(a.throttles === 0 && (a.sendingRatePerSecond ?? 0) <= limit),
     ],
     [
       '  paused for the quota / resumed (after upload)',
