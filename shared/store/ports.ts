@@ -1,6 +1,7 @@
 // The store as the use cases see it: one small port per kind of record. The DynamoDB adapter (dynamo/) and
 // the in-memory one (memory/) implement all of them; a use case names only the ports it needs.
 import { RetryableError } from '#shared/errors.ts';
+import type { DeliveryRecordResult, DeliveryReport } from '#shared/events/outcome.ts';
 import type { RespondentTransition } from '#shared/invite/respondent.ts';
 import type { NewBatch, NewRejectedChunk } from './items.ts';
 import type {
@@ -192,13 +193,29 @@ export interface SendSchedulePort {
   }): Promise<number>;
 }
 
+/** What SES reported about each respondent's message (events arrive at least once, in any order). */
+export interface DeliveriesPort {
+  /**
+   * Records a report on an existing respondent: an outcome only over a lower-ranked one (its first time kept
+   * either way), a delay only over an older one. Never creates an item.
+   */
+  recordDelivery(args: {
+    campaignId: string;
+    batch: number;
+    seq: number;
+    report: DeliveryReport;
+    nowMs: number;
+  }): Promise<DeliveryRecordResult>;
+}
+
 /** The whole store: every port. */
 export type Store = CampaignsPort &
   IngestItemsPort &
   RespondentsPort &
   CreateLockPort &
   RoomsPort &
-  SendSchedulePort;
+  SendSchedulePort &
+  DeliveriesPort;
 
 /** What the invite side uses. */
 export type InviteStore = CampaignsPort & RespondentsPort & CreateLockPort & RoomsPort & SendSchedulePort;

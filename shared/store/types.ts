@@ -1,4 +1,5 @@
 import type { PauseKind } from '#shared/errors.ts';
+import type { DeliveryProgress } from '#shared/events/outcome.ts';
 // Item shapes of the single campaign table. Every item has `pk`, `sk` and a `type`; see docs/DESIGN.md.
 import type { RespondentProgress, RespondentState } from '#shared/invite/respondent.ts';
 
@@ -82,7 +83,7 @@ export interface CampaignPause {
 }
 
 /** One accepted respondent (`CAMPAIGN#<id>` / `R#<batch>#<seq>`): who it is, and its progress. */
-export interface RespondentItem extends RespondentProgress {
+export interface RespondentItem extends RespondentProgress, DeliveryProgress {
   pk: string;
   sk: string;
   type: 'respondent';

@@ -1,30 +1,10 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TABLE } from '#infra/definitions.ts';
-import { makeDocClient, makeDynamoClient } from '#local/aws.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createSharedPacer } from '#shared/campaign/pacer.ts';
-import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { campaignIdFor, campaignPk, respondentSk, spareSk } from '#shared/store/keys.ts';
-import { createMemoryStore } from '#shared/store/memory/index.ts';
 import type { Store } from '#shared/store/ports.ts';
 import type { CreateIntent, IngestedRespondent, RespondentItem } from '#shared/store/types.ts';
-import { dynamoTargets, uniqueName } from '#test/support/aws.ts';
-
-const respondent = (campaignId: string, batch: number, seq: number): RespondentItem => ({
-  pk: campaignPk(campaignId),
-  sk: respondentSk(batch, seq),
-  type: 'respondent',
-  campaignId,
-  batch,
-  seq,
-  line: 2 + seq,
-  email: `r${seq}@example.com`,
-  emailKey: `r${seq}@example.com`,
-  fields: {},
-  roomKey: 'k',
-  state: 'accepted',
-  updatedAt: new Date(0).toISOString(),
-});
+import { uniqueName } from '#test/support/aws.ts';
+import { respondent, storeTargets, useStore } from '#test/support/store.ts';
 
 /** The JSON part of a batch record holding respondents `seqs`, as the ingest encodes it. */
 const partOf = (campaignId: string, batch: number, seqs: number[]): Buffer =>
@@ -53,57 +33,6 @@ const emailRespondent = async (store: Store, r: RespondentItem, roomId: string, 
   );
   await store.transition(ref, { kind: 'claimSend', attempt: 'a', until: 2 });
   await store.transition(ref, { kind: 'markEmailed', messageId });
-};
-
-/** A table with the stack's key schema. */
-const createTable = async (dynamo: ReturnType<typeof makeDynamoClient>, tableName: string) => {
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: TABLE.partitionKey.name, AttributeType: 'S' },
-        { AttributeName: TABLE.sortKey.name, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: TABLE.partitionKey.name, KeyType: 'HASH' },
-        { AttributeName: TABLE.sortKey.name, KeyType: 'RANGE' },
-      ],
-    }),
-  );
-};
-
-/** Every store these tests hold to one contract: each DynamoDB emulator, and the in-memory store. */
-const storeTargets = (): Array<{ name: string; endpoint?: string }> => [
-  ...dynamoTargets(),
-  { name: 'memory' },
-];
-
-/**
- * A store on a fresh table at `endpoint` (in memory without one) for the enclosing describe block (created
- * before, clients closed after).
- */
-const useStore = (endpoint: string | undefined, prefix: string): (() => Store) => {
-  if (endpoint === undefined) {
-    const memory = createMemoryStore();
-    return () => memory;
-  }
-  const dynamo = makeDynamoClient(endpoint);
-  const doc = makeDocClient(dynamo);
-  let store: Store | undefined;
-  beforeAll(async () => {
-    const tableName = uniqueName(prefix);
-    await createTable(dynamo, tableName);
-    store = createDynamoStore({ doc, tableName });
-  });
-  afterAll(() => {
-    doc.destroy();
-    dynamo.destroy();
-  });
-  return () => {
-    if (!store) throw new Error('store not ready');
-    return store;
-  };
 };
 
 describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {

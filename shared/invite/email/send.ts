@@ -4,6 +4,7 @@
 import { sleepUntil } from '#shared/campaign/pacer.ts';
 import { type CampaignSettings, templateFor } from '#shared/campaign/settings.ts';
 import { isRetryable, PausedError, type PauseKind, PermanentError } from '#shared/errors.ts';
+import { MESSAGE_TAGS, respondentTag } from '#shared/events/outcome.ts';
 import { maskEmail } from '#shared/log.ts';
 import { type SendOutcome, SesThrottledError } from '#shared/mail/mailer.ts';
 import { inviteData } from '#shared/mail/template.ts';
@@ -182,8 +183,13 @@ const sendWithRepeats = async (
       ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
       ...(ctx.deps.configurationSetName ? { configurationSetName: ctx.deps.configurationSetName } : {}),
       template: templateFor(settings, job.locale as Parameters<typeof templateFor>[1]),
-      tags: { campaign: job.campaignId },
-      destinations: ready.map(({ respondent, data }) => ({ to: respondent.email, data })),
+      // The tags come back in SES's events: they lead each event to its respondent without a lookup.
+      tags: { [MESSAGE_TAGS.campaign]: job.campaignId },
+      destinations: ready.map(({ respondent, data }) => ({
+        to: respondent.email,
+        data,
+        tags: { [MESSAGE_TAGS.respondent]: respondentTag(respondent.batch, respondent.seq) },
+      })),
     });
   for (let retry = 0; ; retry++) {
     summary.sesCalls++;

@@ -3,6 +3,7 @@
 import type { Store } from '../ports.ts';
 import { dynamoCampaigns } from './campaigns.ts';
 import { dynamoCreateLock } from './create-lock.ts';
+import { dynamoDeliveries } from './deliveries.ts';
 import { dynamoIngestItems, dynamoRespondents } from './respondents.ts';
 import { dynamoRooms } from './rooms.ts';
 import { dynamoSchedule } from './schedule.ts';
@@ -21,5 +22,6 @@ export const createDynamoStore = (options: DynamoStoreOptions): Store & { tableN
     ...dynamoCreateLock(table),
     ...dynamoRooms(table),
     ...dynamoSchedule(table),
+    ...dynamoDeliveries(table),
   };
 };

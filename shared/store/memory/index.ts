@@ -2,6 +2,7 @@
 // cases (milliseconds, no emulator).
 import type { Store } from '../ports.ts';
 import { memoryCampaigns } from './campaigns.ts';
+import { memoryDeliveries } from './deliveries.ts';
 import {
   memoryCreateLock,
   memoryIngestItems,
@@ -21,5 +22,6 @@ export const createMemoryStore = (): Store => {
     ...memoryCreateLock(table),
     ...memoryRooms(table),
     ...memorySchedule(table),
+    ...memoryDeliveries(table),
   };
 };
