@@ -30,7 +30,7 @@ export const UPLOADS = {
   settingsSuffix: '.settings.json',
 } as const;
 
-/** Timeouts and memory of the three functions. */
+/** Timeouts and memory of the functions. */
 export const FUNCTIONS = {
   ingest: {
     /** Entry point, relative to the repository root. */
@@ -56,6 +56,31 @@ export const FUNCTIONS = {
     timeoutSeconds: 300,
     memoryMb: 256,
   },
+  events: {
+    /** Entry point, relative to the repository root. */
+    entry: 'functions/events/handler.ts',
+    /** One SES event: two or three single-item DynamoDB requests. */
+    timeoutSeconds: 30,
+    memoryMb: 256,
+  },
+} as const;
+
+/** SES events → the events function: retries of the asynchronous invocation and the DLQ behind them. */
+export const SES_EVENTS = {
+  /** Attempts Lambda makes after the first one failed, before the event goes to the DLQ. */
+  retryAttempts: 2,
+  /** EventBridge's own delivery retries (throttled or unavailable function), and for how long. */
+  ruleRetryAttempts: 8,
+  maxEventAgeHours: 24,
+  /** The SES event types the configuration set publishes to EventBridge and the rule passes on. */
+  detailTypes: [
+    'Email Delivered',
+    'Email Bounced',
+    'Email Complaint Received',
+    'Email Rejected',
+    'Email Rendering Failed',
+    'Email Delivery Delayed',
+  ],
 } as const;
 
 /** The invite queue, its dead-letter queue and the Lambda event source that drains it. */

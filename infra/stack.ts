@@ -40,6 +40,7 @@ import {
 } from './config.ts';
 import { AppFunction } from './constructs/app-function.ts';
 import { queueSend, secretRead, sesSend, setting, tableAccess, uploadsRead } from './constructs/bindings.ts';
+import { SesEvents } from './constructs/ses-events.ts';
 import {
   FUNCTIONS,
   INVITE_DEAD_LETTERS,
@@ -59,7 +60,8 @@ export interface InvitesStackProps extends StackProps {
 
 /**
  * The whole product on AWS: upload bucket → ingest function → invite queue → invite function → Aseed API
- * and SES; invite DLQ → dead-letter function (records batches whose last receive died); state in one
+ * and SES; invite DLQ → dead-letter function (records batches whose last receive died); SES events →
+ * events function (records deliveries, bounces, complaints on the respondents); state in one
  * DynamoDB table, the Aseed token in Secrets Manager, alarms on failures.
  * Environment-agnostic (no lookups): synthesizes offline.
  */
@@ -71,6 +73,7 @@ export class InvitesStack extends Stack {
   readonly ingest: AppFunction;
   readonly invite: AppFunction;
   readonly deadLetter: AppFunction;
+  readonly events: SesEvents;
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: InvitesStackProps) {
@@ -163,11 +166,12 @@ export class InvitesStack extends Stack {
       suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
       tlsPolicy: ConfigurationSetTlsPolicy.REQUIRE,
     });
-    // Bounces, complaints, rejects, rendering failures and delays go to the default event bus, where a later
-    // rule consumes them.
+    // Deliveries, bounces, complaints, rejects, rendering failures and delays go to the default event bus,
+    // where the events function's rule takes them (infra/constructs/ses-events.ts).
     configurationSet.addEventDestination('BouncesAndComplaints', {
       destination: EventDestination.eventBus(EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
       events: [
+        EmailSendingEvent.DELIVERY,
         EmailSendingEvent.BOUNCE,
         EmailSendingEvent.COMPLAINT,
         EmailSendingEvent.REJECT,
@@ -288,6 +292,12 @@ export class InvitesStack extends Stack {
       }),
     );
 
+    this.events = new SesEvents(this, 'SesEvents', {
+      configurationSetName: configurationSet.configurationSetName,
+      bindings: [tableAccess(ENV.tableName, this.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem'])],
+      common,
+    });
+
     // --- Alarms ------------------------------------------------------------------------------------------
     const alarm = (
       id: string,
@@ -352,6 +362,15 @@ export class InvitesStack extends Stack {
       'An upload event failed ingest after retries: that campaign did not start.',
     );
     alarm(
+      'SesEventsDeadLettersAlarm',
+      this.events.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: minute,
+        statistic: Stats.MAXIMUM,
+      }),
+      0,
+      'SES events could not be recorded (see the events log group); they wait in the events DLQ for a redrive.',
+    );
+    alarm(
       'InviteBacklogAgeAlarm',
       this.inviteQueue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: Stats.MAXIMUM }),
       config.alarms.oldestMessageAgeSeconds,
@@ -377,6 +396,7 @@ export class InvitesStack extends Stack {
       ['Ingest', this.ingest, 'ingest'],
       ['Invite', this.invite, 'invite'],
       ['DeadLetter', this.deadLetter, 'dead-letter'],
+      ['Events', this.events.function, 'events'],
     ] as const) {
       alarm(
         `${name}ErrorsAlarm`,

@@ -24,6 +24,11 @@ export const IngestEnvSchema = z.object({
   [ENV.campaignDefaults]: nonEmpty,
 });
 
+/** Environment of the events function (SES events → respondents). */
+export const EventsEnvSchema = z.object({
+  [ENV.tableName]: nonEmpty,
+});
+
 /** Environment of the dead-letter function: the invite side's, without the queue it never writes to. */
 export const DeadLetterEnvSchema = z.object({
   [ENV.tableName]: nonEmpty,

@@ -36,13 +36,17 @@ export const setting = (name: EnvName, value: string | number): Binding => ({
   environment: { [name]: String(value) },
 });
 
-/** The campaign table: its name, and item reads/writes/queries (never Scan, never table management). */
+/**
+ * The campaign table: its name, and item reads/writes/queries (never Scan, never table management); `actions`
+ * narrows them for a function that needs fewer.
+ */
 export const tableAccess = (
   name: EnvName,
   table: { tableName: string; grant(grantee: IGrantable, ...actions: string[]): unknown },
+  actions: ReadonlyArray<(typeof TABLE_ACTIONS)[number]> = TABLE_ACTIONS,
 ): Binding => ({
   environment: { [name]: table.tableName },
-  grant: (grantee) => table.grant(grantee, ...TABLE_ACTIONS),
+  grant: (grantee) => table.grant(grantee, ...actions),
 });
 
 /** A queue the function sends to: its URL, and sqs:SendMessage on it. */

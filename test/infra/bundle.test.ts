@@ -17,6 +17,7 @@ describe('function bundles (real esbuild bundling)', () => {
       expect.stringMatching(/^DeadLetterFunction/),
       expect.stringMatching(/^IngestFunction/),
       expect.stringMatching(/^InviteFunction/),
+      expect.stringMatching(/^SesEventsFunction/),
     ]);
     for (const size of sizes) {
       console.log(`${size.function}: ${size.codeBytes} bytes (+ ${size.sourceMapBytes} bytes source map)`);
@@ -28,7 +29,7 @@ describe('function bundles (real esbuild bundling)', () => {
     const keys = Object.values(template.findResources('AWS::Lambda::Function'))
       .map((fn) => fn.Properties?.Code?.S3Key as unknown)
       .filter((key): key is string => typeof key === 'string');
-    expect(keys).toHaveLength(3);
+    expect(keys).toHaveLength(4);
     for (const key of keys) {
       const code = readFileSync(join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
       expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);

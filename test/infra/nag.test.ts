@@ -15,6 +15,8 @@ const EXPECTED_ACKNOWLEDGEMENTS = [
   'AseedInvites/Invite/Role AwsSolutions::AwsSolutions-IAM5[Resource::*]',
   'AseedInvites/DeadLetter/Function AwsSolutions::AwsSolutions-L1',
   'AseedInvites/DeadLetter/Role AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+  'AseedInvites/SesEvents/Events/Function AwsSolutions::AwsSolutions-L1',
+  'AseedInvites/SesEvents/Events/Role AwsSolutions::AwsSolutions-IAM5[Resource::*]',
   'AseedInvites/BucketNotificationsHandler050a0587b7544547bf325f094a3db834 AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
 ].sort();
 

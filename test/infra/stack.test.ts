@@ -2,7 +2,14 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inviteMaxConcurrency } from '#infra/config.ts';
 import { TABLE_ACTIONS } from '#infra/constructs/bindings.ts';
-import { FUNCTIONS, INVITE_DEAD_LETTERS, INVITE_QUEUE, TABLE, UPLOADS } from '#infra/definitions.ts';
+import {
+  FUNCTIONS,
+  INVITE_DEAD_LETTERS,
+  INVITE_QUEUE,
+  SES_EVENTS,
+  TABLE,
+  UPLOADS,
+} from '#infra/definitions.ts';
 import { DeadLetterEnvSchema, ENV, InviteEnvSchema } from '#shared/config.ts';
 import { PAUSE_LOG_FIELD } from '#shared/errors.ts';
 import { FULL_CONTEXT, type Synthesized, synth } from './synth.ts';
@@ -315,7 +322,7 @@ describe('the stack', () => {
     const groups = resourcesOf(stack, 'AWS::Logs::LogGroup');
 
     // Assert
-    for (const prefix of ['IngestFunction', 'InviteFunction', 'DeadLetterFunction']) {
+    for (const prefix of ['IngestFunction', 'InviteFunction', 'DeadLetterFunction', 'SesEventsFunction']) {
       const fn = functionNamed(stack, prefix);
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -506,7 +513,7 @@ describe('the stack', () => {
     );
 
     // Assert
-    for (const prefix of ['IngestFunction', 'InviteFunction', 'DeadLetterFunction']) {
+    for (const prefix of ['IngestFunction', 'InviteFunction', 'DeadLetterFunction', 'SesEventsFunction']) {
       const dimension = [
         { Name: 'FunctionName', Value: { Ref: logicalIdOf(stack, 'AWS::Lambda::Function', prefix) } },
       ];
@@ -519,12 +526,13 @@ describe('the stack', () => {
     );
   });
 
-  it('sends bounce and complaint events of the SES configuration set to EventBridge', () => {
+  it('sends delivery, bounce and complaint events of the SES configuration set to EventBridge', () => {
     // Act + Assert
     stack.template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
       EventDestination: {
         Enabled: true,
         MatchingEventTypes: Match.arrayWith([
+          'delivery',
           'bounce',
           'complaint',
           'reject',
@@ -534,6 +542,63 @@ describe('the stack', () => {
         EventBridgeDestination: { EventBusArn: Match.anyValue() },
       },
     });
+  });
+
+  it("passes only its configuration set's SES events to the events function, retried, then to a DLQ", () => {
+    // Act
+    const setId = logicalIdOf(stack, 'AWS::SES::ConfigurationSet', 'Mail');
+    const functionId = logicalIdOf(stack, 'AWS::Lambda::Function', 'SesEventsFunction');
+    const dlqId = logicalIdOf(stack, 'AWS::SQS::Queue', 'SesEventsDeadLetters');
+
+    // Assert
+    stack.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ses'],
+        'detail-type': [...SES_EVENTS.detailTypes],
+        detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: setId }] } } },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [functionId, 'Arn'] },
+          RetryPolicy: {
+            MaximumRetryAttempts: SES_EVENTS.ruleRetryAttempts,
+            MaximumEventAgeInSeconds: 86_400,
+          },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+        }),
+      ],
+    });
+    stack.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionId },
+      MaximumRetryAttempts: SES_EVENTS.retryAttempts,
+    });
+    expect(functionNamed(stack, 'SesEventsFunction').Properties?.DeadLetterConfig).toEqual({
+      TargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+    });
+    stack.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      Threshold: 0,
+    });
+  });
+
+  it('gives the events function the table name only, and item reads and updates on the table only', () => {
+    // Act
+    const fn = functionNamed(stack, 'SesEventsFunction');
+    const tableId = logicalIdOf(stack, 'AWS::DynamoDB::Table', 'Campaigns');
+    const statements = roleStatementsOf(stack, 'SesEventsRole');
+    const dynamo = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));
+
+    // Assert
+    expect(
+      Object.keys(environmentOf(fn)).filter((k) => !/^(POWERTOOLS_|LOG_LEVEL|NODE_OPTIONS)/.test(k)),
+    ).toEqual([ENV.tableName]);
+    expect(dynamo).toHaveLength(1);
+    expect(actionsOf(dynamo[0] as Statement).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(JSON.stringify(dynamo[0]?.Resource)).toContain(tableId);
+    expect(statements.flatMap(actionsOf).filter((a) => /^(ses|sqs:Send|s3|secretsmanager):/.test(a))).toEqual(
+      [],
+    );
   });
 });
 
