@@ -171,7 +171,43 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
   }
   const ses = realSes ? await connectSes(realSes, io, human) : undefined;
   if (realSes && !ses) return EXIT.failed;
+  try {
+    return await run(
+      values,
+      { csvPath, defaults, api, faults, sesFaults, crash, seed, deadline, ses },
+      io,
+      human,
+    );
+  } finally {
+    ses?.client.destroy();
+  }
+};
 
+/** What {@link run} is given besides the raw options. */
+interface RunInputs {
+  csvPath: string;
+  defaults: Record<string, unknown>;
+  api: { url: string; token: string } | undefined;
+  faults: ReturnType<typeof parseFaultSpec> | undefined;
+  sesFaults: ReturnType<typeof parseSesFaultSpec> | undefined;
+  crash: number | undefined;
+  seed: number | undefined;
+  deadline: number | undefined;
+  ses: Awaited<ReturnType<typeof connectSes>>;
+}
+
+/** Runs the campaign on the local stack, writes the results and says how it went; returns the exit code. */
+const run = async (
+  values: {
+    settings?: string | undefined;
+    out?: string | undefined;
+    serve?: boolean | undefined;
+    json?: boolean | undefined;
+  },
+  { csvPath, defaults, api, faults, sesFaults, crash, seed, deadline, ses }: RunInputs,
+  io: Io,
+  human: (text: string) => void,
+): Promise<number> => {
   const { runLocalCampaign } = await import('#local/campaign.ts');
   const outDir = values.out ?? join('out', basename(csvPath).replace(/\.[^.]*$/, '') || 'campaign');
   const progress = createProgress(io.stderr);
@@ -185,7 +221,7 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
     ...(crash !== undefined ? { crash } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(deadline !== undefined ? { deadlineMs: deadline * 1000 } : {}),
-    ...(ses ? { sesClient: ses.client } : {}),
+    ...(ses ? { sesClient: ses.client, timings: { visibilityTimeoutSeconds: ses.visibilitySeconds } } : {}),
     keepAlive: Boolean(values.serve),
     onProgress: (p) => {
       progress.update({
@@ -201,7 +237,7 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
       });
     },
   };
-  const result = await runLocalCampaign(runOptions).finally(() => ses?.client.destroy());
+  const result = await runLocalCampaign(runOptions);
   progress.done();
 
   await writeRunFiles(outDir, result);
@@ -220,6 +256,10 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
     human(
       `Emails: handed to SES in ${ses.region} (not kept locally); report.csv says who was emailed, the recipients' inboxes and the SES console the rest\n`,
     );
+    if (result.summary.accepted > 0 && result.summary.emailed === 0) {
+      io.stderr.write('invites: SES accepted none of the emails (report.csv has its reasons)\n');
+      return EXIT.failed;
+    }
   } else if (values.serve) {
     human(`Inbox: ${result.inboxUrl} (the SES emulator's web inbox; ${result.emails.length} emails)\n`);
     human('Serving until Ctrl-C…\n');
@@ -239,6 +279,7 @@ const realSesOption = (values: {
   region?: string | undefined;
   serve?: boolean | undefined;
   'ses-faults'?: string | undefined;
+  crash?: string | undefined;
 }): { region?: string } | undefined => {
   const kind = values.ses ?? 'local';
   if (kind !== 'local' && kind !== 'aws')
@@ -251,16 +292,23 @@ const realSesOption = (values: {
     throw new UsageError('--serve shows the local SES inbox, which --ses aws leaves empty', 'local');
   if (values['ses-faults'] !== undefined)
     throw new UsageError('--ses-faults applies to the local SES only', 'local');
+  if (values.crash !== undefined)
+    throw new UsageError(
+      '--crash kills handlers mid-send: with --ses aws, real people could get an email twice',
+      'local',
+    );
   return values.region !== undefined ? { region: values.region } : {};
 };
 
 /** Connects to the real SES account and says what it is; undefined (after saying why) when it cannot. */
 const connectSes = async (options: { region?: string }, io: Io, human: (text: string) => void) => {
-  const { connectRealSes, describeRealSes, RealSesError } = await import('#local/ses/aws.ts');
+  const { connectRealSes, describeRealSes, RealSesError, realSesVisibilitySeconds } = await import(
+    '#local/ses/aws.ts'
+  );
   try {
     const ses = await connectRealSes(options);
     human(describeRealSes(ses));
-    return ses;
+    return { ...ses, visibilitySeconds: realSesVisibilitySeconds(ses) };
   } catch (error) {
     if (!(error instanceof RealSesError)) throw error;
     io.stderr.write(`invites: ${error.message}\n`);

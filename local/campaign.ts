@@ -187,6 +187,8 @@ interface Run {
   timings: ReturnType<typeof timingsOf>;
   crashes: CrashRecord[];
   invocations: InvocationSummary[];
+  /** The SES layer's URL (its event channel feeds the events function). */
+  sesEndpoint: string;
 }
 
 /** The crash policy of the run, if it injects crashes. */
@@ -199,6 +201,10 @@ const crashPolicyOf = (run: Pick<Run, 'options' | 'seed' | 'crashes'>): CrashPol
       }
     : undefined;
 
+/** The run's own configuration set name (the local SES layer takes any; it tags the run's events with it). */
+const configurationSetOf = (resources: LocalResources): string =>
+  resources.tableName.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+
 /** The invite handler's deps for a run: short local leases and timeouts, so retries take seconds. */
 const inviteDepsOf = (run: Run): LocalStackWiring['invite'] => {
   const { clients, resources, timings } = run;
@@ -208,6 +214,8 @@ const inviteDepsOf = (run: Run): LocalStackWiring['invite'] => {
     store: createDynamoStore({ doc: clients.invite.doc, tableName: resources.tableName }),
     aseed: crashableObject(run.aseed, ['createRooms', 'listRooms', 'deleteRoom']),
     mailer: new Mailer({ client: clients.invite.ses }),
+    // A configuration set of the run's own: its events are the ones the run's events function gets.
+    ...(run.options.sesClient ? {} : { configurationSetName: configurationSetOf(resources) }),
     // Paced at the local account's MaxSendRate (GetAccount), capped at 500/s; a pause looks again in 5 s.
     quota: new AccountQuota(sesQuotaSource(clients.invite.ses), { refreshMs: 5_000 }),
     sendRatePerSecond: 500,
@@ -215,12 +223,17 @@ const inviteDepsOf = (run: Run): LocalStackWiring['invite'] => {
     lockLeaseMs: timings.lockLeaseMs,
     lockWaitMs: timings.aseedTimeoutMs + 1500,
     reconcileDelayMs: 50,
-    // No SES call starts this close to the (short, local) function timeout; a local send takes milliseconds.
-    sendSafetyMs: Math.min(1000, visibilityMs / 4),
-    // Longer than one local SES call, the claims' lead on it (≤ ¼ lease) and the writes after it, with room
-    // for a throttled call's repeats in the first half; well inside the visibility timeout, so a redelivered
-    // batch is not turned away by the lease of the attempt that failed before it.
-    sendLeaseMs: Math.min(4000, visibilityMs / 4),
+    // A real SES account answers in a network round trip, not milliseconds: the deployed leases then.
+    ...(run.options.sesClient
+      ? {}
+      : {
+          // No SES call starts this close to the (short, local) function timeout; a local send takes ms.
+          sendSafetyMs: Math.min(1000, visibilityMs / 4),
+          // Longer than one local SES call, the claims' lead on it (≤ ¼ lease) and the writes after it, with
+          // room for a throttled call's repeats in the first half; well inside the visibility timeout, so a
+          // redelivered batch is not turned away by the lease of the attempt that failed before it.
+          sendLeaseMs: Math.min(4000, visibilityMs / 4),
+        }),
     ...(run.options.logger ? { logger: run.options.logger } : {}),
   };
 };
@@ -243,6 +256,20 @@ const wire = (run: Run): LocalStack => {
       ...logger,
     },
     invite: inviteDepsOf(run),
+    ...(run.options.sesClient
+      ? {}
+      : {
+          sesEvents: {
+            endpoint: run.sesEndpoint,
+            configurationSet: configurationSetOf(resources),
+            deps: {
+              store: createDynamoStore({ doc: clients.invite.doc, tableName: resources.tableName }),
+              ...logger,
+            },
+            ...(chaos.duplicateSesEvents ? { duplicates: chaos.duplicateSesEvents } : {}),
+            ...(chaos.reverseSesEvents ? { reverse: true } : {}),
+          },
+        }),
     events: {
       sqs: clients.own.sqs,
       maxConcurrency: 2,
@@ -417,7 +444,18 @@ const prepare = async (
     projectId: services.standin?.projectId ?? DEMO_PROJECT_ID,
     sender: LOCAL_SENDER,
   };
-  return { options, seed, clients, resources, aseed, defaults, timings, crashes: [], invocations: [] };
+  return {
+    options,
+    seed,
+    clients,
+    resources,
+    aseed,
+    defaults,
+    timings,
+    crashes: [],
+    invocations: [],
+    sesEndpoint: services.endpoints.ses,
+  };
 };
 
 /** What {@link execute} is handed besides the run and its stack. */
@@ -444,6 +482,7 @@ const execute = async (
   const left = () => Math.max(1000, deadlineMs - (Date.now() - baseline.startedMs));
   inputs.progress({ phase: 'ingesting', accepted: 0, terminal: 0, emailed: 0, failed: 0 });
   // Lambda polls the queue while the ingest still runs; so does the local event source.
+  await stack.sesEvents?.start();
   stack.poller.start();
   stack.dlqPoller?.start();
   const { campaignId, reports } = await upload(run, stack, inputs.csv, inputs.settings);
@@ -451,6 +490,8 @@ const execute = async (
   const drained = await stack.poller.drain({ idleMs: 400, timeoutMs: left() });
   // Nothing reaches the DLQ once the invite queue is drained: record what did.
   const dlqDrained = (await stack.dlqPoller?.drain({ idleMs: 400, timeoutMs: left() })) ?? { drained: true };
+  // SES publishes each message's events once it has it: quiet here means every sent message's are in.
+  await stack.sesEvents?.drain({ idleMs: 400, timeoutMs: left() });
   const lastProgress = await stopWatching();
   await stack.bridge.close();
   inputs.progress({ ...lastProgress, phase: 'collecting' });

@@ -54,6 +54,10 @@ export interface ChaosSwitches {
   reupload?: boolean;
   /** Probability that an SQS batch is delivered twice before it is deleted. */
   duplicateSqsProbability?: number;
+  /** Extra deliveries of every SES event to the events function. */
+  duplicateSesEvents?: number;
+  /** Deliver each page of SES events in reverse order. */
+  reverseSesEvents?: boolean;
 }
 
 /** Progress of a run, for a progress bar. */

@@ -1,10 +1,12 @@
 // The one place that wires the real Lambda handlers to the local services, as the stack wires them in AWS:
 // the ingest behind the S3 bridge (the bucket notification), the invite function behind an SQS poller with
-// Lambda's semantics, and the dead-letter function behind a poller on the DLQ. `invites local` (and through
+// Lambda's semantics, the dead-letter function behind a poller on the DLQ, and the events function behind the
+// SES layer's event channel. `invites local` (and through
 // it the chaos harness) and the benchmark build their runs on it.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Event } from 'aws-lambda';
+import { createEventsHandler } from '#functions/events/app.ts';
 import { createIngestHandler, type IngestHandlerDeps } from '#functions/ingest/app.ts';
 import {
   createDeadLetterHandler,
@@ -15,7 +17,9 @@ import { FUNCTIONS, UPLOADS } from '#infra/definitions.ts';
 import { type CrashPolicy, containerPool } from '#local/runtime/lambda.ts';
 import type { LocalResources } from '#local/runtime/resources.ts';
 import { createS3Bridge, type S3Bridge } from '#local/runtime/s3-bridge.ts';
+import { createSesEventSource, type SesEventSource } from '#local/runtime/ses-events.ts';
 import { createSqsPoller, type SqsInvocationReport, type SqsPoller } from '#local/runtime/sqs-poller.ts';
+import type { SesEventDeps } from '#shared/events/record.ts';
 
 /** How the local event sources deliver: Lambda's semantics, with the timings and faults of the run. */
 export interface EventSourceOptions {
@@ -48,6 +52,17 @@ export interface LocalStackWiring {
   /** The invite handler's deps; `requeue` sends to the invite queue with `sqs`, as deps.ts does in AWS. */
   invite: Omit<InviteHandlerDeps, 'requeue' | 'maxReceiveCount'> & { sqs: SQSClient };
   events: EventSourceOptions;
+  /**
+   * The events function behind the SES layer's event channel (the rule on the configuration set's events);
+   * absent when SES is not the local layer.
+   */
+  sesEvents?: {
+    endpoint: string;
+    configurationSet: string;
+    deps: SesEventDeps;
+    duplicates?: number;
+    reverse?: boolean;
+  };
 }
 
 /** The wired stack: put objects through `bridge`, start and drain the pollers. */
@@ -56,6 +71,8 @@ export interface LocalStack {
   poller: SqsPoller;
   /** The DLQ's poller, when the dead-letter function is wired. */
   dlqPoller?: SqsPoller;
+  /** SES events → the events function, when wired. */
+  sesEvents?: SesEventSource;
   /** Invite containers created so far (Lambda runs each concurrent invocation in its own). */
   containers(): number;
   /** Stops the pollers and the bridge. */
@@ -114,14 +131,26 @@ export const wireLocalStack = (wiring: LocalStackWiring): LocalStack => {
       : {}),
   });
   const dlqPoller = events.deadLetter ? deadLetterPoller(wiring, maxReceiveCount) : undefined;
+  const ses = wiring.sesEvents;
+  const sesEvents = ses
+    ? createSesEventSource({
+        sesEndpoint: ses.endpoint,
+        configurationSet: ses.configurationSet,
+        handler: createEventsHandler(ses.deps) as (event: unknown) => Promise<unknown>,
+        ...(ses.duplicates ? { duplicates: ses.duplicates } : {}),
+        ...(ses.reverse ? { reverse: true } : {}),
+      })
+    : undefined;
   return {
     bridge,
     poller,
     ...(dlqPoller ? { dlqPoller } : {}),
+    ...(sesEvents ? { sesEvents } : {}),
     containers: () => containers,
     async close() {
       await poller.stop();
       await dlqPoller?.stop();
+      await sesEvents?.stop();
       await bridge.close();
     },
   };

@@ -27,10 +27,12 @@ export class RealSesError extends Error {
 
 /** Builds the client and reads the account (ses:GetAccount); throws a {@link RealSesError} saying why not. */
 export const connectRealSes = async (options: RealSesOptions): Promise<RealSes> => {
+  // As the deployed function's client (functions/invite/deps.ts): two attempts of at most 10 s stay inside
+  // the 30 s send lease, so a redelivered batch never sends again while a call may still land.
   const client = new SESv2Client({
     ...(options.region ? { region: options.region } : {}),
-    requestHandler: { requestTimeout: 15_000, connectionTimeout: 5_000 },
-    maxAttempts: 3,
+    requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 },
+    maxAttempts: 2,
   });
   try {
     const region = await client.config.region().catch(() => '');
@@ -60,6 +62,13 @@ const explain = (error: unknown): string => {
     return `${name}: ${message} (the caller needs ses:GetAccount and ses:SendBulkEmail)`;
   return `${name ? `${name}: ` : ''}${message}`;
 };
+
+/**
+ * Invite visibility timeout (= function timeout, s) for a run against `ses`: room for the deployed send lease
+ * (30 s) and safety margin (20 s), and for a batch of 100 at the account's rate, twice over.
+ */
+export const realSesVisibilitySeconds = (ses: RealSes): number =>
+  Math.max(120, Math.ceil((2 * 100) / Math.max(ses.quota.maxSendRate, 0.1)) + 60);
 
 /** One paragraph about the account, printed before the run. */
 export const describeRealSes = (ses: RealSes): string => {

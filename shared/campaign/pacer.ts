@@ -37,10 +37,11 @@ const PUNCTUAL_BELOW_SLACK_MS = 500;
  * One send schedule for the whole account, kept in the table (`store.reserveSends`) and shared by every
  * invocation, so the account's SES rate is used in full whether one invocation sends or twenty (a
  * per-invocation share of `rate / concurrency` leaves most of it unused when a campaign fits in fewer).
- * A token bucket as a virtual schedule (GCRA): each reservation of n sends is scheduled n/rate seconds after
- * the previous one (or now, if the schedule is idle: idle time is not banked) and may start up to one second
- * (the burst) ahead of its slot. The long-run rate never exceeds `ratePerSecond × (1 − headroom)`, even for
- * n larger than the burst (one SendBulkEmail of 50 at 2.8/s is due ~18 s after the previous one).
+ * A token bucket one second deep, as SES meters sends (store/schedule.ts `bookSends`): a call of n sends may go
+ * once the bucket holds min(n, one second's worth), and it may overdraw it, pushing the schedule's end on by
+ * n/rate (or from now, if the schedule is idle: idle time is not banked). So a call waits for what the calls
+ * before it drew, never for its own size: one SendBulkEmail of 50 at 2.8/s goes out as soon as the bucket is
+ * full, and the next one ~18 s later. The long-run rate never exceeds `ratePerSecond × (1 − headroom)`.
  */
 export const createSharedPacer = (options: {
   store: SendSchedulePort;

@@ -63,7 +63,7 @@ beforeAll(async () => {
     account: {
       sandbox: true,
       verifiedIdentities: ['verified.example.org'],
-      maxSendRate: 14,
+      maxSendRate: 1,
       max24HourSend: 200,
     },
     origin: { account: '111122223333', region: 'eu-west-1' },
@@ -91,7 +91,7 @@ describe('invites local --ses aws', () => {
     // Assert: the account was read, all six simulator addresses were sent to through it.
     expect(run.stderr).not.toMatch(/invites: /);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/SES in eu-west-1: SANDBOX .*, 14\/s, 0 of 200 sent in the last 24 hours\./);
+    expect(run.stdout).toMatch(/SES in eu-west-1: SANDBOX .*, 1\/s, 0 of 200 sent in the last 24 hours\./);
     expect(run.stdout).toMatch(/emails\s+6 sent/);
     expect(run.stdout).toMatch(/Emails: handed to SES in eu-west-1/);
     const sent = (await readSesStore(emulatorEndpoints().ses, since)).filter((m) =>
@@ -109,6 +109,32 @@ describe('invites local --ses aws', () => {
     );
     // The local SES (its own inbox) received none of them.
     expect(await readFile(join(out, 'emails.jsonl'), 'utf8')).toBe('');
+  });
+
+  it('exits 1 when SES accepted none of the emails (a sandbox refusing unverified recipients)', {
+    timeout: 120_000,
+  }, async () => {
+    // Act: ordinary addresses, which the sandboxed account may not send to.
+    const run = await invites(
+      [
+        'local',
+        join(ROOT, 'examples', 'respondents.csv'),
+        '--ses',
+        'aws',
+        '--region',
+        'eu-west-1',
+        '--settings',
+        settings,
+        '--out',
+        join(dir, 'refused'),
+      ],
+      userEnv(aws.url),
+    );
+
+    // Assert
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/MESSAGE_REJECTED: Email address is not verified/);
+    expect(run.stderr).toMatch(/SES accepted none of the emails/);
   });
 
   it('stops before anything starts when there are no AWS credentials, saying so', {
@@ -130,6 +156,7 @@ describe('invites local --ses aws', () => {
     [['--ses', 'aws', '--region', 'eu-west-1'], /set "sender" in --settings/],
     [['--region', 'eu-west-1'], /--region goes with --ses aws/],
     [['--ses', 'gmail'], /--ses must be local or aws/],
+    [['--ses', 'aws', '--crash', '0.1', '--settings', 'SETTINGS'], /--crash kills handlers mid-send/],
     [['--ses', 'aws', '--serve', '--settings', 'SETTINGS'], /--serve shows the local SES inbox/],
   ])('refuses %j as a usage error', { timeout: 60_000 }, async (args, message) => {
     // Act

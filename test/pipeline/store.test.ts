@@ -353,7 +353,7 @@ describe.each(storeTargets())('shared send schedule on $name', ({ endpoint }) =>
     const loose = await at(1000).reserve(50, 300);
 
     // Assert: only the tight one waits for its lead; the others are due at once and claimed after.
-    expect(tight).toEqual({ at: now + 300 + 53, punctual: true });
+    expect(tight).toEqual({ at: now + 300, punctual: true });
     expect(small).toEqual({ at: now, punctual: false });
     expect(loose).toEqual({ at: now, punctual: false });
   });
@@ -371,8 +371,25 @@ describe.each(storeTargets())('shared send schedule on $name', ({ endpoint }) =>
     now += 60_000;
     const afterIdle = [await pacer.reserve(50), await pacer.reserve(50)].map((slot) => slot.at - now);
 
-    // Assert: 1052.6 ms per 50 (47.5/s), rounded up to the next ms; idle time gives no extra burst.
-    expect(busy).toEqual([53, 1106, 2159]);
-    expect(afterIdle).toEqual([53, 1106]);
+    // Assert: the first goes at once (a full bucket), each next one 1052.6 ms of sends later (47.5/s),
+    // rounded up to the next ms; idle time gives no extra burst.
+    expect(busy).toEqual([0, 1053, 2106]);
+    expect(afterIdle).toEqual([0, 1053]);
+  });
+
+  it('makes a small call wait for what a big one before it drew, as the SES bucket does', async () => {
+    // Prepare: a sandbox account, 1/s (0.95/s with the headroom): a call of 16, then one of 2.
+    const now = 1_700_000_000_000;
+    const pacer = createSharedPacer({ store, key: uniqueName('ses'), ratePerSecond: 1, clock: () => now });
+
+    // Act
+    const big = await pacer.reserve(16);
+    const small = await pacer.reserve(2);
+    const next = await pacer.reserve(2);
+
+    // Assert: the 2 go once the bucket has refilled what the 16 overdrew (16 / 0.95 s), not 2 / 0.95 s later.
+    expect(big.at - now).toBe(0);
+    expect(small.at - now).toBe(Math.ceil(16_000 / 0.95));
+    expect(next.at - small.at).toBeGreaterThanOrEqual(Math.floor(2_000 / 0.95));
   });
 });

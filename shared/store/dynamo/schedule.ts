@@ -2,6 +2,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { PACER_SK, pacerPk } from '../keys.ts';
 import type { SendSchedulePort } from '../ports.ts';
+import { bookSends } from '../schedule.ts';
 import { isConditionFailed, type Table } from './table.ts';
 
 /** Concurrent reservations retried before giving up (each retry re-reads the schedule). */
@@ -17,9 +18,7 @@ export const dynamoSchedule = (t: Table): SendSchedulePort => ({
     for (let attempt = 0; ; attempt++) {
       const current = await t.doc.send(new GetCommand({ TableName: t.name, Key, ConsistentRead: true }));
       const previous = current.Item?.nextFree as number | undefined;
-      const now = nowMs();
-      // An idle schedule restarts at now (idle time is not banked); sends may run `burstMs` ahead of it.
-      const nextFree = Math.ceil(Math.max(previous ?? 0, now) + count * msPerSend);
+      const { start, nextFree } = bookSends(previous, nowMs(), count, msPerSend, burstMs);
       try {
         await t.doc.send(
           new PutCommand({
@@ -33,7 +32,7 @@ export const dynamoSchedule = (t: Table): SendSchedulePort => ({
                 }),
           }),
         );
-        return Math.max(now, nextFree - burstMs);
+        return start;
       } catch (error) {
         if (!isConditionFailed(error) || attempt >= RESERVE_ATTEMPTS) throw error;
         await t.sleep(Math.floor(Math.random() * Math.min(100, 5 * 2 ** attempt)));

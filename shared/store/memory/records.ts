@@ -35,6 +35,7 @@ import {
   type RoomsPort,
   type SendSchedulePort,
 } from '../ports.ts';
+import { bookSends } from '../schedule.ts';
 import type {
   BatchRecordItem,
   CreatedRoomsItem,
@@ -211,11 +212,12 @@ export const memoryRooms = (t: MemoryTable): RoomsPort => {
 export const memorySchedule = (t: MemoryTable): SendSchedulePort => ({
   async reserveSends({ key, count, msPerSend, burstMs, nowMs }) {
     const now = nowMs();
-    let nextFree = 0;
+    let start = now;
     t.update<{ pk: string; sk: string; nextFree?: number }>(pacerPk(key), PACER_SK, (current) => {
-      nextFree = Math.ceil(Math.max(current?.nextFree ?? 0, now) + count * msPerSend);
-      return { pk: pacerPk(key), sk: PACER_SK, nextFree };
+      const booked = bookSends(current?.nextFree, now, count, msPerSend, burstMs);
+      start = booked.start;
+      return { pk: pacerPk(key), sk: PACER_SK, nextFree: booked.nextFree };
     });
-    return Math.max(now, nextFree - burstMs);
+    return start;
   },
 });
