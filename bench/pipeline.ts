@@ -113,6 +113,8 @@ export const runPipeline = async (options: PipelineRunOptions): Promise<Pipeline
     region: options.endpoints.region,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     requestHandler: { requestTimeout: 30_000, connectionTimeout: 2000 },
+    // As the deployed function's client (functions/invite/deps.ts).
+    maxAttempts: 2,
   });
   const meter = meterSes(sesClient);
   // Failed batches come back after the visibility timeout: the function timeout (the least the poller

@@ -125,7 +125,7 @@ export const accountRows = (
       '  rate while sending (per stretch) / busiest second (GCRA: 1 s of burst)',
       `${a.sendingRatePerSecond ?? '–'}/s (${rates}) / ${a.maxRecipientsInOneSecond} in 1 s, ${a.throttles} throttles`,
       `≤ ${limit}/s, 0 throttles`,
-      verdict(a.throttles === 0 && (a.sendingRatePerSecond ?? 0) <= limit),
+      verdict(a.throttles === 0 && a.sendingRatePerSecond !== undefined && a.sendingRatePerSecond <= limit),
     ],
     [
       '  paused for the quota / resumed (after upload)',

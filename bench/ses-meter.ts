@@ -7,7 +7,7 @@ import type { SESv2Client } from '@aws-sdk/client-sesv2';
 
 /** One send SES accepted. */
 export interface AcceptedSend {
-  /** performance.now() when the call was made. */
+  /** performance.now() when SES's answer came. */
   at: number;
   /** Recipients SES accepted in it (entries with status SUCCESS). */
   recipients: number;
@@ -21,7 +21,7 @@ export interface SesMeterStats {
   sendCalls: number;
   /** Recipients SES accepted. */
   recipientsAdmitted: number;
-  /** Send calls SES refused with TooManyRequestsException (over MaxSendRate). */
+  /** Attempts SES refused with TooManyRequestsException (over MaxSendRate), SDK retries included. */
   throttles: number;
   /** Bulk entries SES held back for the 24-hour quota (ACCOUNT_DAILY_QUOTA_EXCEEDED). */
   quotaHeld: number;
@@ -52,6 +52,19 @@ export const meterSes = (client: SESv2Client, clock: () => number = () => perfor
     stats.recipientsAdmitted += recipients;
     if (recipients > 0) accepted.push({ at, recipients });
   };
+  // Every attempt's 429, the ones the SDK retried itself included: below its retry step.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if ((error as Error).name === 'TooManyRequestsException' || status === 429) stats.throttles++;
+        throw error;
+      }
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'benchCountThrottles' },
+  );
   const metered = new Proxy(client, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
@@ -62,15 +75,9 @@ export const meterSes = (client: SESv2Client, clock: () => number = () => perfor
         if (name !== 'SendBulkEmailCommand' && name !== 'SendEmailCommand') return value.apply(target, args);
         if (closed) throw new Error('benchmark window closed');
         stats.sendCalls++;
-        const at = clock();
-        try {
-          const result = (await value.apply(target, args)) as SendResult;
-          settle(at, result);
-          return result;
-        } catch (error) {
-          if ((error as Error).name === 'TooManyRequestsException') stats.throttles++;
-          throw error;
-        }
+        const result = (await value.apply(target, args)) as SendResult;
+        settle(clock(), result);
+        return result;
       };
     },
   });

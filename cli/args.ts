@@ -123,9 +123,10 @@ Options:
   --api-token <token>      bearer token of that API
   --deadline <seconds>     give up waiting after this long (default 120)
   --ses aws                send through a real SES account (AWS credentials from the environment or
-                           profile) while everything else stays local: proves templates, identity and
+                           profile) while everything else stays local, to try templates, identity and
                            permissions (ses:GetAccount, ses:SendBulkEmail); needs --settings with a
-                           verified sender. Mailbox simulator addresses recommended (see docs/DEPLOY.md)
+                           verified sender; exits 1 when SES accepts no email. Mailbox simulator
+                           addresses recommended (see docs/DEPLOY.md)
   --region <region>        region of that SES account (default: AWS_REGION or the profile's)
   -h, --help               this help
 `,

@@ -109,7 +109,7 @@ const main = (outdir: string): void => {
     const verdict = size.codeBytes < MAX_BUNDLE_BYTES ? 'ok' : 'OVER BUDGET';
     const loadMs = loadTimeMs(size.file, size.environment);
     console.log(
-      `bundle ${size.function}: ${kb(size.codeBytes)} minified (+ ${kb(size.sourceMapBytes)} source map), loads in ${loadMs.toFixed(0)} ms — ${verdict}`,
+      `bundle ${size.function}: ${kb(size.codeBytes)} minified (+ ${kb(size.sourceMapBytes)} source map), loads in ${loadMs.toFixed(0)} ms on this machine's Node ${process.version} — ${verdict}`,
     );
   }
   if (sizes.length === 0) {

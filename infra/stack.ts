@@ -30,6 +30,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DeadLetterEnvSchema, ENV, IngestEnvSchema, InviteEnvSchema } from '#shared/config.ts';
 import { PAUSE_LOG_FIELD, type PauseKind } from '#shared/errors.ts';
+import { DEFAULT_INVITE } from '#shared/invite/config.ts';
 import {
   type DeployConfig,
   inviteBatchSize,
@@ -57,6 +58,11 @@ export const SERVICE_NAME = 'aseed-invites';
 export interface InvitesStackProps extends StackProps {
   readonly config: DeployConfig;
 }
+
+/** Period of the paused-account alarm: longer than the paused batches' recheck, in whole minutes. */
+export const PAUSE_ALARM_PERIOD = Duration.minutes(
+  Math.ceil((DEFAULT_INVITE.pauseRecheckMs + 300_000) / 60_000),
+);
 
 /**
  * The whole product on AWS: upload bucket → ingest function → invite queue → invite function → Aseed API
@@ -387,7 +393,9 @@ export class InvitesStack extends Stack {
     });
     alarm(
       'SesSendingPausedAlarm',
-      sendingPaused.metric({ period: Duration.minutes(5), statistic: Stats.SUM }),
+      // A paused batch logs once per recheck (15 min): a period 5 min longer stays in alarm while the pause
+      // lasts instead of flapping, and goes back to OK once no batch logs it.
+      sendingPaused.metric({ period: PAUSE_ALARM_PERIOD, statistic: Stats.SUM }),
       0,
       'SES paused or suspended sending for the account or the configuration set: campaigns wait (retried ' +
         'every 15 min) and no respondent fails. See the SES console (reputation, account status).',

@@ -43,6 +43,8 @@ const runWithClock = async (args: string[]) => {
   });
   const realStart = performance.now();
   while (code === undefined && performance.now() - realStart < 20_000) await vi.advanceTimersByTimeAsync(500);
+  // Still running after 20 s of real time: fail here rather than hang on timers nobody advances.
+  if (code === undefined) throw new Error(`invites ${args.join(' ')} did not return; stderr: ${stderr}`);
   await run;
   return { code, stdout, stderr, waitedMs: Date.now() - uploadedAt };
 };
@@ -62,6 +64,7 @@ const record = (fields: Partial<CampaignRecord>): CampaignRecord => ({
 describe('invites send (deployed stack, mocked AWS, fake clock)', () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    uploadedAt = Number.NaN;
     cfn.reset();
     s3.reset();
     doc.reset();

@@ -500,6 +500,8 @@ describe('the stack', () => {
       Namespace: transformation?.MetricNamespace,
       MetricName: transformation?.MetricName,
       Statistic: 'Sum',
+      // Longer than the 15-minute recheck of a paused batch: one log line per recheck keeps it in alarm.
+      Period: 1200,
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       AlarmActions: [{ Ref: topicId }],
