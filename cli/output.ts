@@ -6,12 +6,20 @@ import { toCsvRow } from '#shared/report/csv-cell.ts';
 import type { ReportLine } from '#shared/store/report.ts';
 
 /** Header of report.csv. */
-export const REPORT_HEADER = ['line', 'email', 'status', 'room_url', 'reason'] as const;
+export const REPORT_HEADER = [
+  'line',
+  'email',
+  'status',
+  'room_url',
+  'reason',
+  'name',
+  'emailed_at',
+  'delivered_at',
+] as const;
 
 /** report.csv: header + one formula-safe, CRLF-terminated row per data row of the input. */
 export const reportCsv = (rows: readonly ReportLine[]): string =>
-  toCsvRow(REPORT_HEADER) +
-  rows.map((r) => toCsvRow([r.line, r.email, r.status, r.room_url, r.reason])).join('');
+  toCsvRow(REPORT_HEADER) + rows.map((r) => toCsvRow(REPORT_HEADER.map((column) => r[column]))).join('');
 
 /** Everything `--out` writes. */
 export interface RunFiles {
@@ -78,6 +86,18 @@ export const formatSummary = (
     out.push(`      - ${reason}`);
   out.push(`${pad('rooms', summary.roomsCreated)} created with ${summary.apiCreateCalls} create calls`);
   out.push(`${pad('emails', summary.emailed)} sent with ${summary.sesCalls} SES calls`);
+  const reported = summary.delivered + summary.bounced + summary.complained;
+  if (reported > 0) {
+    const share = (n: number) => `${Math.round((n / Math.max(summary.emailed, 1)) * 100)} %`;
+    out.push(`${pad('delivered', summary.delivered)} (${share(summary.delivered)} of those sent)`);
+    out.push(`${pad('bounced', summary.bounced)} (${share(summary.bounced)})`);
+    out.push(`${pad('complained', summary.complained)} (${share(summary.complained)})`);
+    for (const reason of reasonsOf(
+      report.filter((r) => r.status === 'bounced' || r.status === 'complained'),
+      5,
+    ))
+      out.push(`      - ${reason}`);
+  }
   out.push(pad('failures', summary.failed));
   for (const reason of reasonsOf(report.filter((r) => r.status === 'failed'))) out.push(`      - ${reason}`);
   out.push(pad('time', seconds(summary.durationMs)));

@@ -64,6 +64,9 @@ export const checkSettings = async (
   }
 };
 
+/** The columns of a report line that only an invited respondent fills. */
+const NOT_INVITED = { name: '', emailed_at: '', delivered_at: '' } as const;
+
 /** True when ingest would fail the campaign on this input. */
 export const wouldFail = (v: Validation): boolean =>
   Boolean(v.fileError || v.settingsError || v.mergeFieldError);
@@ -99,6 +102,7 @@ export const validateCampaign = async (options: {
           status: 'rejected',
           room_url: '',
           reason: row.reason,
+          ...NOT_INVITED,
         });
       } else {
         result.duplicates++;
@@ -108,6 +112,7 @@ export const validateCampaign = async (options: {
           status: 'duplicate',
           room_url: '',
           reason: `duplicate of line ${row.firstLine}`,
+          ...NOT_INVITED,
         });
       }
     }

@@ -3,6 +3,7 @@
 import { readSesStore, type SesMessage } from '#local/aws.ts';
 import type { Standin } from '#local/standin/server.ts';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
+import { EMAILED_STATUSES, type JourneyStatus } from '#shared/events/journey.ts';
 import type { InviteAseed } from '#shared/invite/index.ts';
 import type { Store } from '#shared/store/ports.ts';
 import { type FinalReportLine, finalReportLine, readReport } from '#shared/store/report.ts';
@@ -86,14 +87,19 @@ const summaryOf = (
   rooms: InterviewRoom[],
 ): CampaignSummary => {
   const count = (status: FinalReportLine['status']) => rows.filter((r) => r.status === status).length;
-  const respondents = count('emailed') + count('failed');
+  const emailed = rows.filter((r) => EMAILED_STATUSES.includes(r.status as JourneyStatus)).length;
+  const respondents = emailed + count('failed');
   return {
     campaignId: from.campaignId,
     rows: rows.length,
     accepted: record?.accepted ?? respondents,
     rejected: count('rejected'),
     duplicates: count('duplicate'),
-    emailed: count('emailed'),
+    emailed,
+    // Delivered to the inbox: a complaint (or a late bounce) came after a delivery.
+    delivered: rows.filter((r) => r.delivered_at !== '').length,
+    bounced: count('bounced'),
+    complained: count('complained'),
     failed: count('failed'),
     roomsCreated: rooms.length,
     apiCreateCalls: from.standin

@@ -23,7 +23,11 @@ export interface CampaignSummary {
   accepted: number;
   rejected: number;
   duplicates: number;
+  /** Respondents whose email SES accepted; of them, what SES reported since (delivered: reached the inbox). */
   emailed: number;
+  delivered: number;
+  bounced: number;
+  complained: number;
   failed: number;
   roomsCreated: number;
   apiCreateCalls: number;

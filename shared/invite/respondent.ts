@@ -33,6 +33,8 @@ export interface RespondentProgress {
   /** ISO expiry of the room (for the email). */
   roomExpiresAt?: string;
   messageId?: string;
+  /** When SES accepted the message (ISO). */
+  emailedAt?: string;
   /** Send attempt currently holding a `sending` respondent, and until when (epoch ms). */
   sendAttempt?: string;
   sendingUntil?: number;
@@ -57,8 +59,8 @@ export type RespondentTransition =
   | { kind: 'assignRoom'; room: AssignedRoom }
   /** room_assigned → sending: this send attempt holds it until `until` (epoch ms). */
   | { kind: 'claimSend'; attempt: string; until: number }
-  /** sending → emailed, with SES's message id. */
-  | { kind: 'markEmailed'; messageId: string }
+  /** sending → emailed, with SES's message id and when SES accepted it (ISO). */
+  | { kind: 'markEmailed'; messageId: string; at: string }
   /** accepted | room_assigned | sending → failed; `roomUnsent`: no email with its room can have gone out. */
   | { kind: 'fail'; failure: Failure; failedFrom: RespondentState; roomUnsent: boolean }
   /** sending → room_assigned: the attempt's SES call sent nothing, the next attempt sends at once. */
@@ -94,7 +96,12 @@ export const transitionSpec = (t: RespondentTransition): TransitionSpec => {
         remove: [],
       };
     case 'markEmailed':
-      return { from: ['sending'], to: 'emailed', set: { messageId: t.messageId }, remove: [] };
+      return {
+        from: ['sending'],
+        to: 'emailed',
+        set: { messageId: t.messageId, emailedAt: t.at },
+        remove: [],
+      };
     case 'fail':
       return {
         from: ['accepted', 'room_assigned', 'sending'],

@@ -1,48 +1,70 @@
 // The campaign report, mapped in one place: the store's respondents and rejected rows → report rows →
 // lines of report.csv. The store, the local runner and the CLI all read the report through these.
+import { journeyOf } from '#shared/events/journey.ts';
 import type { RespondentsPort } from '#shared/store/ports.ts';
 import type { RejectedRow, ReportRow, RespondentItem } from '#shared/store/types.ts';
 
-/** Status of a report line of a run that ended: the four outcomes a finished campaign can show. */
-export type ReportStatus = 'emailed' | 'rejected' | 'duplicate' | 'failed';
+/** Status of a report line of a run that ended: the outcomes a finished campaign can show. */
+export type ReportStatus =
+  | 'emailed'
+  | 'delivered'
+  | 'bounced'
+  | 'complained'
+  | 'rejected'
+  | 'duplicate'
+  | 'failed';
 
-/** One line of report.csv (`line,email,status,room_url,reason`); a running campaign shows in-progress states. */
+/**
+ * One line of report.csv (`line,email,status,room_url,reason,name,emailed_at,delivered_at`); a running
+ * campaign shows in-progress states.
+ */
 export interface ReportLine {
   line: number;
   email: string;
   status: ReportRow['status'];
   room_url: string;
   reason: string;
+  name: string;
+  emailed_at: string;
+  delivered_at: string;
 }
 
-/** A report line of a run that ended: only the four final statuses. */
+/** A report line of a run that ended: only the final statuses. */
 export interface FinalReportLine extends ReportLine {
   status: ReportStatus;
 }
 
 /**
- * The report rows of a campaign, sorted by CSV line: one per respondent (its state; no room URL once the
- * room of a failed respondent was cancelled, since that link no longer works) and one per rejected or
- * duplicate row.
+ * The report rows of a campaign, sorted by CSV line: one per respondent (its journey status; no room URL once
+ * its room was cancelled, since that link no longer works) and one per rejected or duplicate row.
  */
 export const reportRows = (
   respondents: readonly RespondentItem[],
   rejected: readonly RejectedRow[],
 ): ReportRow[] => {
   const rows: ReportRow[] = [
-    ...respondents.map((r) => ({
-      line: r.line,
-      email: r.email,
-      status: r.state,
-      roomUrl: r.state === 'failed' && r.roomCancelled ? '' : (r.roomUrl ?? ''),
-      reason: r.reason ?? '',
-    })),
+    ...respondents.map((r) => {
+      const journey = journeyOf(r);
+      return {
+        line: r.line,
+        email: r.email,
+        status: journey.status,
+        roomUrl: r.roomCancelled ? '' : (r.roomUrl ?? ''),
+        reason: journey.reason ?? '',
+        name: r.name ?? '',
+        emailedAt: r.emailedAt ?? '',
+        deliveredAt: r.deliveredAt ?? '',
+      };
+    }),
     ...rejected.map((r) => ({
       line: r.line,
       email: r.email ?? '',
       status: r.kind,
       roomUrl: '',
       reason: r.reason,
+      name: '',
+      emailedAt: '',
+      deliveredAt: '',
     })),
   ];
   return rows.sort((a, b) => a.line - b.line);
@@ -55,10 +77,16 @@ export const reportLine = (row: ReportRow): ReportLine => ({
   status: row.status,
   room_url: row.roomUrl,
   reason: row.reason,
+  name: row.name,
+  emailed_at: row.emailedAt,
+  delivered_at: row.deliveredAt,
 });
 
 const FINAL_STATUSES: readonly string[] = [
   'emailed',
+  'delivered',
+  'bounced',
+  'complained',
   'failed',
   'rejected',
   'duplicate',

@@ -1,7 +1,8 @@
-import type { PauseKind } from '#shared/errors.ts';
-import type { DeliveryProgress } from '#shared/events/outcome.ts';
 // Item shapes of the single campaign table. Every item has `pk`, `sk` and a `type`; see docs/DESIGN.md.
-import type { RespondentProgress, RespondentState } from '#shared/invite/respondent.ts';
+import type { PauseKind } from '#shared/errors.ts';
+import type { JourneyStatus } from '#shared/events/journey.ts';
+import type { DeliveryProgress } from '#shared/events/outcome.ts';
+import type { RespondentProgress } from '#shared/invite/respondent.ts';
 
 export type { RespondentState } from '#shared/invite/respondent.ts';
 export { TERMINAL_STATES } from '#shared/invite/respondent.ts';
@@ -259,10 +260,15 @@ export interface SpareRoomItem {
 export interface ReportRow {
   line: number;
   email: string;
-  /** `emailed`, `failed`, `rejected`, `duplicate`, or an in-progress respondent state. */
-  status: RespondentState | 'rejected' | 'duplicate';
+  /** The respondent's journey status (shared/events/journey.ts), or `rejected` / `duplicate`. */
+  status: JourneyStatus | 'rejected' | 'duplicate';
   roomUrl: string;
   reason: string;
+  /** The respondent's name column, if the file had one. */
+  name: string;
+  /** When SES accepted the email, and when it reported it delivered (ISO; '' if not). */
+  emailedAt: string;
+  deliveredAt: string;
 }
 
 /** A room marker as a use case writes it: the store adds its keys, type, time and expiry. */

@@ -7,8 +7,10 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Io } from '#cli/local.ts';
 import { main } from '#cli/main.ts';
+import { REPORT_HEADER } from '#cli/output.ts';
 import type { CampaignSummary, GroundTruthEmail, ReportLine } from '#local/campaign.ts';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
+import { EMAILED_STATUSES } from '#shared/events/journey.ts';
 import { readCell } from '#shared/report/csv-cell.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -84,17 +86,20 @@ interface OutFiles {
 
 const readOut = async (dir: string): Promise<OutFiles> => {
   const [header, ...rows] = parseCsv(await readFile(join(dir, 'report.csv'), 'utf8'));
-  expect(header).toEqual(['line', 'email', 'status', 'room_url', 'reason']);
+  expect(header).toEqual([...REPORT_HEADER]);
   return {
     names: (await readdir(dir)).sort(),
     report: rows.map((cells) => {
-      const [line, email, status, roomUrl, reason] = cells.map(readCell);
+      const [line, email, status, roomUrl, reason, name, emailedAt, deliveredAt] = cells.map(readCell);
       return {
         line: Number(line),
         email: email ?? '',
         status: status as ReportLine['status'],
         room_url: roomUrl ?? '',
         reason: reason ?? '',
+        name: name ?? '',
+        emailed_at: emailedAt ?? '',
+        delivered_at: deliveredAt ?? '',
       };
     }),
     summary: JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')),
@@ -112,16 +117,24 @@ const expectConsistent = (out: OutFiles) => {
   expect(out.names).toEqual(['emails.jsonl', 'report.csv', 'rooms.json', 'summary.json']);
   // Counts in the summary match the report rows.
   const count = (status: string) => report.filter((r) => r.status === status).length;
+  // An emailed respondent's row shows what SES said since: delivered, bounced, complained, or still emailed.
+  const wasEmailed = (r: ReportLine) =>
+    EMAILED_STATUSES.includes(r.status as (typeof EMAILED_STATUSES)[number]);
   expect(summary.rows).toBe(report.length);
-  expect(summary.emailed).toBe(count('emailed'));
+  expect(summary.emailed).toBe(report.filter(wasEmailed).length);
+  expect(summary.delivered).toBe(report.filter((r) => r.delivered_at !== '').length);
+  expect(summary.delivered).toBeGreaterThanOrEqual(count('delivered'));
+  expect(summary.bounced).toBe(count('bounced'));
+  expect(summary.complained).toBe(count('complained'));
   expect(summary.failed).toBe(count('failed'));
   expect(summary.rejected).toBe(count('rejected'));
   expect(summary.duplicates).toBe(count('duplicate'));
-  expect(summary.accepted).toBe(count('emailed') + count('failed'));
+  expect(summary.accepted).toBe(summary.emailed + count('failed'));
   expect(summary.roomsCreated).toBe(rooms.length);
   // Every emailed row: one email to that address, carrying its room URL, and the room exists.
   const roomUrls = new Set(rooms.map((room) => room.url));
-  const emailed = report.filter((r) => r.status === 'emailed');
+  const emailed = report.filter(wasEmailed);
+  for (const row of emailed) expect(row.emailed_at, `line ${row.line}`).toMatch(/^\d{4}-\d\d-\d\dT/);
   for (const row of emailed) {
     const carrying = emails.filter((e) => e.text.includes(row.room_url) || e.html.includes(row.room_url));
     expect(
@@ -138,7 +151,9 @@ const expectConsistent = (out: OutFiles) => {
   const orphans = rooms.filter((room) => !received.has(room.url) && room.status !== 'cancelled');
   expect(orphans).toEqual([]);
   // Every refused row says why.
-  for (const row of report.filter((r) => r.status !== 'emailed'))
+  for (const row of report.filter(
+    (r) => !wasEmailed(r) || r.status === 'bounced' || r.status === 'complained',
+  ))
     expect(row.reason, `line ${row.line}`).not.toBe('');
 };
 

@@ -51,7 +51,12 @@ const seed = async (
     { kind: 'assignRoom', room: { id: `room-${seq}`, url: 'https://x/r' } },
   );
   await store.transition(ref, { kind: 'claimSend', attempt: 'a', until: 2 });
-  if (state === 'emailed') await store.transition(ref, { kind: 'markEmailed', messageId: `m-0-${seq}` });
+  if (state === 'emailed')
+    await store.transition(ref, {
+      kind: 'markEmailed',
+      messageId: `m-0-${seq}`,
+      at: '2026-01-01T00:00:00.000Z',
+    });
   return item.sk;
 };
 
@@ -100,7 +105,7 @@ describe.each(storeTargets())('SES events recorded on $name', ({ endpoint }) => 
     const result = await recordSesEvent({ store }, eventFor('Bounce', campaignId, 0, 2, t(3)));
     const marked = await store.transition(
       { campaignId, sk, nowMs: 5 },
-      { kind: 'markEmailed', messageId: 'm-0-2' },
+      { kind: 'markEmailed', messageId: 'm-0-2', at: '2026-01-01T00:00:00.000Z' },
     );
 
     // Assert: the bounce is kept, and the send's own record still lands.

@@ -24,7 +24,7 @@ describe('respondent state machine', () => {
     const moves: RespondentTransition[] = [
       { kind: 'assignRoom', room: { id: 'r', url: 'u' } },
       { kind: 'claimSend', attempt: 'a', until: 1 },
-      { kind: 'markEmailed', messageId: 'm' },
+      { kind: 'markEmailed', messageId: 'm', at: '2026-01-01T00:00:00.000Z' },
       { kind: 'fail', failure: { kind: 'rejected', reason: 'x' }, failedFrom: 'sending', roomUnsent: true },
       { kind: 'releaseSend', attempt: 'a' },
       { kind: 'endSendLease', attempt: 'a' },

@@ -32,7 +32,7 @@ const emailRespondent = async (store: Store, r: RespondentItem, roomId: string, 
     { kind: 'assignRoom', room: { id: roomId, url: `https://x/${roomId}` } },
   );
   await store.transition(ref, { kind: 'claimSend', attempt: 'a', until: 2 });
-  await store.transition(ref, { kind: 'markEmailed', messageId });
+  await store.transition(ref, { kind: 'markEmailed', messageId, at: '2026-01-01T00:00:00.000Z' });
 };
 
 describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {

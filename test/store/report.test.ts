@@ -22,6 +22,9 @@ const respondent = (line: number, overrides: Partial<RespondentItem> = {}): Resp
   ...overrides,
 });
 
+/** The columns of a row nothing has filled yet. */
+const EMPTY = { name: '', emailedAt: '', deliveredAt: '' };
+
 describe('reportRows', () => {
   it('sorts respondents, rejected and duplicate rows together by CSV line', () => {
     // Prepare: respondents and rejected rows, each out of order.
@@ -47,7 +50,38 @@ describe('reportRows', () => {
       status: 'emailed',
       roomUrl: 'https://rooms.example.org/2',
       reason: '',
+      name: '',
+      emailedAt: '',
+      deliveredAt: '',
     });
+  });
+
+  it("shows each respondent's journey: what SES reported after it accepted the email, with its words", () => {
+    // Prepare
+    const emailedAt = '2026-12-03T10:00:00.000Z';
+    const deliveredAt = '2026-12-03T10:00:02.000Z';
+    const respondents = [
+      respondent(2, { name: 'Ann', emailedAt, delivery: 'delivered', deliveredAt }),
+      respondent(3, { delivery: 'bounced', deliveryReason: 'Permanent bounce: General: 550 5.1.1' }),
+      respondent(4, { delivery: 'complained', deliveryReason: 'complaint: abuse', deliveredAt }),
+      respondent(5, { delivery: 'render-failed', deliveryReason: 'rendering failed: no variable' }),
+      respondent(6, { state: 'sending', delivery: 'bounced', deliveryReason: 'Permanent bounce' }),
+    ];
+
+    // Act
+    const rows = reportRows(respondents, []);
+
+    // Assert
+    expect(rows.map((r) => [r.line, r.status, r.reason])).toEqual([
+      [2, 'delivered', ''],
+      [3, 'bounced', 'Permanent bounce: General: 550 5.1.1'],
+      [4, 'complained', 'complaint: abuse'],
+      [5, 'failed', 'rendering failed: no variable'],
+      // The bounce came before the send was recorded: it is still the truth.
+      [6, 'bounced', 'Permanent bounce'],
+    ]);
+    expect(rows[0]).toMatchObject({ name: 'Ann', emailedAt, deliveredAt });
+    expect(rows[2]?.deliveredAt).toBe(deliveredAt);
   });
 
   it('shows no room URL for a failed respondent whose room was cancelled, and keeps it otherwise', () => {
@@ -77,8 +111,15 @@ describe('reportRows', () => {
 
     // Assert
     expect(rows).toEqual([
-      { line: 12, email: 'Ann@Example.org', status: 'duplicate', roomUrl: '', reason: 'duplicate of line 2' },
-      { line: 14, email: '', status: 'rejected', roomUrl: '', reason: 'email is empty' },
+      {
+        line: 12,
+        email: 'Ann@Example.org',
+        status: 'duplicate',
+        roomUrl: '',
+        reason: 'duplicate of line 2',
+        ...EMPTY,
+      },
+      { line: 14, email: '', status: 'rejected', roomUrl: '', reason: 'email is empty', ...EMPTY },
     ]);
   });
 
@@ -90,19 +131,43 @@ describe('reportRows', () => {
     const [row] = reportRows([waiting], []);
 
     // Assert
-    expect(row).toEqual({ line: 5, email: 'p5@example.org', status: 'accepted', roomUrl: '', reason: '' });
+    expect(row).toEqual({
+      line: 5,
+      email: 'p5@example.org',
+      status: 'accepted',
+      roomUrl: '',
+      reason: '',
+      ...EMPTY,
+    });
   });
 });
 
 describe('report lines', () => {
-  const sending: ReportRow = { line: 4, email: 'a@example.org', status: 'sending', roomUrl: 'u', reason: '' };
+  const sending: ReportRow = {
+    line: 4,
+    email: 'a@example.org',
+    status: 'sending',
+    roomUrl: 'u',
+    reason: '',
+    name: 'Ann',
+    emailedAt: '',
+    deliveredAt: '',
+  };
+  const columns = { name: 'Ann', emailed_at: '', delivered_at: '' };
 
   it('keeps an in-progress state in a line of a running campaign', () => {
     // Act
     const line = reportLine(sending);
 
     // Assert
-    expect(line).toEqual({ line: 4, email: 'a@example.org', status: 'sending', room_url: 'u', reason: '' });
+    expect(line).toEqual({
+      line: 4,
+      email: 'a@example.org',
+      status: 'sending',
+      room_url: 'u',
+      reason: '',
+      ...columns,
+    });
   });
 
   it('shows an unfinished respondent as failed in a line of a run that ended', () => {
@@ -116,17 +181,30 @@ describe('report lines', () => {
       status: 'failed',
       room_url: 'u',
       reason: 'unfinished: still sending when the run ended',
+      ...columns,
     });
   });
 
-  it('passes the four final statuses through unchanged', () => {
+  it('passes the final statuses through unchanged', () => {
     // Prepare
-    const rows: ReportRow[] = (['emailed', 'failed', 'rejected', 'duplicate'] as const).map((status, i) => ({
+    const statuses = [
+      'emailed',
+      'failed',
+      'rejected',
+      'duplicate',
+      'delivered',
+      'bounced',
+      'complained',
+    ] as const;
+    const rows: ReportRow[] = statuses.map((status, i) => ({
       line: i + 2,
       email: '',
       status,
       roomUrl: '',
       reason: `r${i}`,
+      name: '',
+      emailedAt: '',
+      deliveredAt: '',
     }));
 
     // Act
@@ -138,6 +216,9 @@ describe('report lines', () => {
       ['failed', 'r1'],
       ['rejected', 'r2'],
       ['duplicate', 'r3'],
+      ['delivered', 'r4'],
+      ['bounced', 'r5'],
+      ['complained', 'r6'],
     ]);
   });
 });

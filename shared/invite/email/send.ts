@@ -239,7 +239,13 @@ const recordOutcomes = async (
       paused.respondents.push(respondent);
     } else if (outcome.status === 'sent') {
       const ref = { campaignId: respondent.campaignId, sk: respondent.sk, nowMs: ctx.clock() };
-      if (await ctx.store.transition(ref, { kind: 'markEmailed', messageId: outcome.messageId })) {
+      if (
+        await ctx.store.transition(ref, {
+          kind: 'markEmailed',
+          messageId: outcome.messageId,
+          at: new Date(ctx.clock()).toISOString(),
+        })
+      ) {
         summary.emailed++;
         ctx.logger.debug('emailed', { respondent: masked, messageId: outcome.messageId });
       }
