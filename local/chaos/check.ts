@@ -34,6 +34,8 @@ export type ViolationKind =
   | 'store-counts'
   /** A respondent was left in a non-terminal state. */
   | 'unfinished'
+  /** SES delivered a respondent's email, and the events function did not record it (events lost). */
+  | 'delivery-lost'
   /** The run itself did not finish (queue not drained, ingest never finished…). */
   | 'run-problem';
 
@@ -80,6 +82,8 @@ export interface RunObservation {
   problems: string[];
   /** Every delivery of every S3 event of the CSV failed, retries included (Lambda's async retries exhausted). */
   ingestExhausted?: boolean;
+  /** The events function ran on SES's events: every email SES received must be recorded delivered. */
+  deliveriesExpected?: boolean;
 }
 
 /** Result of {@link checkRun}. */
@@ -301,6 +305,16 @@ export const checkRun = (obs: RunObservation): CheckResult => {
       }
     }
     if (!stored) continue;
+    // The run's addresses are ordinary ones: SES publishes a Delivery for each message it received.
+    if (obs.deliveriesExpected && count > 0 && stored.delivery !== 'delivered') {
+      const recorded = stored.delivery ?? 'nothing';
+      flag(
+        'delivery-lost',
+        `SES received ${count} email(s); the store records ${recorded}`,
+        key,
+        expected.line,
+      );
+    }
     if (stored.state === 'emailed') {
       if (count === 0) flag('store-mismatch', 'store says emailed, SES received nothing', key, expected.line);
       else if (!stored.roomUrl || !urls.includes(stored.roomUrl)) {

@@ -33,6 +33,9 @@ export interface InjectedCounts {
   duplicateSqs: number;
   duplicateS3: number;
   reuploads: number;
+  /** Runs whose SES events were each delivered more than once, and runs that got them in reverse order. */
+  duplicateSesEventRuns: number;
+  reversedSesEventRuns: number;
 }
 
 /** What one run did and found. */
@@ -105,6 +108,8 @@ const emptyCounts = (): InjectedCounts => ({
   duplicateSqs: 0,
   duplicateS3: 0,
   reuploads: 0,
+  duplicateSesEventRuns: 0,
+  reversedSesEventRuns: 0,
 });
 
 const injected = (result: LocalCampaignResult, profile: FaultProfile): InjectedCounts => {
@@ -122,6 +127,8 @@ const injected = (result: LocalCampaignResult, profile: FaultProfile): InjectedC
     duplicateSqs: result.faults.duplicateSqsDeliveries,
     duplicateS3: result.ingest.reduce((n, report) => n + Math.max(0, report.deliveries.length - 1), 0),
     reuploads: Math.max(0, result.ingest.length - 1),
+    duplicateSesEventRuns: profile.chaos.duplicateSesEvents ? 1 : 0,
+    reversedSesEventRuns: profile.chaos.reverseSesEvents ? 1 : 0,
   };
 };
 
@@ -203,6 +210,7 @@ export const runOne = async (
       inviteTimeouts: result.poller.timeouts,
       problems: result.problems,
       ingestExhausted: result.ingest.every((report) => report.deliveries.every((d) => !d.succeeded)),
+      deliveriesExpected: true,
     });
   } finally {
     clients.destroy();
@@ -319,6 +327,7 @@ const VIOLATION_KINDS: ViolationKind[] = [
   'store-mismatch',
   'store-counts',
   'unfinished',
+  'delivery-lost',
   'run-problem',
 ];
 
@@ -339,6 +348,8 @@ const FAULT_ROWS: Array<[keyof InjectedCounts, string]> = [
   ['duplicateSqs', 'duplicate SQS deliveries'],
   ['duplicateS3', 'duplicate S3 events'],
   ['reuploads', 'same-CSV re-uploads'],
+  ['duplicateSesEventRuns', 'runs with every SES event delivered 2–3 times'],
+  ['reversedSesEventRuns', 'runs with SES events in reverse order'],
 ];
 
 /** The summary table (Markdown, readable in a terminal too). */

@@ -11,7 +11,7 @@ export interface FaultProfile {
   /** Probability that a handler invocation is killed at a random crash point. */
   crash: number;
   chaos: Required<Pick<ChaosSwitches, 'duplicateS3Events' | 'concurrentS3Events' | 'reupload'>> &
-    Pick<ChaosSwitches, 'duplicateSqsProbability'>;
+    Pick<ChaosSwitches, 'duplicateSqsProbability' | 'duplicateSesEvents' | 'reverseSesEvents'>;
 }
 
 const round = (value: number) => Math.round(value * 1000) / 1000;
@@ -50,6 +50,9 @@ export const drawProfile = (seed: number): FaultProfile => {
       concurrentS3Events: random() < 0.5,
       reupload: random() < 0.5,
       duplicateSqsProbability: maybe(0.5, 0.1, 0.5),
+      // Drawn last, so the draws above (and the profiles of recorded seeds) stay what they were.
+      duplicateSesEvents: random() < 0.5 ? 1 + Math.floor(random() * 2) : 0,
+      reverseSesEvents: random() < 0.5,
     },
   };
 };
@@ -74,5 +77,7 @@ export const describeProfile = (p: FaultProfile): string => {
     parts.push(`dupS3=${p.chaos.duplicateS3Events}${p.chaos.concurrentS3Events ? ' (concurrent)' : ''}`);
   }
   if (p.chaos.reupload) parts.push('reupload');
+  if (p.chaos.duplicateSesEvents) parts.push(`dupSesEvents=${p.chaos.duplicateSesEvents}`);
+  if (p.chaos.reverseSesEvents) parts.push('reversedSesEvents');
   return parts.length > 0 ? parts.join(' ') : 'calm';
 };

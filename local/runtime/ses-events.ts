@@ -54,6 +54,8 @@ export const createSesEventSource = (options: SesEventSourceOptions): SesEventSo
   let cursor = 0;
   let lastNewAt = Date.now();
   let running = false;
+  // A page is being handled: not quiet, however long ago the last one ended.
+  let busy = false;
   let loop: Promise<void> = Promise.resolve();
   const stats = { delivered: 0, failed: 0, deadLettered: [] as unknown[] };
   const invoke = async (event: Envelope) => {
@@ -73,12 +75,14 @@ export const createSesEventSource = (options: SesEventSourceOptions): SesEventSo
       const page = await read(cursor).catch(() => []);
       cursor += page.length;
       const wanted = page.filter(matches);
+      busy = wanted.length > 0;
       const deliveries = wanted.flatMap((event) =>
         Array.from({ length: 1 + (options.duplicates ?? 0) }, () => event),
       );
       for (const event of options.reverse ? deliveries.reverse() : deliveries) await invoke(event);
       // Quiet counts from when this run's last event was handled (other runs' events do not count).
       if (wanted.length > 0) lastNewAt = Date.now();
+      busy = false;
       await sleep(options.pollMs ?? 100);
     }
   };
@@ -91,7 +95,7 @@ export const createSesEventSource = (options: SesEventSourceOptions): SesEventSo
     },
     async drain({ idleMs, timeoutMs }) {
       const until = Date.now() + timeoutMs;
-      while (Date.now() - lastNewAt < idleMs) {
+      while (busy || Date.now() - lastNewAt < idleMs) {
         if (Date.now() > until) return false;
         await sleep(Math.min(50, idleMs));
       }
