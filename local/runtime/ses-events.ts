@@ -39,13 +39,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An event source on the channel of `options.sesEndpoint`. */
 export const createSesEventSource = (options: SesEventSourceOptions): SesEventSource => {
-  const read = async (after: number): Promise<Envelope[]> => {
+  const fetchPage = async (after: number): Promise<{ events: Envelope[]; total: number }> => {
     const url = new URL('/_local/events', options.sesEndpoint);
     url.searchParams.set('after', String(after));
     const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
     if (!response.ok) throw new Error(`GET /_local/events answered ${response.status}`);
-    return ((await response.json()) as { events: Envelope[] }).events;
+    return (await response.json()) as { events: Envelope[]; total: number };
   };
+  const read = async (after: number): Promise<Envelope[]> => (await fetchPage(after)).events;
   const types: readonly string[] = SES_EVENTS.detailTypes;
   const matches = (event: Envelope) =>
     event.source === 'aws.ses' &&
@@ -88,7 +89,8 @@ export const createSesEventSource = (options: SesEventSourceOptions): SesEventSo
   };
   return {
     async start() {
-      cursor = (await read(0)).length;
+      // Only the count: a shared layer may hold every earlier run's events.
+      cursor = (await fetchPage(Number.MAX_SAFE_INTEGER)).total;
       lastNewAt = Date.now();
       running = true;
       loop = run();

@@ -217,6 +217,11 @@ export class SesEventChannel {
     }
   }
 
+  /** How many events were published so far (where a new reader starts). */
+  get size(): number {
+    return this.events.length;
+  }
+
   /** Events after the first `after` ones (a reader's cursor). */
   since(after = 0): SesEventBridgeEvent[] {
     return this.events.slice(after);

@@ -6,7 +6,7 @@
  * request (templates, the inbox, `/store`) passes through to the emulator.
  *
  * Control, for other processes: `GET|POST /_local/account` reads or patches the account settings,
- * `GET /_local/events?after=N` pages through the events.
+ * `GET /_local/events?after=N` pages through the events (`total`: how many there are).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -141,7 +141,8 @@ class Layer {
       return reply(res, 200, this.account.settings);
     }
     if (route === 'GET /_local/events') {
-      return reply(res, 200, { events: this.events.since(Number(url.searchParams.get('after') ?? 0)) });
+      const events = this.events.since(Number(url.searchParams.get('after') ?? 0));
+      return reply(res, 200, { events, total: this.events.size });
     }
     if (route === 'POST /v2/email/outbound-bulk-emails') {
       return this.sendBulk(req, JSON.parse(body.toString('utf8')) as BulkRequest, res);
