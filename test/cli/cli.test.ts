@@ -1,51 +1,21 @@
 // The `invites` CLI as a user runs it: a child process through the bin launcher, on its own local stack.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Io } from '#cli/local.ts';
 import { main } from '#cli/main.ts';
 import { REPORT_HEADER } from '#cli/output.ts';
 import type { CampaignSummary, GroundTruthEmail, ReportLine } from '#local/campaign.ts';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
 import { EMAILED_STATUSES } from '#shared/events/journey.ts';
 import { readCell } from '#shared/report/csv-cell.ts';
+import { type CliRun, capturingIo, ROOT, spawnInvites } from '#test/support/cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const LAUNCHER = join(ROOT, 'cli', 'invites.mjs');
 const EXAMPLE = join(ROOT, 'examples', 'respondents.csv');
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `invites <args>` like a user would (node + the bin launcher), from the repository root. */
-const invites = (args: string[], timeoutMs = 60_000): Promise<CliRun> =>
-  new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [LAUNCHER, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+/** Runs `invites <args>` like a user would, from the repository root. */
+const invites = (args: string[], timeoutMs = 60_000): Promise<CliRun> => spawnInvites(args, { timeoutMs });
 
 /** Minimal RFC 4180 reader for the report (quoted cells, doubled quotes, CRLF). */
 const parseCsv = (text: string): string[][] => {
@@ -240,23 +210,9 @@ describe.concurrent('invites local', () => {
 
 /** Runs the CLI's `main` in this process (same parsing and messages; no process start-up per case). */
 const inProcess = async (args: string[]): Promise<CliRun> => {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: {
-      isTTY: false,
-      write: (text: string) => {
-        stderr += text;
-        return true;
-      },
-    } as unknown as NodeJS.WriteStream,
-    interrupted: () => new Promise(() => {}),
-  };
+  const { io, output } = capturingIo();
   const code = await main(args, io);
-  return { code, stdout, stderr };
+  return { code, ...output() };
 };
 
 describe.concurrent('invites command line', () => {

@@ -1,17 +1,15 @@
 // `invites local --ses aws`: the invite side sends through "real" SES — the SDK's default credential chain
 // and endpoint resolution — while everything else stays local. Here the real SES is played by a strict layer
 // of its own (a sandboxed account in eu-west-1), reached the way a user reaches AWS: environment variables.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSesStore } from '#local/aws.ts';
 import { type StrictSes, startStrictSes } from '#local/ses/server.ts';
 import { emulatorEndpoints } from '#test/support/aws.ts';
+import { ROOT, spawnInvites } from '#test/support/cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const LAUNCHER = join(ROOT, 'cli', 'invites.mjs');
 const SIMULATOR_CSV = join(ROOT, 'examples', 'simulator.csv');
 const SENDER = 'Lab <lab@verified.example.org>';
 
@@ -31,28 +29,7 @@ const userEnv = (sesUrl?: string): NodeJS.ProcessEnv => {
   return env;
 };
 
-const invites = (args: string[], env: NodeJS.ProcessEnv) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((done, reject) => {
-    const child = spawn(process.execPath, [LAUNCHER, ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
+const invites = (args: string[], env: NodeJS.ProcessEnv) => spawnInvites(args, { env, timeoutMs: 90_000 });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'real-ses-'));

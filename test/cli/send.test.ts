@@ -7,10 +7,10 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '#cli/args.ts';
-import type { Io } from '#cli/local.ts';
 import { main } from '#cli/main.ts';
 import { STACK_OUTPUTS } from '#infra/definitions.ts';
 import type { CampaignRecord } from '#shared/store/types.ts';
+import { capturingIo } from '#test/support/cli.ts';
 
 const EXAMPLE = resolve(import.meta.dirname, '../../examples/respondents.csv');
 const cfn = mockClient(CloudFormationClient);
@@ -22,21 +22,7 @@ let uploadedAt = 0;
 
 /** Runs `invites <args>` in process, advancing the fake clock until it returns (20 s of real time at most). */
 const runWithClock = async (args: string[]) => {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: {
-      isTTY: false,
-      write: (text: string) => {
-        stderr += text;
-        return true;
-      },
-    } as unknown as NodeJS.WriteStream,
-    interrupted: () => new Promise(() => {}),
-  };
+  const { io, output } = capturingIo();
   let code: number | undefined;
   const run = main(args, io).then((result) => {
     code = result;
@@ -44,9 +30,10 @@ const runWithClock = async (args: string[]) => {
   const realStart = performance.now();
   while (code === undefined && performance.now() - realStart < 20_000) await vi.advanceTimersByTimeAsync(500);
   // Still running after 20 s of real time: fail here rather than hang on timers nobody advances.
-  if (code === undefined) throw new Error(`invites ${args.join(' ')} did not return; stderr: ${stderr}`);
+  if (code === undefined)
+    throw new Error(`invites ${args.join(' ')} did not return; stderr: ${output().stderr}`);
   await run;
-  return { code, stdout, stderr, waitedMs: Date.now() - uploadedAt };
+  return { code, ...output(), waitedMs: Date.now() - uploadedAt };
 };
 
 const record = (fields: Partial<CampaignRecord>): CampaignRecord => ({

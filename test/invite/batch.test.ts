@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CreateOutcomeUnknownError } from '#shared/aseed/errors.ts';
 import { PAUSE_LOG_FIELD } from '#shared/errors.ts';
 import { processDeadLetterRecord, processInviteMessage, processInviteRecord } from '#shared/invite/index.ts';
-import type { AppLogger } from '#shared/log.ts';
 import { AccountQuota } from '#shared/mail/quota.ts';
+import { recordingLogger } from '#test/support/logger.ts';
 import { fakeAseed, fakeMailer, inviteDeps, seededCampaign } from './fakes.ts';
 
 describe('invite use case on the in-memory store', () => {
@@ -218,21 +218,7 @@ describe('invite use case: sending waits for the SES account', () => {
   it('logs a paused account at ERROR with the pause kind, the field the stack alarm filters on', async () => {
     // Prepare: SES says sending is paused for the account.
     const { store, campaignId } = await seededCampaign([2]);
-    const lines: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
-    const record =
-      (level: string) =>
-      (message: unknown, ...rest: unknown[]) => {
-        const fields = Object.assign({}, ...rest.filter((r) => typeof r === 'object'));
-        lines.push({ level, message: String(message), fields });
-      };
-    const logger: AppLogger = {
-      debug: record('debug'),
-      info: record('info'),
-      warn: record('warn'),
-      error: record('error'),
-      appendKeys: () => {},
-      removeKeys: () => {},
-    };
+    const { logger, lines } = recordingLogger();
     const mail = fakeMailer(() => ({
       status: 'paused',
       kind: 'account-paused',
