@@ -128,6 +128,11 @@ Options:
                            verified sender; exits 1 when SES accepts no email. Mailbox simulator
                            addresses recommended (see docs/DEPLOY.md)
   --region <region>        region of that SES account (default: AWS_REGION or the profile's)
+  --days <n>               after the sends, let n simulated days pass (stand-in only): respondents join
+                           and leave their rooms, rooms expire on the stand-in's clock, the tracker polls
+                           every 5 simulated minutes as deployed; the report shows who started and completed
+  --respondents <spec>     with --days: start=P,complete=Q, the chance a respondent starts and that one who
+                           started completes (default start=0.5,complete=0.8; --seed replays it)
   -h, --help               this help
 `,
   send: `Usage: invites send <csv> --stack <name> [options]

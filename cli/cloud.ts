@@ -70,7 +70,7 @@ const formatRecord = (record: CampaignRecord): string => {
   return [
     `Campaign ${record.campaignId}: ${record.status}${record.failureReason ? ` (${record.failureReason})` : ''}`,
     `  source      s3://${record.source.bucket}/${record.source.key}`,
-    `  rows ${n(record.rows)}, accepted ${n(record.accepted)}, rejected ${n(record.rejected)}, duplicates ${n(record.duplicates)}`,
+    `  rows ${n(record.rows)}, accepted ${n(record.accepted)}, rejected ${n(record.rejected)}, duplicates ${n(record.duplicates)}, suppressed ${n(record.suppressed)}`,
     `  batches ${n(record.batchesDone)}/${n(record.batches)} done, emailed ${n(record.emailed)}, failed ${n(record.failed)} (dead-lettered ${n(record.deadLettered)})`,
     `  rooms created ${n(record.roomsCreated)} (cancelled ${n(record.roomsCancelled)}), create calls ${n(record.createCalls)}, SES calls ${n(record.sesCalls)}`,
     '',
@@ -85,6 +85,7 @@ const statusCounts = (record: CampaignRecord) => ({
   accepted: record.accepted ?? 0,
   rejected: record.rejected ?? 0,
   duplicates: record.duplicates ?? 0,
+  suppressed: record.suppressed ?? 0,
   emailed: record.emailed ?? 0,
   failed: record.failed ?? 0,
   roomsCreated: record.roomsCreated ?? 0,

@@ -4,10 +4,11 @@ import { basename, join } from 'node:path';
 import type { LocalCampaignOptions } from '#local/campaign.ts';
 import { parseFaultSpec } from '#local/standin/faults.ts';
 import { DEMO_PROJECT_ID, startStandin } from '#local/standin/server.ts';
+import { parseBehaviour } from '#local/time.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
 import { PAUSE_LABEL } from '#shared/errors.ts';
 import { EXIT, integer, onePositional, parse, parseSesFaultSpec, probability, UsageError } from './args.ts';
-import { createProgress, formatFaults, formatSummary, writeRunFiles } from './output.ts';
+import { createProgress, formatFaults, formatSummary, formatTime, writeRunFiles } from './output.ts';
 import { checkSettings, formatValidation, validateCampaign, wouldFail } from './validate.ts';
 
 /** Streams and signals the CLI uses (injectable for in-process tests). */
@@ -33,6 +34,8 @@ const OPTIONS = {
   deadline: { type: 'string' },
   ses: { type: 'string' },
   region: { type: 'string' },
+  days: { type: 'string' },
+  respondents: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -113,6 +116,7 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
   const crash = probability('local', 'crash', values.crash);
   const seed = integer('local', 'seed', values.seed);
   const deadline = integer('local', 'deadline', values.deadline);
+  const time = timeOption(values, api !== undefined);
   const human = values.json ? (text: string) => io.stderr.write(text) : io.stdout;
   // The deployment defaults of the local stack: the stand-in's demo project (a real API needs --settings).
   const defaults: Record<string, unknown> = api
@@ -174,7 +178,7 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
   try {
     return await run(
       values,
-      { csvPath, defaults, api, faults, sesFaults, crash, seed, deadline, ses },
+      { csvPath, defaults, api, faults, sesFaults, crash, seed, deadline, ses, time },
       io,
       human,
     );
@@ -194,6 +198,7 @@ interface RunInputs {
   seed: number | undefined;
   deadline: number | undefined;
   ses: Awaited<ReturnType<typeof connectSes>>;
+  time: { days: number; behaviour: { start: number; complete: number } } | undefined;
 }
 
 /** Runs the campaign on the local stack, writes the results and says how it went; returns the exit code. */
@@ -204,7 +209,7 @@ const run = async (
     serve?: boolean | undefined;
     json?: boolean | undefined;
   },
-  { csvPath, defaults, api, faults, sesFaults, crash, seed, deadline, ses }: RunInputs,
+  { csvPath, defaults, api, faults, sesFaults, crash, seed, deadline, ses, time }: RunInputs,
   io: Io,
   human: (text: string) => void,
 ): Promise<number> => {
@@ -222,6 +227,7 @@ const run = async (
     ...(seed !== undefined ? { seed } : {}),
     ...(deadline !== undefined ? { deadlineMs: deadline * 1000 } : {}),
     ...(ses ? { sesClient: ses.client, timings: { visibilityTimeoutSeconds: ses.visibilitySeconds } } : {}),
+    ...(time ? { days: time.days, behaviour: time.behaviour } : {}),
     keepAlive: Boolean(values.serve),
     onProgress: (p) => {
       progress.update({
@@ -247,6 +253,7 @@ const run = async (
       ...(result.failureReason ? { failureReason: result.failureReason } : {}),
     }),
   );
+  if (result.time) human(formatTime(result.time));
   if (faults || sesFaults || crash) human(formatFaults(result.faults));
   human(`Results: ${join(outDir, 'report.csv')} (+ summary.json, emails.jsonl, rooms.json)\n`);
   if (values.json) io.stdout(`${JSON.stringify(result.summary, null, 2)}\n`);
@@ -271,6 +278,29 @@ const run = async (
     );
   }
   return result.ok ? EXIT.ok : EXIT.failed;
+};
+
+/** `--days N [--respondents start=P,complete=Q]`: simulated days after the sends (stand-in only). */
+const timeOption = (
+  values: { days?: string | undefined; respondents?: string | undefined },
+  realApi: boolean,
+): RunInputs['time'] => {
+  const days = integer('local', 'days', values.days);
+  if (days === undefined) {
+    if (values.respondents !== undefined) throw new UsageError('--respondents goes with --days', 'local');
+    return undefined;
+  }
+  if (days < 1 || days > 60) throw new UsageError('--days must be between 1 and 60', 'local');
+  if (realApi)
+    throw new UsageError(
+      "--days moves the stand-in's clock and joins its rooms: not with --api-url",
+      'local',
+    );
+  try {
+    return { days, behaviour: parseBehaviour(values.respondents ?? 'start=0.5,complete=0.8') };
+  } catch (error) {
+    throw new UsageError((error as Error).message, 'local');
+  }
 };
 
 /** `--ses aws [--region R]`: the real SES account to send through, or undefined for the local SES. */

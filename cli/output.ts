@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CampaignSummary, GroundTruthEmail, InjectedFaults } from '#local/campaign.ts';
+import type { TimeReport } from '#local/time.ts';
 import { toCsvRow } from '#shared/report/csv-cell.ts';
 import type { ReportLine } from '#shared/store/report.ts';
 
@@ -13,8 +14,11 @@ export const REPORT_HEADER = [
   'room_url',
   'reason',
   'name',
+  'room_status',
   'emailed_at',
   'delivered_at',
+  'started_at',
+  'completed_at',
 ] as const;
 
 /** report.csv: header + one formula-safe, CRLF-terminated row per data row of the input. */
@@ -84,24 +88,73 @@ export const formatSummary = (
     5,
   ))
     out.push(`      - ${reason}`);
-  out.push(`${pad('rooms', summary.roomsCreated)} created with ${summary.apiCreateCalls} create calls`);
-  out.push(`${pad('emails', summary.emailed)} sent with ${summary.sesCalls} SES calls`);
-  const reported = summary.delivered + summary.bounced + summary.complained;
-  if (reported > 0) {
-    const share = (n: number) => `${Math.round((n / Math.max(summary.emailed, 1)) * 100)} %`;
-    out.push(`${pad('delivered', summary.delivered)} (${share(summary.delivered)} of those sent)`);
-    out.push(`${pad('bounced', summary.bounced)} (${share(summary.bounced)})`);
-    out.push(`${pad('complained', summary.complained)} (${share(summary.complained)})`);
+  if (summary.suppressed > 0) {
+    out.push(`${pad('suppressed', summary.suppressed)} (bounced or complained before: no room, no email)`);
     for (const reason of reasonsOf(
-      report.filter((r) => r.status === 'bounced' || r.status === 'complained'),
+      report.filter((r) => r.status === 'suppressed'),
       5,
     ))
       out.push(`      - ${reason}`);
   }
+  out.push(`${pad('rooms', summary.roomsCreated)} created with ${summary.apiCreateCalls} create calls`);
+  out.push(`${pad('emails', summary.emailed)} sent with ${summary.sesCalls} SES calls`);
+  out.push(...formatFunnel(summary).map((line) => `  ${line}`));
+  for (const reason of reasonsOf(
+    report.filter((r) => r.status === 'bounced' || r.status === 'complained'),
+    5,
+  ))
+    out.push(`      - ${reason}`);
   out.push(pad('failures', summary.failed));
   for (const reason of reasonsOf(report.filter((r) => r.status === 'failed'))) out.push(`      - ${reason}`);
   out.push(pad('time', seconds(summary.durationMs)));
   return `${out.join('\n')}\n`;
+};
+
+/** The counts a funnel is drawn from (a local run's summary, or a deployed campaign's respondents). */
+export type FunnelCounts = Pick<
+  CampaignSummary,
+  'emailed' | 'delivered' | 'bounced' | 'complained' | 'started' | 'completed' | 'expired'
+>;
+
+/**
+ * The campaign's funnel, one line per step with its rate: invited (SES accepted the email) → delivered →
+ * started → completed, each as a share of the step before and of those invited; bounced, complained and
+ * expired as shares of those invited.
+ */
+export const formatFunnel = (c: FunnelCounts): string[] => {
+  const rate = (n: number, of: number) => (of > 0 ? `${((n / of) * 100).toFixed(1)} %` : '–');
+  const row = (label: string, n: number, note: string) =>
+    `${label.padEnd(12)}${String(n).padStart(6)}  ${note}`;
+  return [
+    row('invited', c.emailed, 'emails SES accepted'),
+    row('delivered', c.delivered, `${rate(c.delivered, c.emailed)} of invited`),
+    row(
+      'started',
+      c.started,
+      `${rate(c.started, c.delivered)} of delivered, ${rate(c.started, c.emailed)} of invited`,
+    ),
+    row(
+      'completed',
+      c.completed,
+      `${rate(c.completed, c.started)} of started, ${rate(c.completed, c.emailed)} of invited`,
+    ),
+    row('bounced', c.bounced, `${rate(c.bounced, c.emailed)} of invited`),
+    row('complained', c.complained, `${rate(c.complained, c.emailed)} of invited`),
+    row('expired', c.expired, `${rate(c.expired, c.emailed)} of invited (room expired unstarted)`),
+  ];
+};
+
+/** What the simulated days did, and the tracker's cost per poll. */
+export const formatTime = (t: TimeReport): string => {
+  const perPoll = (n: number) => (t.polls > 0 ? (n / t.polls).toFixed(2) : '0');
+  return [
+    `Simulated ${t.days} days: ${t.joins} joined, ${t.leaves} completed; the tracker polled ${t.polls} times` +
+      (t.trackingEnded ? ' and stopped (every room done)' : ''),
+    `  per poll: ${perPoll(t.listCalls)} API calls (max ${t.maxListCallsPerPoll}), ` +
+      `${perPoll(t.progressWrites + t.leaseWrites)} DynamoDB writes (max ${t.maxWritesPerPoll}; ` +
+      `${t.progressWrites} respondent changes in all, plus the poll's lease: 2 a poll)`,
+    '',
+  ].join('\n');
 };
 
 /** Progress numbers a display shows. */

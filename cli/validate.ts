@@ -65,7 +65,14 @@ export const checkSettings = async (
 };
 
 /** The columns of a report line that only an invited respondent fills. */
-const NOT_INVITED = { name: '', emailed_at: '', delivered_at: '' } as const;
+const NOT_INVITED = {
+  name: '',
+  room_status: '',
+  emailed_at: '',
+  delivered_at: '',
+  started_at: '',
+  completed_at: '',
+} as const;
 
 /** True when ingest would fail the campaign on this input. */
 export const wouldFail = (v: Validation): boolean =>

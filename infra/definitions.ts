@@ -12,11 +12,23 @@ export const TABLE = {
   sortKey: { name: 'sk', type: 'S' },
   /** Epoch-seconds attribute after which DynamoDB may delete the item (personal data is not kept forever). */
   timeToLiveAttribute: 'expiresAt',
-  /** Global secondary indexes; none yet (a Query on pk/sk serves every access pattern). */
-  globalSecondaryIndexes: [] as ReadonlyArray<{
+  /**
+   * Global secondary indexes. `tracking` is sparse: only a campaign whose rooms are still polled has
+   * `trackPk`, so the tracker's one Query finds the due campaigns by `nextPollAt` without a scan.
+   */
+  globalSecondaryIndexes: [
+    {
+      indexName: 'tracking',
+      partitionKey: { name: 'trackPk', type: 'S' },
+      sortKey: { name: 'nextPollAt', type: 'N' },
+      /** The table's keys only: the campaign id is in `pk`, the poll reads the record itself. */
+      projection: 'KEYS_ONLY',
+    },
+  ] as ReadonlyArray<{
     readonly indexName: string;
     readonly partitionKey: { readonly name: string; readonly type: KeyAttributeType };
     readonly sortKey?: { readonly name: string; readonly type: KeyAttributeType };
+    readonly projection: 'KEYS_ONLY' | 'ALL';
   }>,
 } as const;
 
@@ -63,6 +75,21 @@ export const FUNCTIONS = {
     timeoutSeconds: 30,
     memoryMb: 256,
   },
+  tracker: {
+    /** Entry point, relative to the repository root. */
+    entry: 'functions/tracker/handler.ts',
+    /**
+     * Polls the due campaigns: three list calls per project and one read of each campaign's room holders
+     * (10,000 respondents ≈ 10 MB), then only the changes. Memory for the lists; time well inside the lease.
+     */
+    timeoutSeconds: 120,
+    memoryMb: 1024,
+  },
+} as const;
+
+/** The tracker's schedule (EventBridge Scheduler): the shortest poll interval of shared/tracker/config.ts. */
+export const TRACKER_SCHEDULE = {
+  rateMinutes: 5,
 } as const;
 
 /** SES events → the events function: retries of the asynchronous invocation and the DLQ behind them. */
@@ -142,4 +169,5 @@ export const STACK_OUTPUTS = {
   ingestLogGroupName: 'IngestLogGroupName',
   inviteLogGroupName: 'InviteLogGroupName',
   deadLetterLogGroupName: 'DeadLetterLogGroupName',
+  trackerLogGroupName: 'TrackerLogGroupName',
 } as const;

@@ -8,12 +8,15 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { FilterPattern, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   ConfigurationSet,
@@ -28,9 +31,16 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { DeadLetterEnvSchema, ENV, IngestEnvSchema, InviteEnvSchema } from '#shared/config.ts';
+import {
+  DeadLetterEnvSchema,
+  ENV,
+  IngestEnvSchema,
+  InviteEnvSchema,
+  TrackerEnvSchema,
+} from '#shared/config.ts';
 import { PAUSE_LOG_FIELD, type PauseKind } from '#shared/errors.ts';
 import { DEFAULT_INVITE } from '#shared/invite/config.ts';
+import { TRACKING_INDEX } from '#shared/store/keys.ts';
 import {
   type DeployConfig,
   inviteBatchSize,
@@ -48,6 +58,7 @@ import {
   INVITE_QUEUE,
   STACK_OUTPUTS,
   TABLE,
+  TRACKER_SCHEDULE,
   UPLOADS,
 } from './definitions.ts';
 
@@ -80,6 +91,8 @@ export class InvitesStack extends Stack {
   readonly invite: AppFunction;
   readonly deadLetter: AppFunction;
   readonly events: SesEvents;
+  readonly tracker: AppFunction;
+  readonly trackerSchedule: Schedule;
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: InvitesStackProps) {
@@ -134,6 +147,18 @@ export class InvitesStack extends Stack {
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       removalPolicy,
     });
+    for (const index of TABLE.globalSecondaryIndexes) {
+      const key = (k: { name: string; type: string }) => ({
+        name: k.name,
+        type: k.type === 'N' ? AttributeType.NUMBER : AttributeType.STRING,
+      });
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: key(index.partitionKey),
+        ...(index.sortKey ? { sortKey: key(index.sortKey) } : {}),
+        projectionType: index.projection === 'KEYS_ONLY' ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
+      });
+    }
 
     const secret = new Secret(this, 'AseedToken', {
       description: 'Aseed API token used by the invite function. Put the real token here after deploying.',
@@ -300,8 +325,47 @@ export class InvitesStack extends Stack {
 
     this.events = new SesEvents(this, 'SesEvents', {
       configurationSetName: configurationSet.configurationSetName,
-      bindings: [tableAccess(ENV.tableName, this.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem'])],
+      bindings: [
+        tableAccess(ENV.tableName, this.table, [
+          'dynamodb:GetItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:PutItem',
+        ]),
+        // Rooms of bounced and complained respondents are cancelled, giving their tokens back.
+        secretRead(ENV.aseedTokenSecretArn, secret),
+        setting(ENV.aseedBaseUrl, config.aseedBaseUrl),
+      ],
       common,
+    });
+
+    // Rooms' progress (started, completed, expired) is polled: the API has no webhooks. Each run polls the
+    // campaigns that are due; the next run picks up any it missed, so the scheduler does not retry.
+    this.tracker = new AppFunction(this, 'Tracker', {
+      ...common,
+      name: 'tracker',
+      ...FUNCTIONS.tracker,
+      envSchema: TrackerEnvSchema,
+      bindings: [
+        tableAccess(
+          ENV.tableName,
+          this.table,
+          ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+          [TRACKING_INDEX],
+        ),
+        secretRead(ENV.aseedTokenSecretArn, secret),
+        setting(ENV.aseedBaseUrl, config.aseedBaseUrl),
+      ],
+    });
+    this.trackerSchedule = new Schedule(this, 'TrackerSchedule', {
+      description: 'Polls the rooms of open campaigns (the tracker function)',
+      schedule: ScheduleExpression.rate(Duration.minutes(TRACKER_SCHEDULE.rateMinutes)),
+      target: new LambdaInvoke(this.tracker.function, { retryAttempts: 0 }),
+    });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.tracker.function.node.defaultChild as CfnFunction)}.Arn>:*]`,
+      reason:
+        "The scheduler's role may invoke the tracker function and its versions (the `:*` CDK's LambdaInvoke " +
+        'target adds); no other function.',
     });
 
     // --- Alarms ------------------------------------------------------------------------------------------
@@ -405,6 +469,7 @@ export class InvitesStack extends Stack {
       ['Invite', this.invite, 'invite'],
       ['DeadLetter', this.deadLetter, 'dead-letter'],
       ['Events', this.events.function, 'events'],
+      ['Tracker', this.tracker, 'tracker'],
     ] as const) {
       alarm(
         `${name}ErrorsAlarm`,
@@ -456,6 +521,11 @@ export class InvitesStack extends Stack {
       STACK_OUTPUTS.deadLetterLogGroupName,
       this.deadLetter.logGroup.logGroupName,
       'Logs of the dead-letter function',
+    );
+    output(
+      STACK_OUTPUTS.trackerLogGroupName,
+      this.tracker.logGroup.logGroupName,
+      'Logs of the tracker function',
     );
   }
 }

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
-import { UPLOADS } from '#infra/definitions.ts';
+import { createTrackerHandler } from '#functions/tracker/app.ts';
+import { TRACKER_SCHEDULE, UPLOADS } from '#infra/definitions.ts';
 import { type AwsClients, makeAwsClients, sesInboxUrl } from '#local/aws.ts';
 import { type EmulatorEndpoints, startEmulators } from '#local/emulators.ts';
 import { sesThrottlingError } from '#local/runtime/faults.ts';
@@ -27,6 +28,7 @@ import {
   startStandin,
 } from '#local/standin/server.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
+import { journeyOf } from '#shared/events/journey.ts';
 import { isTerminalState } from '#shared/invite/respondent.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
 import { AccountQuota, sesQuotaSource } from '#shared/mail/quota.ts';
@@ -42,6 +44,7 @@ import {
   type LocalProgress,
 } from './run-types.ts';
 import { type LocalStack, type LocalStackWiring, wireLocalStack } from './stack.ts';
+import { passDays, planVisits, simClock } from './time.ts';
 
 export * from './run-types.ts';
 
@@ -124,14 +127,21 @@ const startServices = async (options: LocalCampaignOptions, faults: StandinFault
     cleanups.push(() => emulators.stop());
     endpoints = emulators.endpoints;
   }
+  // The stand-in's clock is the run's: simulated days after the sends move it, so its rooms expire.
+  const clock = simClock();
   let standin: Standin | undefined;
   if (!options.api) {
-    const started = await startStandin({ token: `local-${randomUUID()}`, port: 0, faults });
+    const started = await startStandin({
+      token: `local-${randomUUID()}`,
+      port: 0,
+      faults,
+      now: () => new Date(clock.now()),
+    });
     cleanups.push(() => started.close());
     standin = started;
   }
   const api = options.api ?? { url: (standin as Standin).baseUrl, token: (standin as Standin).token };
-  return { endpoints, standin, api };
+  return { endpoints, standin, api, clock };
 };
 
 /**
@@ -212,7 +222,7 @@ const inviteDepsOf = (run: Run): LocalStackWiring['invite'] => {
   return {
     sqs: clients.invite.sqs,
     store: createDynamoStore({ doc: clients.invite.doc, tableName: resources.tableName }),
-    aseed: crashableObject(run.aseed, ['createRooms', 'listRooms', 'deleteRoom']),
+    aseed: crashableObject(run.aseed, ['createRooms', 'listRooms', 'deleteRoom', 'updateRoom']),
     mailer: new Mailer({ client: clients.invite.ses }),
     // A configuration set of the run's own: its events are the ones the run's events function gets.
     ...(run.options.sesClient ? {} : { configurationSetName: configurationSetOf(resources) }),
@@ -264,6 +274,7 @@ const wire = (run: Run): LocalStack => {
             configurationSet: configurationSetOf(resources),
             deps: {
               store: createDynamoStore({ doc: clients.invite.doc, tableName: resources.tableName }),
+              aseed: crashableObject(run.aseed, ['deleteRoom']),
               ...logger,
             },
             ...(chaos.duplicateSesEvents ? { duplicates: chaos.duplicateSesEvents } : {}),
@@ -387,6 +398,8 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
   const progress = (p: Omit<LocalProgress, 'elapsedMs'>) =>
     options.onProgress?.({ ...p, elapsedMs: Date.now() - startedMs });
   progress({ phase: 'starting', accepted: 0, terminal: 0, emailed: 0, failed: 0 });
+  // Simulated respondents visit rooms through the public join endpoints, and time moves on our clock only.
+  if (options.days && options.api) throw new Error('simulated days need the stand-in, not a real Aseed API');
   const seed = options.seed ?? 1;
   const csv = await loadCsv(options.csv);
   const settings = await loadSettings(options.settings);
@@ -493,6 +506,7 @@ const execute = async (
   // SES publishes each message's events once it has it: quiet here means every sent message's are in.
   await stack.sesEvents?.drain({ idleMs: 400, timeoutMs: left() });
   const lastProgress = await stopWatching();
+  const time = options.days ? await letDaysPass(run, services, store, campaignId) : undefined;
   await stack.bridge.close();
   inputs.progress({ ...lastProgress, phase: 'collecting' });
   const results = await collectResults({
@@ -517,7 +531,56 @@ const execute = async (
     phase: 'done',
     ...(results.record ? { status: results.record.status } : {}),
   });
-  return resultOf(run, stack, services, { ...results, problems, campaignId, reports, ses: inputs.ses });
+  const result = resultOf(run, stack, services, {
+    ...results,
+    problems,
+    campaignId,
+    reports,
+    ses: inputs.ses,
+  });
+  return time ? { ...result, time } : result;
+};
+
+/**
+ * The simulated days after the sends: every respondent whose email went out and whose room still works may
+ * visit the interview page (as `behaviour` says), and the tracker polls on the stand-in's clock.
+ */
+const letDaysPass = async (
+  run: Run,
+  services: Awaited<ReturnType<typeof startServices>>,
+  store: Store,
+  campaignId: string,
+) => {
+  const { options } = run;
+  const tokens = new Map((services.standin?.rooms() ?? []).map((room) => [room.id, room.access_token]));
+  const invitees = (await store.listRespondents(campaignId)).flatMap((r) => {
+    const status = journeyOf(r).status;
+    const token = r.roomId && !r.roomCancelled ? tokens.get(r.roomId) : undefined;
+    return token && (status === 'emailed' || status === 'delivered')
+      ? [{ email: r.email, accessToken: token }]
+      : [];
+  });
+  const days = options.days ?? 0;
+  const visits = planVisits(
+    invitees,
+    options.behaviour ?? { start: 0, complete: 0 },
+    { fromMs: services.clock.now(), days },
+    subSeed(run.seed, 5),
+  );
+  return passDays({
+    clock: services.clock,
+    days,
+    tickMs: TRACKER_SCHEDULE.rateMinutes * 60_000,
+    visits,
+    api: run.aseed,
+    campaignId,
+    tracker: createTrackerHandler({
+      store,
+      aseed: run.aseed,
+      clock: services.clock.now,
+      ...(options.logger ? { logger: options.logger } : {}),
+    }),
+  });
 };
 
 /** The result of a run from what it collected. */

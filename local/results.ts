@@ -95,11 +95,16 @@ const summaryOf = (
     accepted: record?.accepted ?? respondents,
     rejected: count('rejected'),
     duplicates: count('duplicate'),
+    suppressed: count('suppressed'),
     emailed,
     // Delivered to the inbox: a complaint (or a late bounce) came after a delivery.
     delivered: rows.filter((r) => r.delivered_at !== '').length,
     bounced: count('bounced'),
     complained: count('complained'),
+    // Started: every respondent who joined, including those who completed since.
+    started: rows.filter((r) => r.started_at !== '').length,
+    completed: count('completed'),
+    expired: count('expired'),
     failed: count('failed'),
     roomsCreated: rooms.length,
     apiCreateCalls: from.standin

@@ -10,6 +10,7 @@ import type { InterviewRoom } from '#shared/aseed/schemas.ts';
 import type { AppLogger } from '#shared/log.ts';
 import type { FinalReportLine } from '#shared/store/report.ts';
 import type { CampaignPause, CampaignRecord, CampaignStatus } from '#shared/store/types.ts';
+import type { Behaviour, TimeReport } from './time.ts';
 
 /** Sender of the local demo's defaults (the SES emulator checks no identity). */
 export const LOCAL_SENDER = 'Aseed Research <research@invites.example.org>';
@@ -23,11 +24,17 @@ export interface CampaignSummary {
   accepted: number;
   rejected: number;
   duplicates: number;
+  /** Rows whose address is on the suppression list (bounced or complained in an earlier campaign). */
+  suppressed: number;
   /** Respondents whose email SES accepted; of them, what SES reported since (delivered: reached the inbox). */
   emailed: number;
   delivered: number;
   bounced: number;
   complained: number;
+  /** Of those emailed, who joined their room (started, completed or not), who completed, whose room expired. */
+  started: number;
+  completed: number;
+  expired: number;
   failed: number;
   roomsCreated: number;
   apiCreateCalls: number;
@@ -129,6 +136,12 @@ export interface LocalCampaignOptions {
   /** Unique resource name prefix (default `invites-<random>`). */
   prefix?: string;
   /**
+   * Simulated days to let pass after the sends (stand-in only): respondents join and leave their rooms as
+   * `behaviour` says, rooms expire on the stand-in's clock, and the tracker polls on it. Default 0.
+   */
+  days?: number;
+  behaviour?: Behaviour;
+  /**
    * The SES client the invite side sends with instead of the emulator's: a real account for
    * `invites local --ses aws` (local/ses/aws.ts). The emulator's inbox then holds none of the run's emails.
    */
@@ -182,6 +195,8 @@ export interface LocalCampaignResult {
   endpoints: EmulatorEndpoints;
   /** Stand-in base URL, when the stand-in served the run. */
   apiUrl: string;
+  /** The simulated days, with the tracker's figures (when `days` was given). */
+  time?: TimeReport;
   /** Stops what the run started (only needed with `keepAlive`; otherwise already done). */
   close(): Promise<void>;
 }

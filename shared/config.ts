@@ -24,10 +24,15 @@ export const IngestEnvSchema = z.object({
   [ENV.campaignDefaults]: nonEmpty,
 });
 
-/** Environment of the events function (SES events → respondents). */
+/** Environment of the events function (SES events → respondents; rooms of bounced addresses cancelled). */
 export const EventsEnvSchema = z.object({
   [ENV.tableName]: nonEmpty,
+  [ENV.aseedBaseUrl]: z.url(),
+  [ENV.aseedTokenSecretArn]: nonEmpty,
 });
+
+/** Environment of the tracker function (rooms' progress polled from the Aseed API → respondents). */
+export const TrackerEnvSchema = EventsEnvSchema;
 
 /** Environment of the dead-letter function: the invite side's, without the queue it never writes to. */
 export const DeadLetterEnvSchema = z.object({

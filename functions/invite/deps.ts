@@ -1,17 +1,16 @@
 // Cold-start wiring shared by the invite and dead-letter Lambdas (same env, same clients): config parsed
-// once, clients built once; the Aseed token is read lazily from Secrets Manager (cached).
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+// once, clients built once (the Aseed token is read lazily: functions/aseed.ts).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
-import { AseedClient } from '#shared/aseed/client.ts';
 import { DeadLetterEnvSchema, ENV, InviteEnvSchema, parseEnv } from '#shared/config.ts';
 import { createLogger } from '#shared/log.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
 import { AccountQuota, sesQuotaSource } from '#shared/mail/quota.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
+import { aseedFromEnv } from '../aseed.ts';
 import type { InviteHandlerDeps } from './app.ts';
 
 const requestHandler = { requestTimeout: 10_000, connectionTimeout: 3_000 };
@@ -20,18 +19,12 @@ const sharedDeps = (env: z.output<typeof DeadLetterEnvSchema>, service: string):
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler }), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const aseedToken = async (): Promise<string> => {
-    const secret = await getSecret(env[ENV.aseedTokenSecretArn], { maxAge: 300 });
-    if (typeof secret !== 'string' || secret.trim() === '')
-      throw new Error('the Aseed token secret is empty');
-    return secret.trim();
-  };
   // Two attempts × 10 s stay inside the 30 s send lease, so a concurrent delivery never takes over a send
   // that is still in flight (which would email twice).
   const ses = new SESv2Client({ requestHandler, maxAttempts: 2 });
   return {
     store: createDynamoStore({ doc, tableName: env[ENV.tableName] }),
-    aseed: new AseedClient({ baseUrl: env[ENV.aseedBaseUrl], token: aseedToken }),
+    aseed: aseedFromEnv(env),
     mailer: new Mailer({ client: ses }),
     quota: new AccountQuota(sesQuotaSource(ses)),
     ...(env[ENV.sesConfigurationSet] ? { configurationSetName: env[ENV.sesConfigurationSet] } : {}),

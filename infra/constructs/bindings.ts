@@ -37,16 +37,25 @@ export const setting = (name: EnvName, value: string | number): Binding => ({
 });
 
 /**
- * The campaign table: its name, and item reads/writes/queries (never Scan, never table management); `actions`
- * narrows them for a function that needs fewer.
+ * The campaign table: its name, and item reads/writes/queries on the table (never Scan, never table
+ * management); `actions` narrows them for a function that needs fewer, and `indexes` names the secondary
+ * indexes it queries (none by default: no function gets `index/*`).
  */
 export const tableAccess = (
   name: EnvName,
-  table: { tableName: string; grant(grantee: IGrantable, ...actions: string[]): unknown },
+  table: { tableName: string; tableArn: string },
   actions: ReadonlyArray<(typeof TABLE_ACTIONS)[number]> = TABLE_ACTIONS,
+  indexes: readonly string[] = [],
 ): Binding => ({
   environment: { [name]: table.tableName },
-  grant: (grantee) => table.grant(grantee, ...actions),
+  grant: (grantee) => {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [...actions],
+        resources: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)],
+      }),
+    );
+  },
 });
 
 /** A queue the function sends to: its URL, and sqs:SendMessage on it. */

@@ -1,5 +1,6 @@
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   type DynamoDBClient,
   type GlobalSecondaryIndex,
   type KeySchemaElement,
@@ -26,6 +27,7 @@ export interface LocalResourceDefinitions {
       readonly indexName: string;
       readonly partitionKey: KeyDefinition;
       readonly sortKey?: KeyDefinition;
+      readonly projection: 'KEYS_ONLY' | 'ALL';
     }>;
   };
   readonly uploads: { readonly prefix: string; readonly csvSuffix: string };
@@ -106,17 +108,11 @@ const keySchema = (partitionKey: KeyDefinition, sortKey?: KeyDefinition): KeySch
   ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: 'RANGE' as const }] : []),
 ];
 
-/** Creates the table (keys, GSIs, TTL), the upload bucket, the invite queue and its DLQ with the redrive policy. */
-export const createLocalResources = async (
-  clients: { s3: S3Client; sqs: SQSClient; dynamo: DynamoDBClient },
-  options: CreateLocalResourcesOptions = {},
-): Promise<LocalResources> => {
-  const prefix = options.prefix ?? 'invites-local';
-  const definitions = withOverrides(options.definitions ?? infraDefinitions(), options.overrides);
-  const { table, inviteQueue } = definitions;
-  const tableName = `${prefix}-table`;
-  const bucketName = `${prefix}-uploads`;
-
+/** The CreateTable request of the table (keys and GSIs as deployed), on demand. */
+export const tableInput = (
+  tableName: string,
+  table: LocalResourceDefinitions['table'] = TABLE,
+): CreateTableCommandInput => {
   const attributes = new Map<string, KeyType>();
   for (const key of [
     table.partitionKey,
@@ -128,20 +124,32 @@ export const createLocalResources = async (
   const indexes: GlobalSecondaryIndex[] = table.globalSecondaryIndexes.map((index) => ({
     IndexName: index.indexName,
     KeySchema: keySchema(index.partitionKey, index.sortKey),
-    Projection: { ProjectionType: 'ALL' },
+    Projection: { ProjectionType: index.projection },
   }));
-  await clients.dynamo.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
-        AttributeName,
-        AttributeType,
-      })),
-      KeySchema: keySchema(table.partitionKey, table.sortKey),
-      ...(indexes.length > 0 ? { GlobalSecondaryIndexes: indexes } : {}),
-    }),
-  );
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType,
+    })),
+    KeySchema: keySchema(table.partitionKey, table.sortKey),
+    ...(indexes.length > 0 ? { GlobalSecondaryIndexes: indexes } : {}),
+  };
+};
+
+/** Creates the table (keys, GSIs, TTL), the upload bucket, the invite queue and its DLQ with the redrive policy. */
+export const createLocalResources = async (
+  clients: { s3: S3Client; sqs: SQSClient; dynamo: DynamoDBClient },
+  options: CreateLocalResourcesOptions = {},
+): Promise<LocalResources> => {
+  const prefix = options.prefix ?? 'invites-local';
+  const definitions = withOverrides(options.definitions ?? infraDefinitions(), options.overrides);
+  const { table, inviteQueue } = definitions;
+  const tableName = `${prefix}-table`;
+  const bucketName = `${prefix}-uploads`;
+
+  await clients.dynamo.send(new CreateTableCommand(tableInput(tableName, table)));
   await waitUntilTableExists(
     { client: clients.dynamo, maxWaitTime: 30, minDelay: 0.1, maxDelay: 0.5 },
     { TableName: tableName },

@@ -94,6 +94,9 @@ export const EmailTemplateSchema = z
 /** Room language of a campaign: `auto` lets Aseed decide. */
 export const CAMPAIGN_LANGUAGES = ['auto', ...LOCALES] as const;
 
+/** The default room label: the respondent's name (its address when the file has no name for it). */
+export const DEFAULT_DISPLAY_NAME = '{{name}}';
+
 /** Campaign settings: room settings for Aseed and the invitation email. Unknown keys are refused. */
 export const CampaignSettingsSchema = z.strictObject({
   projectId: z.uuid({ error: 'must be a UUID' }),
@@ -108,6 +111,11 @@ export const CampaignSettingsSchema = z.strictObject({
   sender: mailbox,
   replyTo: mailbox.optional(),
   templates: z.strictObject({ en: EmailTemplateSchema, ru: EmailTemplateSchema }),
+  /**
+   * Label of each room in the Aseed UI (PATCH display_name), from the respondent's columns, e.g.
+   * `{{name}} ({{team}})`; the address when it renders empty; cut to 42 characters. `false`: no labels.
+   */
+  displayName: z.union([z.literal(false), templatePart(200, true)]).default(DEFAULT_DISPLAY_NAME),
 });
 
 /** Validated campaign settings. */

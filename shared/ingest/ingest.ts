@@ -14,7 +14,7 @@ import { type AppLogger, silentLogger } from '#shared/log.ts';
 import { realSleep, type Sleep } from '#shared/store/concurrency.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { StartIngestOutcome } from '#shared/store/ports.ts';
-import type { CampaignRecord } from '#shared/store/types.ts';
+import type { CampaignRecord, SuppressionEntry } from '#shared/store/types.ts';
 import { DEFAULT_INGEST_LEASE_MS } from './config.ts';
 import type { IngestStore, InviteQueue, UploadRef, UploadSource } from './ports.ts';
 import { BatchWriter } from './writer.ts';
@@ -159,7 +159,11 @@ const ingestStarted = async (run: Run, started: StartIngestOutcome): Promise<Ing
     },
     settings,
   );
-  const counts = await parseInto(body, writer, settings);
+  // Addresses suppressed before this campaign began: a resumed ingest sees the same list, so the same batches.
+  const suppressed = suppressionsOf(
+    await run.deps.store.listSuppressed(Date.parse(started.record.createdAt)),
+  );
+  const counts = await parseInto(body, writer, settings, suppressed);
   const batches = await writer.finish();
   const record = await run.deps.store.finishIngest({
     campaignId: run.campaignId,
@@ -209,18 +213,29 @@ const settingsOf = async (run: Run, resumedFrom: CampaignRecord | undefined): Pr
  * Parses the CSV into the writer; returns the row counts. The header comes before any batch: a merge field
  * neither built in nor a column fails the campaign there, before a room is created.
  */
-const parseInto = async (body: CsvInput, writer: BatchWriter, settings: CampaignSettings) => {
-  const counts = { rows: 0, accepted: 0, rejected: 0, duplicates: 0 };
+const parseInto = async (
+  body: CsvInput,
+  writer: BatchWriter,
+  settings: CampaignSettings,
+  suppressed: ReadonlyMap<string, SuppressionEntry>,
+) => {
+  const counts = { rows: 0, accepted: 0, rejected: 0, duplicates: 0, suppressed: 0 };
   const onFileInfo = (info: CsvFileInfo) => checkMergeFields(settings, info.fieldKeys);
   try {
     for await (const rows of parseRespondentBatches(body, { onFileInfo })) {
       for (const row of rows) {
         counts.rows++;
-        if (row.kind === 'accepted') counts.accepted++;
+        const entry =
+          row.kind === 'accepted' && suppressed.size > 0
+            ? suppressed.get(row.respondent.email.toLowerCase())
+            : undefined;
+        if (entry) counts.suppressed++;
+        else if (row.kind === 'accepted') counts.accepted++;
         else if (row.kind === 'rejected') counts.rejected++;
         else counts.duplicates++;
         // Most rows only join a group: no promise, no await.
-        const flushing = writer.add(row);
+        const flushing =
+          entry && row.kind === 'accepted' ? writer.addSuppressed(row, entry) : writer.add(row);
         if (flushing) await flushing;
       }
     }
@@ -232,6 +247,10 @@ const parseInto = async (body: CsvInput, writer: BatchWriter, settings: Campaign
   }
   return counts;
 };
+
+/** The suppression list by lower-cased address. */
+const suppressionsOf = (entries: readonly SuppressionEntry[]): Map<string, SuppressionEntry> =>
+  new Map(entries.map((entry) => [entry.emailKey, entry]));
 
 /** Ends the campaign `failed` with one clear reason. */
 const fail = async (run: Run, reason: string): Promise<IngestResult> => {

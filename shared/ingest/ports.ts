@@ -1,7 +1,7 @@
 // What the ingest reaches outside itself: the uploaded objects, the invite queue, and the store.
 import type { InviteMessage } from '#shared/campaign/messages.ts';
 import type { CsvInput } from '#shared/csv/encoding.ts';
-import type { CampaignsPort, IngestItemsPort } from '#shared/store/ports.ts';
+import type { CampaignsPort, IngestItemsPort, SuppressionPort } from '#shared/store/ports.ts';
 
 /** One uploaded object, as the S3 event names it (key already URL-decoded). */
 export interface UploadRef {
@@ -27,7 +27,7 @@ export interface InviteQueue {
 
 /** The store methods the ingest uses (a small slice, so a fake or another store fits). */
 export type IngestStore = Pick<
-  CampaignsPort & IngestItemsPort,
+  CampaignsPort & IngestItemsPort & SuppressionPort,
   | 'getCampaign'
   | 'startIngest'
   | 'renewIngestLease'
@@ -35,4 +35,5 @@ export type IngestStore = Pick<
   | 'finishIngest'
   | 'writeBatches'
   | 'writeRejected'
+  | 'listSuppressed'
 >;

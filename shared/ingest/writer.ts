@@ -5,7 +5,7 @@ import { roomKeyOf, roomParamsFor } from '#shared/campaign/rooms.ts';
 import { type CampaignSettings, languageFor } from '#shared/campaign/settings.ts';
 import type { ParsedRow } from '#shared/csv/parse.ts';
 import type { NewBatch } from '#shared/store/items.ts';
-import type { IngestedRespondent, RejectedRow } from '#shared/store/types.ts';
+import type { IngestedRespondent, RejectedRow, SuppressionEntry } from '#shared/store/types.ts';
 import {
   BATCH_SIZE,
   CHECKPOINT_EVERY_MS,
@@ -60,6 +60,16 @@ export const rejectedRowOf = (row: Exclude<ParsedRow, AcceptedRow>): RejectedRow
         reason: `duplicate of line ${row.firstLine}`,
       };
 
+/** A row whose address is on the suppression list, as the report keeps it: why, since when, from where. */
+export const suppressedRowOf = (row: AcceptedRow, entry: SuppressionEntry): RejectedRow => ({
+  line: row.line,
+  kind: 'suppressed',
+  email: truncate(row.respondent.email),
+  reason:
+    `suppressed: ${entry.reason} on ${entry.at.slice(0, 10)} in campaign ${entry.campaignId}` +
+    (entry.detail ? ` (${truncate(entry.detail)})` : ''),
+});
+
 /** Accepted rows as the batch record keeps them; empty name/language are left out, as the item leaves them. */
 const ingestedOf = (rows: AcceptedRow[]): IngestedRespondent[] =>
   rows.map((row, seq) => {
@@ -107,6 +117,12 @@ export class BatchWriter {
     // A long run of rejected rows writes nothing to the lease: keep it alive anyway.
     if (this.ctx.clock() - this.leaseRenewedAt > this.ctx.leaseMs / 3) flushing = this.renewAfter(flushing);
     return flushing;
+  }
+
+  /** Adds an accepted row whose address is suppressed: reported, given no room. */
+  addSuppressed(row: AcceptedRow, entry: SuppressionEntry): Promise<void> | undefined {
+    this.rejected.push(suppressedRowOf(row, entry));
+    return this.rejected.length >= REJECTED_CHUNK_SIZE ? this.flushRejected() : undefined;
   }
 
   private addAccepted(row: AcceptedRow): Promise<void> | undefined {

@@ -2,7 +2,7 @@
 // closes; or, for a `finalize` message, the campaign completes.
 
 import type { InviteMessage } from '#shared/campaign/messages.ts';
-import type { CampaignSettings } from '#shared/campaign/settings.ts';
+import { type CampaignSettings, DEFAULT_DISPLAY_NAME } from '#shared/campaign/settings.ts';
 import { OutOfTimeError, RetryableError } from '#shared/errors.ts';
 import type { CampaignRecord } from '#shared/store/types.ts';
 import { completeIfDone, finishBatch, isTerminal } from './close.ts';
@@ -11,6 +11,7 @@ import { sendInvites } from './email/index.ts';
 import { dueForEmail } from './email/plan.ts';
 import { ensureQuotaFor } from './email/quota.ts';
 import { ensureRooms } from './rooms/create.ts';
+import { labelRooms } from './rooms/label.ts';
 
 /** What one processed batch did (for logs and tests). */
 export interface BatchResult {
@@ -73,6 +74,8 @@ const processBatch = async (
     await ensureRooms(ctx, settings, { campaignId, batch }, respondents);
     respondents = await ctx.store.queryBatch(campaignId, batch);
   }
+  // Older campaigns' stored settings have no displayName: the default applies.
+  await labelRooms(ctx, { displayName: settings.displayName ?? DEFAULT_DISPLAY_NAME }, respondents);
   const sent = await sendInvites(ctx, campaignId, settings, respondents);
   result.emailed = sent.emailed;
   result.failed = sent.failed;

@@ -11,7 +11,7 @@ import type { InviteStore } from '#shared/store/ports.ts';
 import { type InviteConfig, type InviteOptions, resolveInviteConfig } from './config.ts';
 
 /** The Aseed calls the invite side makes. */
-export type InviteAseed = Pick<AseedClient, 'createRooms' | 'listRooms' | 'deleteRoom'>;
+export type InviteAseed = Pick<AseedClient, 'createRooms' | 'listRooms' | 'deleteRoom' | 'updateRoom'>;
 /** The mail call the invite side makes. */
 export type InviteMailer = Pick<Mailer, 'sendBulk'>;
 

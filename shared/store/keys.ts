@@ -69,3 +69,15 @@ export const campaignIdFor = (source: { bucket: string; key: string; etag?: stri
 /** Short stable hash of a JSON-able value (room-settings keys). */
 export const shortHash = (value: unknown): string =>
   createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 12);
+
+/** Partition key of the deployment's suppression list (addresses that bounced or complained). */
+export const SUPPRESSION_PK = 'SUPPRESSION';
+/** Sort key of one suppressed address (lower-cased): one Query reads the whole list at ingest. */
+export const suppressionSk = (emailKey: string): string => `ADDR#${emailKey}`;
+/** Prefix of the suppressed addresses. */
+export const SUPPRESSION_PREFIX = 'ADDR#';
+
+/** Partition value of the `tracking` index for campaigns whose rooms are still polled (sparse: removed at the end). */
+export const TRACKING_OPEN = 'open';
+/** Name of the index of tracked campaigns by next poll time. */
+export const TRACKING_INDEX = 'tracking';

@@ -3,6 +3,7 @@
 import { RetryableError } from '#shared/errors.ts';
 import type { DeliveryRecordResult, DeliveryReport } from '#shared/events/outcome.ts';
 import type { RespondentTransition } from '#shared/invite/respondent.ts';
+import type { RoomObservation } from '#shared/tracker/progress.ts';
 import type { NewBatch, NewRejectedChunk } from './items.ts';
 import type {
   CampaignCounts,
@@ -17,8 +18,10 @@ import type {
   NewSpare,
   RejectedRow,
   RespondentItem,
+  RoomHolder,
   RoomMarkerItem,
   SpareRoomItem,
+  SuppressionEntry,
 } from './types.ts';
 
 /** Raised when a lease this process held was taken over: stop and let the new owner carry on. */
@@ -69,7 +72,7 @@ export interface CampaignsPort {
     campaignId: string;
     owner: string;
     nowMs: number;
-    counts: Pick<CampaignCounts, 'rows' | 'accepted' | 'rejected' | 'duplicates' | 'batches'>;
+    counts: Pick<CampaignCounts, 'rows' | 'accepted' | 'rejected' | 'duplicates' | 'suppressed' | 'batches'>;
   }): Promise<CampaignRecord>;
   /** Adds a finished batch's counts exactly once; returns the record as it is after. */
   tallyBatch(args: {
@@ -208,6 +211,43 @@ export interface DeliveriesPort {
   }): Promise<DeliveryRecordResult>;
 }
 
+/** The deployment's suppression list: addresses that bounced or complained, kept across campaigns. */
+export interface SuppressionPort {
+  /** Adds an address unless it is on the list already (the first entry is kept); true when this call added it. */
+  suppress(entry: SuppressionEntry): Promise<boolean>;
+  /** Every entry recorded before `beforeMs` (epoch ms): what an ingest of a campaign created then applies. */
+  listSuppressed(beforeMs: number): Promise<SuppressionEntry[]>;
+}
+
+/** Room tracking: which campaigns are due for a poll, the poll's lease, and the progress it records. */
+export interface TrackingPort {
+  /** Campaigns whose next poll is due at `nowMs`, oldest due first (the `tracking` index; may lag a little). */
+  dueCampaigns(nowMs: number, limit: number): Promise<string[]>;
+  /** Takes the poll lease of a tracked, due campaign; its record, or undefined if not due or held by a poll. */
+  claimPoll(args: {
+    campaignId: string;
+    owner: string;
+    nowMs: number;
+    leaseMs: number;
+  }): Promise<CampaignRecord | undefined>;
+  /** Ends this poll: the next one at `nextPollAt`, or (undefined) tracking stops. No-op if the lease was lost. */
+  endPoll(args: {
+    campaignId: string;
+    owner: string;
+    nowMs: number;
+    nextPollAt: number | undefined;
+  }): Promise<void>;
+  /** Every respondent of the campaign that holds a room, with its progress. */
+  listRoomHolders(campaignId: string): Promise<RoomHolder[]>;
+  /** Records a room's progress over a lower rank (first times kept); true when this call changed it. */
+  recordRoomProgress(args: {
+    campaignId: string;
+    sk: string;
+    observation: RoomObservation;
+    nowMs: number;
+  }): Promise<boolean>;
+}
+
 /** The whole store: every port. */
 export type Store = CampaignsPort &
   IngestItemsPort &
@@ -215,7 +255,9 @@ export type Store = CampaignsPort &
   CreateLockPort &
   RoomsPort &
   SendSchedulePort &
-  DeliveriesPort;
+  DeliveriesPort &
+  SuppressionPort &
+  TrackingPort;
 
 /** What the invite side uses. */
 export type InviteStore = CampaignsPort & RespondentsPort & CreateLockPort & RoomsPort & SendSchedulePort;

@@ -10,13 +10,17 @@ export type ReportStatus =
   | 'delivered'
   | 'bounced'
   | 'complained'
+  | 'started'
+  | 'completed'
+  | 'expired'
   | 'rejected'
   | 'duplicate'
+  | 'suppressed'
   | 'failed';
 
 /**
- * One line of report.csv (`line,email,status,room_url,reason,name,emailed_at,delivered_at`); a running
- * campaign shows in-progress states.
+ * One line of report.csv (`line,email,status,room_url,reason,name,room_status,emailed_at,delivered_at,
+ * started_at,completed_at`); a running campaign shows in-progress states.
  */
 export interface ReportLine {
   line: number;
@@ -25,9 +29,20 @@ export interface ReportLine {
   room_url: string;
   reason: string;
   name: string;
+  room_status: string;
   emailed_at: string;
   delivered_at: string;
+  started_at: string;
+  completed_at: string;
 }
+
+/** The API's name for where a respondent's room is, from what the store knows. */
+const roomStatusOf = (r: RespondentItem): string => {
+  if (!r.roomId) return '';
+  if (r.roomCancelled) return 'cancelled';
+  if (r.roomStatus === 'started') return 'active';
+  return r.roomStatus ?? 'pending';
+};
 
 /** A report line of a run that ended: only the final statuses. */
 export interface FinalReportLine extends ReportLine {
@@ -36,7 +51,7 @@ export interface FinalReportLine extends ReportLine {
 
 /**
  * The report rows of a campaign, sorted by CSV line: one per respondent (its journey status; no room URL once
- * its room was cancelled, since that link no longer works) and one per rejected or duplicate row.
+ * its room was cancelled, since that link no longer works) and one per rejected, duplicate or suppressed row.
  */
 export const reportRows = (
   respondents: readonly RespondentItem[],
@@ -52,8 +67,11 @@ export const reportRows = (
         roomUrl: r.roomCancelled ? '' : (r.roomUrl ?? ''),
         reason: journey.reason ?? '',
         name: r.name ?? '',
+        roomStatus: roomStatusOf(r),
         emailedAt: r.emailedAt ?? '',
         deliveredAt: r.deliveredAt ?? '',
+        startedAt: r.startedAt ?? '',
+        completedAt: r.completedAt ?? '',
       };
     }),
     ...rejected.map((r) => ({
@@ -63,8 +81,11 @@ export const reportRows = (
       roomUrl: '',
       reason: r.reason,
       name: '',
+      roomStatus: '',
       emailedAt: '',
       deliveredAt: '',
+      startedAt: '',
+      completedAt: '',
     })),
   ];
   return rows.sort((a, b) => a.line - b.line);
@@ -78,8 +99,11 @@ export const reportLine = (row: ReportRow): ReportLine => ({
   room_url: row.roomUrl,
   reason: row.reason,
   name: row.name,
+  room_status: row.roomStatus,
   emailed_at: row.emailedAt,
   delivered_at: row.deliveredAt,
+  started_at: row.startedAt,
+  completed_at: row.completedAt,
 });
 
 const FINAL_STATUSES: readonly string[] = [
@@ -87,9 +111,13 @@ const FINAL_STATUSES: readonly string[] = [
   'delivered',
   'bounced',
   'complained',
+  'started',
+  'completed',
+  'expired',
   'failed',
   'rejected',
   'duplicate',
+  'suppressed',
 ] satisfies ReportStatus[];
 const isFinal = (status: ReportRow['status']): status is ReportStatus => FINAL_STATUSES.includes(status);
 

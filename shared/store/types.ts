@@ -3,6 +3,7 @@ import type { PauseKind } from '#shared/errors.ts';
 import type { JourneyStatus } from '#shared/events/journey.ts';
 import type { DeliveryProgress } from '#shared/events/outcome.ts';
 import type { RespondentProgress } from '#shared/invite/respondent.ts';
+import type { RoomProgress } from '#shared/tracker/progress.ts';
 
 export type { RespondentState } from '#shared/invite/respondent.ts';
 export { TERMINAL_STATES } from '#shared/invite/respondent.ts';
@@ -21,11 +22,13 @@ export interface CampaignSource {
 
 /** Counters on the campaign record. Batch-level ones are added exactly once per batch (see tallyBatch). */
 export interface CampaignCounts {
-  /** Data rows in the file (accepted + rejected + duplicates). */
+  /** Data rows in the file (accepted + rejected + duplicates + suppressed). */
   rows: number;
   accepted: number;
   rejected: number;
   duplicates: number;
+  /** Rows whose address is on the suppression list: reported, no room. */
+  suppressed: number;
   /** Batches (SQS messages) the ingest produced. */
   batches: number;
   /** Batches whose respondents all reached a terminal state and were tallied. */
@@ -71,6 +74,17 @@ export interface CampaignRecord extends Partial<CampaignCounts> {
   expiresAt?: number;
   /** Sending waits (a quota or a paused account); absent while it goes on. */
   pause?: CampaignPause;
+  /** `open` while the tracker polls the campaign's rooms (partition of the `tracking` index). */
+  trackPk?: string;
+  /** Epoch ms of the next poll (the index's sort key). */
+  nextPollAt?: number;
+  /** The poll in progress and until when it holds the campaign (epoch ms). */
+  pollOwner?: string;
+  pollUntil?: number;
+  /** Polls made, the last one's time (epoch ms), and when tracking ended (every room done). */
+  polls?: number;
+  lastPollAt?: number;
+  trackingEndedAt?: string;
 }
 
 /** Why and until when a campaign's sending waits. */
@@ -84,7 +98,7 @@ export interface CampaignPause {
 }
 
 /** One accepted respondent (`CAMPAIGN#<id>` / `R#<batch>#<seq>`): who it is, and its progress. */
-export interface RespondentItem extends RespondentProgress, DeliveryProgress {
+export interface RespondentItem extends RespondentProgress, DeliveryProgress, RoomProgress {
   pk: string;
   sk: string;
   type: 'respondent';
@@ -144,7 +158,7 @@ export interface BatchRecordItem {
 /** One rejected or duplicate row, as kept for the report. */
 export interface RejectedRow {
   line: number;
-  kind: 'rejected' | 'duplicate';
+  kind: 'rejected' | 'duplicate' | 'suppressed';
   email?: string;
   reason: string;
 }
@@ -256,19 +270,50 @@ export interface SpareRoomItem {
   expiresAt?: number;
 }
 
+/** Why an address is on the deployment's suppression list. */
+export type SuppressionReason = 'bounced' | 'complained';
+
+/**
+ * An address on the deployment's suppression list (`SUPPRESSION` / `ADDR#<address>`): it bounced or
+ * complained in some campaign, so later campaigns create no room for it. The first entry is kept.
+ */
+export interface SuppressionEntry {
+  emailKey: string;
+  reason: SuppressionReason;
+  /** SES's words (bounce type and diagnostic, complaint type). */
+  detail?: string;
+  /** When SES reported it (ISO). */
+  at: string;
+  /** The campaign whose message bounced or drew the complaint. */
+  campaignId: string;
+  /** When this deployment recorded it (epoch ms): an ingest uses only entries older than its campaign. */
+  suppressedAt: number;
+}
+
+/** A respondent holding a room, as a poll reads it (only what tracking needs). */
+export type RoomHolder = Pick<
+  RespondentItem,
+  'sk' | 'roomId' | 'roomCancelled' | 'roomExpiresAt' | 'state' | 'delivery' | keyof RoomProgress
+>;
+
 /** One line of the campaign report. */
 export interface ReportRow {
   line: number;
   email: string;
   /** The respondent's journey status (shared/events/journey.ts), or `rejected` / `duplicate`. */
-  status: JourneyStatus | 'rejected' | 'duplicate';
+  status: JourneyStatus | 'rejected' | 'duplicate' | 'suppressed';
   roomUrl: string;
   reason: string;
   /** The respondent's name column, if the file had one. */
   name: string;
+  /** The room as the API last showed it: pending, active, completed, expired or cancelled ('' if none). */
+  roomStatus: string;
   /** When SES accepted the email, and when it reported it delivered (ISO; '' if not). */
   emailedAt: string;
   deliveredAt: string;
+  /** When the respondent joined the room and when the interview ended (ISO; '' if not). */
+  startedAt: string;
+  completedAt: string;
 }
 
 /** A room marker as a use case writes it: the store adds its keys, type, time and expiry. */

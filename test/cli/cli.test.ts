@@ -60,7 +60,19 @@ const readOut = async (dir: string): Promise<OutFiles> => {
   return {
     names: (await readdir(dir)).sort(),
     report: rows.map((cells) => {
-      const [line, email, status, roomUrl, reason, name, emailedAt, deliveredAt] = cells.map(readCell);
+      const [
+        line,
+        email,
+        status,
+        roomUrl,
+        reason,
+        name,
+        roomStatus,
+        emailedAt,
+        deliveredAt,
+        startedAt,
+        completedAt,
+      ] = cells.map(readCell);
       return {
         line: Number(line),
         email: email ?? '',
@@ -68,8 +80,11 @@ const readOut = async (dir: string): Promise<OutFiles> => {
         room_url: roomUrl ?? '',
         reason: reason ?? '',
         name: name ?? '',
+        room_status: roomStatus ?? '',
         emailed_at: emailedAt ?? '',
         delivered_at: deliveredAt ?? '',
+        started_at: startedAt ?? '',
+        completed_at: completedAt ?? '',
       };
     }),
     summary: JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')),

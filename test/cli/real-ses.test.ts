@@ -14,6 +14,19 @@ const SIMULATOR_CSV = join(ROOT, 'examples', 'simulator.csv');
 const SENDER = 'Lab <lab@verified.example.org>';
 
 let aws: StrictSes;
+
+/** A new sandboxed 1/s account in eu-west-1: each run gets a full rate bucket, as after a quiet minute. */
+const sandboxedAccount = () =>
+  startStrictSes({
+    upstream: emulatorEndpoints().ses,
+    account: {
+      sandbox: true,
+      verifiedIdentities: ['verified.example.org'],
+      maxSendRate: 1,
+      max24HourSend: 200,
+    },
+    origin: { account: '111122223333', region: 'eu-west-1' },
+  });
 let dir: string;
 let settings: string;
 
@@ -35,16 +48,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'real-ses-'));
   settings = join(dir, 'settings.json');
   await writeFile(settings, JSON.stringify({ sender: SENDER }));
-  aws = await startStrictSes({
-    upstream: emulatorEndpoints().ses,
-    account: {
-      sandbox: true,
-      verifiedIdentities: ['verified.example.org'],
-      maxSendRate: 1,
-      max24HourSend: 200,
-    },
-    origin: { account: '111122223333', region: 'eu-west-1' },
-  });
+  aws = await sandboxedAccount();
 });
 afterAll(async () => {
   await aws?.stop();
@@ -91,6 +95,9 @@ describe('invites local --ses aws', () => {
   it('exits 1 when SES accepted none of the emails (a sandbox refusing unverified recipients)', {
     timeout: 120_000,
   }, async () => {
+    // Prepare: an account of its own (the previous test drew this one's one-second bucket dry).
+    const account = await sandboxedAccount();
+
     // Act: ordinary addresses, which the sandboxed account may not send to.
     const run = await invites(
       [
@@ -105,8 +112,8 @@ describe('invites local --ses aws', () => {
         '--out',
         join(dir, 'refused'),
       ],
-      userEnv(aws.url),
-    );
+      userEnv(account.url),
+    ).finally(() => account.stop());
 
     // Assert
     expect(run.code).toBe(1);

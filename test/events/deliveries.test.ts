@@ -10,6 +10,7 @@ import {
 import { recordSesEvent } from '#shared/events/record.ts';
 import type { Store } from '#shared/store/ports.ts';
 import type { RespondentItem } from '#shared/store/types.ts';
+import { fakeAseed } from '#test/invite/fakes.ts';
 import { uniqueName } from '#test/support/aws.ts';
 import { respondent, storeTargets, useStore } from '#test/support/store.ts';
 
@@ -72,7 +73,7 @@ describe.each(storeTargets())('SES events recorded on $name', ({ endpoint }) => 
     // Prepare
     const campaignId = uniqueName('c');
     const sk = await seed(store, campaignId, 1);
-    const deps = { store };
+    const deps = { store, aseed: fakeAseed().api };
 
     // Act
     const results = [];
@@ -102,7 +103,10 @@ describe.each(storeTargets())('SES events recorded on $name', ({ endpoint }) => 
     const sk = await seed(store, campaignId, 2, 'sending');
 
     // Act
-    const result = await recordSesEvent({ store }, eventFor('Bounce', campaignId, 0, 2, t(3)));
+    const result = await recordSesEvent(
+      { store, aseed: fakeAseed().api },
+      eventFor('Bounce', campaignId, 0, 2, t(3)),
+    );
     const marked = await store.transition(
       { campaignId, sk, nowMs: 5 },
       { kind: 'markEmailed', messageId: 'm-0-2', at: '2026-01-01T00:00:00.000Z' },
@@ -123,9 +127,18 @@ describe.each(storeTargets())('SES events recorded on $name', ({ endpoint }) => 
     const sk = await seed(store, campaignId, 3);
 
     // Act
-    const missing = await recordSesEvent({ store }, eventFor('Delivery', campaignId, 0, 99, t(1)));
-    const late = await recordSesEvent({ store }, eventFor('DeliveryDelay', campaignId, 0, 3, t(9)));
-    const early = await recordSesEvent({ store }, eventFor('DeliveryDelay', campaignId, 0, 3, t(4)));
+    const missing = await recordSesEvent(
+      { store, aseed: fakeAseed().api },
+      eventFor('Delivery', campaignId, 0, 99, t(1)),
+    );
+    const late = await recordSesEvent(
+      { store, aseed: fakeAseed().api },
+      eventFor('DeliveryDelay', campaignId, 0, 3, t(9)),
+    );
+    const early = await recordSesEvent(
+      { store, aseed: fakeAseed().api },
+      eventFor('DeliveryDelay', campaignId, 0, 3, t(4)),
+    );
 
     // Assert
     expect([missing.kind, late.kind, early.kind]).toEqual(['missing', 'applied', 'stale']);

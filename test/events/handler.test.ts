@@ -4,6 +4,7 @@ import { sesEvent } from '#local/ses/events.ts';
 import { PermanentError } from '#shared/errors.ts';
 import { respondentTag } from '#shared/events/outcome.ts';
 import { createMemoryStore } from '#shared/store/memory/index.ts';
+import { fakeAseed } from '#test/invite/fakes.ts';
 import { recordingLogger } from '#test/support/logger.ts';
 import { respondent } from '#test/support/store.ts';
 
@@ -22,7 +23,7 @@ describe('events handler', () => {
       },
     );
     const { logger, lines } = recordingLogger();
-    const handler = createEventsHandler({ store, logger });
+    const handler = createEventsHandler({ store, logger, aseed: fakeAseed().api });
     const event = sesEvent(
       'Bounce',
       {
@@ -39,7 +40,14 @@ describe('events handler', () => {
     const result = await handler(JSON.parse(JSON.stringify(event)));
 
     // Assert
-    expect(result).toEqual({ kind: 'applied', campaignId: 'c-1', respondent: '3-4', what: 'bounced' });
+    expect(result).toEqual({
+      kind: 'applied',
+      campaignId: 'c-1',
+      respondent: '3-4',
+      what: 'bounced',
+      // The room (unknown to this API) counts as given back; the address joins the suppression list.
+      settled: { suppressed: true, room: 'cancelled' },
+    });
     expect(await store.getRespondent('c-1', item.sk)).toMatchObject({ delivery: 'bounced' });
     expect(lines).toContainEqual(expect.objectContaining({ level: 'info', message: 'SES event recorded' }));
     // The keys are logged, the address never.
@@ -50,7 +58,7 @@ describe('events handler', () => {
   it('throws on what is not an SES event, after logging it, so Lambda retries and then dead-letters it', async () => {
     // Prepare
     const { logger, lines } = recordingLogger();
-    const handler = createEventsHandler({ store: createMemoryStore(), logger });
+    const handler = createEventsHandler({ store: createMemoryStore(), logger, aseed: fakeAseed().api });
 
     // Act
     const failing = handler({ id: 'e-1', source: 'aws.s3', detail: {} } as never);

@@ -18,6 +18,7 @@ describe('function bundles (real esbuild bundling)', () => {
       expect.stringMatching(/^IngestFunction/),
       expect.stringMatching(/^InviteFunction/),
       expect.stringMatching(/^SesEventsFunction/),
+      expect.stringMatching(/^TrackerFunction/),
     ]);
     for (const size of sizes) {
       console.log(`${size.function}: ${size.codeBytes} bytes (+ ${size.sourceMapBytes} bytes source map)`);
@@ -29,7 +30,7 @@ describe('function bundles (real esbuild bundling)', () => {
     const keys = Object.values(template.findResources('AWS::Lambda::Function'))
       .map((fn) => fn.Properties?.Code?.S3Key as unknown)
       .filter((key): key is string => typeof key === 'string');
-    expect(keys).toHaveLength(4);
+    expect(keys).toHaveLength(5);
     for (const key of keys) {
       const code = readFileSync(join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
       expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);

@@ -17,6 +17,9 @@ const EXPECTED_ACKNOWLEDGEMENTS = [
   'AseedInvites/DeadLetter/Role AwsSolutions::AwsSolutions-IAM5[Resource::*]',
   'AseedInvites/SesEvents/Events/Function AwsSolutions::AwsSolutions-L1',
   'AseedInvites/SesEvents/Events/Role AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+  'AseedInvites/Tracker/Function AwsSolutions::AwsSolutions-L1',
+  'AseedInvites/Tracker/Role AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+  'AseedInvites AwsSolutions::AwsSolutions-IAM5[Resource::<TrackerFunction5513E925.Arn>:*]',
   'AseedInvites/BucketNotificationsHandler050a0587b7544547bf325f094a3db834 AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
 ].sort();
 

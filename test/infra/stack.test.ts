@@ -8,6 +8,7 @@ import {
   INVITE_QUEUE,
   SES_EVENTS,
   TABLE,
+  TRACKER_SCHEDULE,
   UPLOADS,
 } from '#infra/definitions.ts';
 import { DeadLetterEnvSchema, ENV, InviteEnvSchema } from '#shared/config.ts';
@@ -258,11 +259,11 @@ describe('the stack', () => {
       actionsOf(s).includes('ses:GetAccount'),
     );
 
-    // Assert: the invite and dead-letter functions read the secret; only the invite function sends.
-    expect(secretStatements).toEqual([
-      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } },
-      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } },
-    ]);
+    // Assert: the invite, dead-letter and events functions read the secret; only the invite function sends.
+    const read = { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } };
+    expect(secretStatements).toEqual([read, read, read, read]);
+    expect(roleStatementsOf(stack, 'SesEventsRole')).toContainEqual(read);
+    expect(roleStatementsOf(stack, 'TrackerRole')).toContainEqual(read);
     expect(sesStatements).toHaveLength(1);
     expect(roleStatementsOf(stack, 'InviteRole')).toContainEqual(sesStatements[0]);
     const resources = JSON.stringify(sesStatements[0]?.Resource);
@@ -322,7 +323,13 @@ describe('the stack', () => {
     const groups = resourcesOf(stack, 'AWS::Logs::LogGroup');
 
     // Assert
-    for (const prefix of ['IngestFunction', 'InviteFunction', 'DeadLetterFunction', 'SesEventsFunction']) {
+    for (const prefix of [
+      'IngestFunction',
+      'InviteFunction',
+      'DeadLetterFunction',
+      'SesEventsFunction',
+      'TrackerFunction',
+    ]) {
       const fn = functionNamed(stack, prefix);
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -415,10 +422,10 @@ describe('the stack', () => {
         { AttributeName: TABLE.partitionKey.name, KeyType: 'HASH' },
         { AttributeName: TABLE.sortKey.name, KeyType: 'RANGE' },
       ],
-      AttributeDefinitions: [
+      AttributeDefinitions: Match.arrayWith([
         { AttributeName: TABLE.partitionKey.name, AttributeType: TABLE.partitionKey.type },
         { AttributeName: TABLE.sortKey.name, AttributeType: TABLE.sortKey.type },
-      ],
+      ]),
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
       TimeToLiveSpecification: { AttributeName: TABLE.timeToLiveAttribute, Enabled: true },
@@ -515,7 +522,13 @@ describe('the stack', () => {
     );
 
     // Assert
-    for (const prefix of ['IngestFunction', 'InviteFunction', 'DeadLetterFunction', 'SesEventsFunction']) {
+    for (const prefix of [
+      'IngestFunction',
+      'InviteFunction',
+      'DeadLetterFunction',
+      'SesEventsFunction',
+      'TrackerFunction',
+    ]) {
       const dimension = [
         { Name: 'FunctionName', Value: { Ref: logicalIdOf(stack, 'AWS::Lambda::Function', prefix) } },
       ];
@@ -584,23 +597,79 @@ describe('the stack', () => {
     });
   });
 
-  it('gives the events function the table name only, and item reads and updates on the table only', () => {
+  it('finds tracked campaigns through a sparse keys-only index by next poll time', () => {
+    // Act + Assert
+    stack.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: 'trackPk', AttributeType: 'S' },
+        { AttributeName: 'nextPollAt', AttributeType: 'N' },
+      ]),
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'tracking',
+          KeySchema: [
+            { AttributeName: 'trackPk', KeyType: 'HASH' },
+            { AttributeName: 'nextPollAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+  });
+
+  it('runs the tracker every 5 minutes without retries, with reads, queries of its index and updates only', () => {
+    // Act
+    const fnId = logicalIdOf(stack, 'AWS::Lambda::Function', 'TrackerFunction');
+    const statements = roleStatementsOf(stack, 'TrackerRole');
+    const dynamo = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));
+
+    // Assert
+    stack.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: `rate(${TRACKER_SCHEDULE.rateMinutes} minutes)`,
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 0 },
+      },
+    });
+    expect(dynamo).toHaveLength(1);
+    expect(actionsOf(dynamo[0] as Statement).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    const resources = JSON.stringify(dynamo[0]?.Resource);
+    expect(resources).toContain('/index/tracking');
+    expect(resources).not.toContain('index/*');
+    expect(statements.flatMap(actionsOf).filter((a) => /^(ses|sqs|s3):/.test(a))).toEqual([]);
+    for (const metric of ['Errors', 'Throttles'])
+      stack.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metric,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+      });
+  });
+
+  it('gives the events function the table and the Aseed API: item reads, updates and puts, the token secret', () => {
     // Act
     const fn = functionNamed(stack, 'SesEventsFunction');
     const tableId = logicalIdOf(stack, 'AWS::DynamoDB::Table', 'Campaigns');
     const statements = roleStatementsOf(stack, 'SesEventsRole');
     const dynamo = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));
 
-    // Assert
+    // Assert: updates record outcomes, puts add to the suppression list; the token cancels rooms.
     expect(
-      Object.keys(environmentOf(fn)).filter((k) => !/^(POWERTOOLS_|LOG_LEVEL|NODE_OPTIONS)/.test(k)),
-    ).toEqual([ENV.tableName]);
+      Object.keys(environmentOf(fn))
+        .filter((k) => !/^(POWERTOOLS_|LOG_LEVEL|NODE_OPTIONS)/.test(k))
+        .sort(),
+    ).toEqual([ENV.aseedBaseUrl, ENV.aseedTokenSecretArn, ENV.tableName].sort());
     expect(dynamo).toHaveLength(1);
-    expect(actionsOf(dynamo[0] as Statement).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actionsOf(dynamo[0] as Statement).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
     expect(JSON.stringify(dynamo[0]?.Resource)).toContain(tableId);
-    expect(statements.flatMap(actionsOf).filter((a) => /^(ses|sqs:Send|s3|secretsmanager):/.test(a))).toEqual(
-      [],
-    );
+    expect(statements.flatMap(actionsOf).filter((a) => /^(ses|sqs:Send|s3):/.test(a))).toEqual([]);
   });
 });
 

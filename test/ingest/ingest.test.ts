@@ -114,6 +114,41 @@ describe('ingestUpload through its ports', () => {
     expect(invites.messages()).toEqual([{ campaignId, batch: 0 }]);
   });
 
+  it('reports an address on the suppression list as suppressed, with reason and date, and gives it no batch', async () => {
+    // Prepare: one address bounced in an earlier campaign; another is suppressed only after this one began.
+    const { deps, store, upload: s3, clock } = fakeIngest();
+    const entry = { campaignId: 'earlier', at: '2026-11-30T10:00:00.000Z', suppressedAt: clock.now - 1 };
+    await store.suppress({
+      ...entry,
+      emailKey: 'gone@example.com',
+      reason: 'bounced',
+      detail: 'Permanent: General',
+    });
+    await store.suppress({
+      ...entry,
+      emailKey: 'late@example.com',
+      reason: 'complained',
+      suppressedAt: clock.now + 1,
+    });
+    s3.objects.set(upload.key, 'email\na@example.com\nGone@Example.com\nlate@example.com\n');
+
+    // Act
+    const result = await ingestUpload(deps, upload);
+
+    // Assert
+    expect(result.record).toMatchObject({ rows: 3, accepted: 2, suppressed: 1, rejected: 0, batches: 1 });
+    expect(await store.listRejected(campaignId)).toEqual([
+      {
+        line: 3,
+        kind: 'suppressed',
+        email: 'Gone@example.com',
+        reason: 'suppressed: bounced on 2026-11-30 in campaign earlier (Permanent: General)',
+      },
+    ]);
+    const batch = await store.queryBatch(campaignId, 0);
+    expect(batch.map((r) => r.email)).toEqual(['a@example.com', 'late@example.com']);
+  });
+
   it('completes a campaign with nobody accepted, and enqueues nothing', async () => {
     // Prepare
     const { deps, upload: s3, invites } = fakeIngest();

@@ -1,8 +1,10 @@
 // In-memory stand-ins of the invite side's ports, for use-case tests that run in milliseconds: a store in
 // memory, an Aseed API that keeps its rooms, a mailer that keeps every message.
+import { AseedNotFoundError, AseedRejectedError } from '#shared/aseed/errors.ts';
 import type { CreateRoomsRequest, InterviewRoom } from '#shared/aseed/schemas.ts';
 import { roomKeyOf, roomParamsFor } from '#shared/campaign/rooms.ts';
 import { type CampaignSettings, resolveSettings } from '#shared/campaign/settings.ts';
+import type { UnreachableAseed } from '#shared/events/unreachable.ts';
 import type { InviteAseed, InviteDeps, InviteMailer } from '#shared/invite/index.ts';
 import type { BulkEmail, SendOutcome } from '#shared/mail/mailer.ts';
 import { createMemoryStore } from '#shared/store/memory/index.ts';
@@ -12,10 +14,10 @@ import type { IngestedRespondent } from '#shared/store/types.ts';
 /** An Aseed API in memory: rooms are created, listed and cancelled; `failNext` makes calls fail. */
 export const fakeAseed = () => {
   const rooms: InterviewRoom[] = [];
-  const calls = { create: 0, list: 0, delete: 0 };
+  const calls = { create: 0, list: 0, delete: 0, update: 0 };
   /** Failures of the next create calls: the error to throw, and whether the server made the rooms first. */
   const failures: Array<{ error: (request: CreateRoomsRequest) => Error; afterCreating?: boolean }> = [];
-  const api: InviteAseed = {
+  const api: InviteAseed & UnreachableAseed = {
     async createRooms(request) {
       calls.create++;
       const failure = failures.shift();
@@ -47,10 +49,28 @@ export const fakeAseed = () => {
         (r) => r.project_id === filter.projectId && (!filter.status || r.status === filter.status),
       );
     },
+    // As the stand-in answers: 404 for an unknown room, 409 for one no longer pending.
     async deleteRoom(id) {
       calls.delete++;
       const room = rooms.find((r) => r.id === id);
-      if (room) room.status = 'cancelled';
+      if (!room) throw new AseedNotFoundError('no such room', { operation: 'deleteRoom', status: 404 });
+      if (room.status !== 'pending')
+        throw new AseedRejectedError(`room is ${room.status}`, { operation: 'deleteRoom', status: 409 });
+      room.status = 'cancelled';
+    },
+    async updateRoom(id, patch) {
+      calls.update++;
+      const room = rooms.find((r) => r.id === id);
+      if (!room) throw new AseedNotFoundError('no such room', { operation: 'updateRoom', status: 404 });
+      if (room.status !== 'pending')
+        throw new AseedRejectedError(`room is ${room.status}`, { operation: 'updateRoom', status: 409 });
+      if (patch.display_name) room.display_name = patch.display_name;
+      return { ...room };
+    },
+    async getRoom(id) {
+      const room = rooms.find((r) => r.id === id);
+      if (!room) throw new AseedNotFoundError('no such room', { operation: 'getRoom', status: 404 });
+      return { ...room };
     },
   };
   return { api, rooms, calls, failures };
@@ -84,9 +104,13 @@ export const testSettings = (): CampaignSettings =>
  * A campaign as the ingest leaves it, in a memory store: its record (enqueued, with settings) and one batch
  * record per batch of `sizes` respondents. Returns the store and the campaign id.
  */
-export const seededCampaign = async (sizes: number[], store: Store = createMemoryStore()) => {
+export const seededCampaign = async (
+  sizes: number[],
+  store: Store = createMemoryStore(),
+  overrides: Partial<CampaignSettings> = {},
+) => {
   const campaignId = 'campaign-1';
-  const settings = testSettings();
+  const settings = { ...testSettings(), ...overrides };
   const roomKey = roomKeyOf(roomParamsFor(settings, 'en'));
   await store.startIngest({
     campaignId,
@@ -119,7 +143,14 @@ export const seededCampaign = async (sizes: number[], store: Store = createMemor
     campaignId,
     owner: 'o',
     nowMs: 1,
-    counts: { rows: total, accepted: total, rejected: 0, duplicates: 0, batches: sizes.length },
+    counts: {
+      rows: total,
+      accepted: total,
+      rejected: 0,
+      duplicates: 0,
+      suppressed: 0,
+      batches: sizes.length,
+    },
   });
   return { store, campaignId };
 };

@@ -69,7 +69,7 @@ describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {
       campaignId,
       owner: 'b',
       nowMs: 1300,
-      counts: { rows: 3, accepted: 2, rejected: 1, duplicates: 0, batches: 1 },
+      counts: { rows: 3, accepted: 2, rejected: 1, duplicates: 0, suppressed: 0, batches: 1 },
     });
     expect(done).toMatchObject({ status: 'enqueued', batches: 1 });
     expect(
@@ -85,7 +85,7 @@ describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {
       campaignId,
       owner: 'a',
       nowMs: 1,
-      counts: { rows: 3, accepted: 3, rejected: 0, duplicates: 0, batches: 2 },
+      counts: { rows: 3, accepted: 3, rejected: 0, duplicates: 0, suppressed: 0, batches: 2 },
     });
     const tally = { emailed: 2, failed: 0, deadLettered: 0, roomsCancelled: 0 };
 

@@ -14,7 +14,6 @@ import {
 import type { S3Event, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createIngestHandler } from '#functions/ingest/app.ts';
 import { createDeadLetterHandler, createInviteHandler, type InviteHandler } from '#functions/invite/app.ts';
-import { TABLE } from '#infra/definitions.ts';
 import {
   type AwsClients,
   makeAwsClients,
@@ -22,6 +21,7 @@ import {
   makeDynamoClient,
   readSesStore,
 } from '#local/aws.ts';
+import { tableInput } from '#local/runtime/resources.ts';
 import { buildSqsEvent } from '#local/runtime/sqs-poller.ts';
 import { type Standin, type StandinFaults, startStandin } from '#local/standin/server.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
@@ -225,20 +225,8 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
   const throttle = options.sesThrottle ?? 0;
   instrumentSes(clients.ses, counts, () => Math.random() < throttle);
   const tableName = uniqueName('table');
-  await clients.dynamo.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: TABLE.partitionKey.name, AttributeType: TABLE.partitionKey.type },
-        { AttributeName: TABLE.sortKey.name, AttributeType: TABLE.sortKey.type },
-      ],
-      KeySchema: [
-        { AttributeName: TABLE.partitionKey.name, KeyType: 'HASH' },
-        { AttributeName: TABLE.sortKey.name, KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await clients.dynamo.send(new CreateTableCommand(tableInput(tableName)));
+
   const bucket = uniqueName('bucket');
   await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const maxReceiveCount = options.maxReceiveCount ?? 20;
@@ -322,6 +310,7 @@ export const createWorld = async (options: WorldOptions = {}): Promise<World> =>
         createRooms: guard(kill, (req) => aseed.createRooms(req)),
         listRooms: guard(kill, (filter) => aseed.listRooms(filter)),
         deleteRoom: guard(kill, (id) => aseed.deleteRoom(id)),
+        updateRoom: guard(kill, (id, patch) => aseed.updateRoom(id, patch)),
       };
       const killableMailer: InviteMailer = { sendBulk: guard(kill, (email) => mailer.sendBulk(email)) };
       return createInviteHandler({

@@ -23,7 +23,7 @@ const respondent = (line: number, overrides: Partial<RespondentItem> = {}): Resp
 });
 
 /** The columns of a row nothing has filled yet. */
-const EMPTY = { name: '', emailedAt: '', deliveredAt: '' };
+const EMPTY = { name: '', roomStatus: '', emailedAt: '', deliveredAt: '', startedAt: '', completedAt: '' };
 
 describe('reportRows', () => {
   it('sorts respondents, rejected and duplicate rows together by CSV line', () => {
@@ -50,9 +50,8 @@ describe('reportRows', () => {
       status: 'emailed',
       roomUrl: 'https://rooms.example.org/2',
       reason: '',
-      name: '',
-      emailedAt: '',
-      deliveredAt: '',
+      ...EMPTY,
+      roomStatus: 'pending',
     });
   });
 
@@ -150,10 +149,20 @@ describe('report lines', () => {
     roomUrl: 'u',
     reason: '',
     name: 'Ann',
+    roomStatus: 'pending',
     emailedAt: '',
     deliveredAt: '',
+    startedAt: '',
+    completedAt: '',
   };
-  const columns = { name: 'Ann', emailed_at: '', delivered_at: '' };
+  const columns = {
+    name: 'Ann',
+    room_status: 'pending',
+    emailed_at: '',
+    delivered_at: '',
+    started_at: '',
+    completed_at: '',
+  };
 
   it('keeps an in-progress state in a line of a running campaign', () => {
     // Act
@@ -202,9 +211,7 @@ describe('report lines', () => {
       status,
       roomUrl: '',
       reason: `r${i}`,
-      name: '',
-      emailedAt: '',
-      deliveredAt: '',
+      ...EMPTY,
     }));
 
     // Act

@@ -2,8 +2,8 @@
 // and the in-memory store.
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { TABLE } from '#infra/definitions.ts';
 import { makeDocClient, makeDynamoClient } from '#local/aws.ts';
+import { tableInput } from '#local/runtime/resources.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { campaignPk, respondentSk } from '#shared/store/keys.ts';
 import { createMemoryStore } from '#shared/store/memory/index.ts';
@@ -28,22 +28,9 @@ export const respondent = (campaignId: string, batch: number, seq: number): Resp
   updatedAt: new Date(0).toISOString(),
 });
 
-/** A table with the stack's key schema. */
+/** A table with the stack's key schema and indexes. */
 export const createTable = async (dynamo: ReturnType<typeof makeDynamoClient>, tableName: string) => {
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: TABLE.partitionKey.name, AttributeType: 'S' },
-        { AttributeName: TABLE.sortKey.name, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: TABLE.partitionKey.name, KeyType: 'HASH' },
-        { AttributeName: TABLE.sortKey.name, KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await dynamo.send(new CreateTableCommand(tableInput(tableName)));
 };
 
 /** Every store these tests hold to one contract: each DynamoDB emulator, and the in-memory store. */

@@ -1,6 +1,6 @@
 // A campaign's spare rooms: rooms created but not needed by the respondent they were meant for (or found by
 // reconciliation). They are drawn before any new room is created, and cancelled when the campaign is over.
-import { AseedNotFoundError, AseedRejectedError } from '#shared/aseed/errors.ts';
+import { cancelPendingRoom } from '#shared/aseed/cancel.ts';
 import { errorFields } from '#shared/log.ts';
 import type { RespondentItem, SpareRoomItem } from '#shared/store/types.ts';
 import type { Ctx } from '../context.ts';
@@ -67,12 +67,7 @@ const handOverSpare = async (
 
 /** Cancels a room through the API; a room already gone or no longer pending counts as done. */
 export const cancelRoom = async (ctx: Ctx, roomId: string): Promise<void> => {
-  try {
-    await ctx.deps.aseed.deleteRoom(roomId);
-  } catch (error) {
-    if (error instanceof AseedNotFoundError || error instanceof AseedRejectedError) return;
-    throw error;
-  }
+  await cancelPendingRoom(ctx.deps.aseed, roomId);
 };
 
 /** Cancels every spare of a finished campaign (releasing their token reservations) and drops them. */

@@ -2,7 +2,7 @@
 import { GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { RetryableError } from '#shared/errors.ts';
 import { campaignRecordItem } from '../items.ts';
-import { campaignPk, META_SK } from '../keys.ts';
+import { campaignPk, META_SK, TRACKING_OPEN } from '../keys.ts';
 import { type CampaignsPort, LeaseLostError } from '../ports.ts';
 import type { CampaignRecord } from '../types.ts';
 import { applied, isConditionFailed, type Table, unlessConditionFails } from './table.ts';
@@ -122,9 +122,10 @@ const finishIngest =
     const result = await update(t, campaignId, {
       UpdateExpression:
         'SET #status = :status, #rows = :rows, accepted = :accepted, rejected = :rejected, ' +
-        'duplicates = :duplicates, batches = :batches, checkpoint = :batches, enqueuedAt = :now, ' +
+        'duplicates = :duplicates, suppressed = :suppressed, batches = :batches, checkpoint = :batches, enqueuedAt = :now, ' +
         'updatedAt = :now' +
-        (counts.accepted === 0 ? ', completedAt = :now' : '') +
+        // Tracking starts with the campaign: its rooms are polled from now on (the `tracking` index).
+        (counts.accepted === 0 ? ', completedAt = :now' : ', trackPk = :open, nextPollAt = :nowMs') +
         ' REMOVE leaseOwner, leaseUntil',
       ConditionExpression: 'leaseOwner = :owner',
       ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows' },
@@ -134,9 +135,11 @@ const finishIngest =
         ':accepted': counts.accepted,
         ':rejected': counts.rejected,
         ':duplicates': counts.duplicates,
+        ':suppressed': counts.suppressed,
         ':batches': counts.batches,
         ':owner': owner,
         ':now': new Date(nowMs).toISOString(),
+        ...(counts.accepted === 0 ? {} : { ':open': TRACKING_OPEN, ':nowMs': nowMs }),
       },
       ReturnValues: 'ALL_NEW',
     }).catch(leaseLost(campaignId));

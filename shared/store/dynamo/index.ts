@@ -7,7 +7,9 @@ import { dynamoDeliveries } from './deliveries.ts';
 import { dynamoIngestItems, dynamoRespondents } from './respondents.ts';
 import { dynamoRooms } from './rooms.ts';
 import { dynamoSchedule } from './schedule.ts';
+import { dynamoSuppression } from './suppression.ts';
 import { type DynamoStoreOptions, tableOf } from './table.ts';
+import { dynamoTracking } from './tracking.ts';
 
 export { type DynamoStoreOptions, isConditionFailed } from './table.ts';
 
@@ -23,5 +25,7 @@ export const createDynamoStore = (options: DynamoStoreOptions): Store & { tableN
     ...dynamoRooms(table),
     ...dynamoSchedule(table),
     ...dynamoDeliveries(table),
+    ...dynamoSuppression(table),
+    ...dynamoTracking(table),
   };
 };

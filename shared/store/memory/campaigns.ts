@@ -1,7 +1,7 @@
 // The campaign record port in memory, with the conditions of the DynamoDB adapter (dynamo/campaigns.ts).
 import { RetryableError } from '#shared/errors.ts';
 import { campaignRecordItem } from '../items.ts';
-import { campaignPk, META_SK } from '../keys.ts';
+import { campaignPk, META_SK, TRACKING_OPEN } from '../keys.ts';
 import { type CampaignsPort, LeaseLostError } from '../ports.ts';
 import type { CampaignRecord } from '../types.ts';
 import type { MemoryTable } from './table.ts';
@@ -60,7 +60,9 @@ const finishIngest =
         checkpoint: counts.batches,
         enqueuedAt: iso(nowMs),
         updatedAt: iso(nowMs),
-        ...(counts.accepted === 0 ? { completedAt: iso(nowMs) } : {}),
+        ...(counts.accepted === 0
+          ? { completedAt: iso(nowMs) }
+          : { trackPk: TRACKING_OPEN, nextPollAt: nowMs }),
       };
     });
     if (!done) throw leaseLost(campaignId);

@@ -10,7 +10,9 @@ import {
   memoryRooms,
   memorySchedule,
 } from './records.ts';
+import { memorySuppression } from './suppression.ts';
 import { memoryTable } from './table.ts';
+import { memoryTracking } from './tracking.ts';
 
 /** A new, empty in-memory store. */
 export const createMemoryStore = (): Store => {
@@ -23,5 +25,7 @@ export const createMemoryStore = (): Store => {
     ...memoryRooms(table),
     ...memorySchedule(table),
     ...memoryDeliveries(table),
+    ...memorySuppression(table),
+    ...memoryTracking(table),
   };
 };

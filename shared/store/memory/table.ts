@@ -21,6 +21,8 @@ export interface MemoryTable {
   delete(pk: string, sk: string): void;
   /** Copies of the items of partition `pk` whose sort key starts with `prefix`, in sort key order. */
   query<T>(pk: string, prefix: string): T[];
+  /** Copies of every item `keep` accepts, across partitions (what a sparse index would hold). */
+  scan<T>(keep: (item: Item) => boolean): T[];
   /** TTL value (epoch s) for an item written at `nowMs`. */
   expiresAt(nowMs: number): number;
   sleep: Sleep;
@@ -59,6 +61,10 @@ export const memoryTable = (options: { retentionDays?: number; sleep?: Sleep } =
         .filter((item) => item.sk.startsWith(prefix))
         .sort(bySortKey)
         .map((item) => structuredClone(item) as T),
+    scan: <T>(keep: (item: Item) => boolean) =>
+      [...partitions.values()]
+        .flatMap((p) => [...p.values()].filter(keep))
+        .map((i) => structuredClone(i) as T),
     expiresAt: (nowMs) => Math.floor(nowMs / 1000) + retentionSeconds,
     sleep: options.sleep ?? realSleep,
   };

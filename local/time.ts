@@ -1,0 +1,154 @@
+// Simulated days after the sends: respondents join and leave their rooms through the stand-in's public join
+// endpoints (as a person on the interview page would), rooms expire on the stand-in's clock, and the real
+// tracker handler polls on that clock, tick by tick, as the deployed schedule would.
+import type { TrackerHandler } from '#functions/tracker/app.ts';
+import type { AseedClient } from '#shared/aseed/client.ts';
+import { mulberry32 as seededRandom } from './standin/faults.ts';
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** A clock that runs with real time and jumps forward when simulated time passes. */
+export interface SimClock {
+  now(): number;
+  advance(ms: number): void;
+}
+
+/** A simulated clock, at real time until advanced. */
+export const simClock = (): SimClock => {
+  let offsetMs = 0;
+  return {
+    now: () => Date.now() + offsetMs,
+    advance: (ms) => {
+      offsetMs += ms;
+    },
+  };
+};
+
+/** How the simulated respondents behave: the chance each starts, and that one who started completes. */
+export interface Behaviour {
+  start: number;
+  complete: number;
+}
+
+/** Parses `start=P,complete=Q` (each a probability; both default 0). */
+export const parseBehaviour = (spec: string): Behaviour => {
+  const behaviour: Behaviour = { start: 0, complete: 0 };
+  for (const part of spec.split(',').filter((p) => p.trim() !== '')) {
+    const [key, value] = part.split('=').map((s) => s.trim());
+    const p = Number(value);
+    if ((key !== 'start' && key !== 'complete') || value === undefined || !(p >= 0 && p <= 1)) {
+      throw new Error(`--respondents: "${part}" is not start=P or complete=Q with P, Q between 0 and 1`);
+    }
+    behaviour[key] = p;
+  }
+  return behaviour;
+};
+
+/** One respondent's visit to the interview page: joining, or leaving (which completes the interview). */
+export interface Visit {
+  atMs: number;
+  kind: 'join' | 'leave';
+  accessToken: string;
+  email: string;
+}
+
+/** A respondent who got the email with a working room: whom the simulation may send to the page. */
+export interface Invitee {
+  email: string;
+  accessToken: string;
+}
+
+/**
+ * The visits of the simulated days, in time order: each invitee starts with probability `start` at a
+ * uniformly random moment, and completes with probability `complete` 5–45 minutes later.
+ */
+export const planVisits = (
+  invitees: readonly Invitee[],
+  behaviour: Behaviour,
+  window: { fromMs: number; days: number },
+  seed: number,
+): Visit[] => {
+  const random = seededRandom(seed);
+  const visits: Visit[] = [];
+  for (const invitee of invitees) {
+    if (random() >= behaviour.start) continue;
+    const joinAt = window.fromMs + Math.floor(random() * window.days * DAY);
+    visits.push({ atMs: joinAt, kind: 'join', ...invitee });
+    if (random() < behaviour.complete) {
+      visits.push({ atMs: joinAt + (5 + Math.floor(random() * 40)) * MINUTE, kind: 'leave', ...invitee });
+    }
+  }
+  return visits.sort((a, b) => a.atMs - b.atMs);
+};
+
+/** What the simulated days did, with the tracker's figures per poll. */
+export interface TimeReport {
+  days: number;
+  ticks: number;
+  joins: number;
+  leaves: number;
+  /** Campaign polls made (each: the project's list calls, the holders' read, the changed respondents). */
+  polls: number;
+  listCalls: number;
+  /** Respondent writes (changes only), and the poll's lease writes (take + release: 2 per poll). */
+  progressWrites: number;
+  leaseWrites: number;
+  maxListCallsPerPoll: number;
+  maxWritesPerPoll: number;
+  /** The tracker stopped polling the campaign (every room done). */
+  trackingEnded: boolean;
+}
+
+/** Lets `days` pass in ticks of `tickMs`: due visits made through the public endpoints, then a tracker run. */
+export const passDays = async (args: {
+  clock: SimClock;
+  days: number;
+  tickMs: number;
+  visits: readonly Visit[];
+  api: Pick<AseedClient, 'joinRoom' | 'leaveRoom'>;
+  tracker: TrackerHandler;
+  campaignId: string;
+}): Promise<TimeReport> => {
+  const report: TimeReport = {
+    days: args.days,
+    ticks: 0,
+    joins: 0,
+    leaves: 0,
+    polls: 0,
+    listCalls: 0,
+    progressWrites: 0,
+    leaseWrites: 0,
+    maxListCallsPerPoll: 0,
+    maxWritesPerPoll: 0,
+    trackingEnded: false,
+  };
+  const endMs = args.clock.now() + args.days * DAY;
+  let next = 0;
+  while (args.clock.now() < endMs) {
+    args.clock.advance(Math.min(args.tickMs, endMs - args.clock.now()));
+    report.ticks++;
+    for (; next < args.visits.length && (args.visits[next]?.atMs ?? endMs) <= args.clock.now(); next++) {
+      const visit = args.visits[next] as Visit;
+      if (visit.kind === 'join') await args.api.joinRoom(visit.accessToken, visit.email);
+      else await args.api.leaveRoom(visit.accessToken);
+      report[visit.kind === 'join' ? 'joins' : 'leaves']++;
+    }
+    tally(report, await args.tracker(), args.campaignId);
+  }
+  return report;
+};
+
+/** Adds one tracker run's polls of the campaign to the report. */
+const tally = (report: TimeReport, run: Awaited<ReturnType<TrackerHandler>>, campaignId: string) => {
+  for (const result of run.results) {
+    if (result.campaignId !== campaignId || !('changed' in result)) continue;
+    report.polls++;
+    report.listCalls += result.listCalls;
+    report.progressWrites += result.changed;
+    report.leaseWrites += 2;
+    report.maxListCallsPerPoll = Math.max(report.maxListCallsPerPoll, result.listCalls);
+    report.maxWritesPerPoll = Math.max(report.maxWritesPerPoll, result.changed + 2);
+    if (result.outcome === 'finished') report.trackingEnded = true;
+  }
+};

@@ -1,0 +1,156 @@
+// The tracker use case: each due campaign's rooms polled from the Aseed API (a few list calls per project,
+// never one per room), mapped to respondents by room id, and only what moved written. The poll holds its
+// campaign by a lease, and every write is rank-guarded, so a crashed or concurrent poll loses or doubles
+// nothing: the next poll reads the same lists and writes only what is still missing.
+import { randomUUID } from 'node:crypto';
+import type { AseedClient } from '#shared/aseed/client.ts';
+import { type AppLogger, errorFields, silentLogger } from '#shared/log.ts';
+import { mapLimit } from '#shared/store/concurrency.ts';
+import type { TrackingPort } from '#shared/store/ports.ts';
+import type { CampaignRecord, RoomHolder } from '#shared/store/types.ts';
+import { DEFAULT_TRACKER_CONFIG, pollIntervalMs, type TrackerConfig } from './config.ts';
+import { isNews, observationOf, ROOM_RANK, type RoomObservation, TRACKED_API_STATUSES } from './progress.ts';
+
+/** What the tracker needs. */
+export interface TrackerDeps {
+  store: TrackingPort;
+  aseed: Pick<AseedClient, 'listRooms'>;
+  logger?: AppLogger;
+  /** Epoch ms (the local runtime passes its simulated clock). */
+  clock?: () => number;
+  newId?: () => string;
+  config?: Partial<TrackerConfig>;
+}
+
+/** What one campaign's poll did. */
+export type PollResult =
+  | { campaignId: string; outcome: 'polled' | 'finished'; listCalls: number; changed: number; open: number }
+  | { campaignId: string; outcome: 'busy' }
+  | { campaignId: string; outcome: 'failed'; error: string };
+
+/** Rooms of one project by id, as the tracked lists show them, and the calls that read them. */
+interface ProjectRooms {
+  rooms: Map<string, RoomObservation>;
+  listCalls: number;
+}
+
+interface Run {
+  deps: TrackerDeps;
+  config: TrackerConfig;
+  logger: AppLogger;
+  clock: () => number;
+  owner: string;
+  /** One read per project per invocation, shared by its campaigns. */
+  projects: Map<string, Promise<ProjectRooms>>;
+}
+
+/** Polls every due campaign (a few at a time); one campaign's failure is logged and never stops the others. */
+export const pollDueCampaigns = async (deps: TrackerDeps): Promise<PollResult[]> => {
+  const run: Run = {
+    deps,
+    config: { ...DEFAULT_TRACKER_CONFIG, ...deps.config },
+    logger: deps.logger ?? silentLogger,
+    clock: deps.clock ?? Date.now,
+    owner: (deps.newId ?? randomUUID)(),
+    projects: new Map(),
+  };
+  const due = await deps.store.dueCampaigns(run.clock(), run.config.campaignsPerRun);
+  return mapLimit(due, run.config.campaignsInParallel, async (campaignId) => {
+    try {
+      return await pollCampaign(run, campaignId);
+    } catch (error) {
+      // Its lease runs out and it stays due: the next invocation polls it again.
+      run.logger.error('room poll failed', { campaignId, ...errorFields(error) });
+      return { campaignId, outcome: 'failed', error: error instanceof Error ? error.message : String(error) };
+    }
+  });
+};
+
+/** One campaign's poll under its lease: lists, changes written, the next poll booked (or tracking ended). */
+const pollCampaign = async (run: Run, campaignId: string): Promise<PollResult> => {
+  const { store } = run.deps;
+  const record = await store.claimPoll({
+    campaignId,
+    owner: run.owner,
+    nowMs: run.clock(),
+    leaseMs: run.config.leaseMs,
+  });
+  if (!record) return { campaignId, outcome: 'busy' };
+  const projectId = String(record.settings?.projectId ?? '');
+  const [project, holders] = await Promise.all([
+    roomsOfProject(run, projectId),
+    store.listRoomHolders(campaignId),
+  ]);
+  const moves = holders.flatMap((holder) => {
+    const observation = holder.roomId ? project.rooms.get(holder.roomId) : undefined;
+    return observation && !holder.roomCancelled && isNews(holder, observation)
+      ? [{ holder, observation }]
+      : [];
+  });
+  const written = await mapLimit(moves, run.config.writesInParallel, ({ holder, observation }) =>
+    store.recordRoomProgress({ campaignId, sk: holder.sk, observation, nowMs: run.clock() }),
+  );
+  const open = holders.filter((h) => isOpen(h, project.rooms)).length;
+  const nextPollAt = nextPollOf(run, record, holders, open);
+  await store.endPoll({ campaignId, owner: run.owner, nowMs: run.clock(), nextPollAt });
+  const changed = written.filter(Boolean).length;
+  const outcome = nextPollAt === undefined ? 'finished' : 'polled';
+  run.logger.info(outcome === 'finished' ? 'room tracking finished' : 'rooms polled', {
+    campaignId,
+    listCalls: project.listCalls,
+    holders: holders.length,
+    changed,
+    open,
+  });
+  return { campaignId, outcome, listCalls: project.listCalls, changed, open };
+};
+
+/** The project's rooms in each tracked status: one list call per status, once per invocation. */
+const roomsOfProject = (run: Run, projectId: string): Promise<ProjectRooms> => {
+  let found = run.projects.get(projectId);
+  if (!found) {
+    found = (async () => {
+      const statuses = Object.keys(TRACKED_API_STATUSES);
+      const lists = await Promise.all(
+        statuses.map((status) => run.deps.aseed.listRooms({ projectId, status })),
+      );
+      const rooms = new Map<string, RoomObservation>();
+      for (const room of lists.flat()) {
+        const observation = observationOf(room);
+        if (observation) rooms.set(room.id, observation);
+      }
+      return { rooms, listCalls: statuses.length };
+    })();
+    // A failed read is not cached: another campaign of the project may try again.
+    found.catch(() => run.projects.delete(projectId));
+    run.projects.set(projectId, found);
+  }
+  return found;
+};
+
+/** True while the holder's room may still move: not cancelled and not completed or expired. */
+const isOpen = (holder: RoomHolder, rooms: ReadonlyMap<string, RoomObservation>): boolean => {
+  if (holder.roomCancelled) return false;
+  const seen = holder.roomId ? rooms.get(holder.roomId) : undefined;
+  const rank = Math.max(holder.roomRank ?? 0, seen ? ROOM_RANK[seen.status] : 0);
+  return rank < ROOM_RANK.completed;
+};
+
+/**
+ * The next poll: sooner while the campaign is fresh; none once sending is over and every room is done, or
+ * a grace period after the last room's expiry (an interview that never reported its end stops no campaign).
+ */
+const nextPollOf = (
+  run: Run,
+  record: CampaignRecord,
+  holders: readonly RoomHolder[],
+  open: number,
+): number | undefined => {
+  const nowMs = run.clock();
+  const sendingOver = record.status === 'completed' || record.status === 'failed';
+  if (sendingOver && open === 0) return undefined;
+  const lastExpiry = Math.max(...holders.map((h) => (h.roomExpiresAt ? Date.parse(h.roomExpiresAt) : 0)));
+  if (sendingOver && lastExpiry > 0 && nowMs > lastExpiry + run.config.graceAfterExpiryMs) return undefined;
+  const since = Date.parse(record.enqueuedAt ?? record.createdAt);
+  return nowMs + pollIntervalMs(run.config, nowMs - since);
+};

@@ -1,0 +1,229 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { InterviewRoom } from '#shared/aseed/schemas.ts';
+import type { Store } from '#shared/store/ports.ts';
+import { pollDueCampaigns, type TrackerDeps } from '#shared/tracker/poll.ts';
+import { fakeAseed } from '#test/invite/fakes.ts';
+import { uniqueName } from '#test/support/aws.ts';
+import { respondent, storeTargets, useStore } from '#test/support/store.ts';
+
+// The tracker reads each project's rooms with one list call per tracked status, whatever the number of
+// respondents, and writes only respondents whose room moved; its lease and rank-guarded writes make a crashed
+// or concurrent poll lose or double nothing.
+const T0 = Date.UTC(2026, 11, 3, 9, 0, 0);
+const MIN = 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A campaign (enqueued at T0, tracked from then) whose `n` respondents each hold a fresh room of `aseed`. */
+const trackedCampaign = async (store: Store, aseed: ReturnType<typeof fakeAseed>, n: number) => {
+  const campaignId = uniqueName('c');
+  const projectId = `project-${campaignId}`;
+  await store.startIngest({
+    campaignId,
+    source: { bucket: 'b', key: 'k.csv' },
+    owner: 'o',
+    nowMs: T0,
+    leaseMs: MIN,
+  });
+  await store.renewIngestLease({ campaignId, owner: 'o', leaseUntil: T0 + MIN, settings: { projectId } });
+  await store.finishIngest({
+    campaignId,
+    owner: 'o',
+    nowMs: T0,
+    counts: { rows: n, accepted: n, rejected: 0, duplicates: 0, suppressed: 0, batches: 1 },
+  });
+  const rooms = await aseed.api.createRooms({ project_id: projectId, count: n });
+  const sks: string[] = [];
+  for (const [seq, room] of rooms.entries()) {
+    const item = respondent(campaignId, 0, seq);
+    const room_ = { id: room.id, url: room.url, expiresAt: iso(T0 + 7 * 24 * 60 * MIN) };
+    await store.transition(
+      { campaignId, sk: item.sk, nowMs: T0, orCreate: item },
+      { kind: 'assignRoom', room: room_ },
+    );
+    sks.push(item.sk);
+  }
+  return { campaignId, projectId, rooms, sks };
+};
+
+/** Moves a room on the fake API as the real one would show it. */
+const move = (room: InterviewRoom, status: 'active' | 'completed' | 'expired', atMs: number) => {
+  room.status = status;
+  if (status !== 'expired') room.started_at = room.started_at ?? iso(atMs - 10 * MIN);
+  if (status === 'completed') room.finished_at = iso(atMs);
+};
+
+describe.each(storeTargets())('room tracking on $name', ({ endpoint }) => {
+  const storeOf = useStore(endpoint, 'tracker');
+  let store: Store;
+  beforeAll(() => {
+    store = storeOf();
+  });
+  const depsOf = (aseed: ReturnType<typeof fakeAseed>, clock: { now: number }, id = 'poll'): TrackerDeps => ({
+    store,
+    aseed: aseed.api,
+    clock: () => clock.now,
+    newId: () => `${id}-${clock.now}`,
+  });
+
+  it('records started, completed and expired with three list calls per project, and writes only what moved', async () => {
+    // Prepare
+    const aseed = fakeAseed();
+    const { campaignId, rooms, sks } = await trackedCampaign(store, aseed, 40);
+    const [a, b, c] = rooms;
+    if (!a || !b || !c) throw new Error('no rooms');
+    move(a, 'active', T0 + 20 * MIN);
+    move(b, 'completed', T0 + 25 * MIN);
+    move(c, 'expired', T0 + 30 * MIN);
+    const clock = { now: T0 + 30 * MIN };
+
+    // Act: a poll, then another at the next interval with nothing new.
+    const first = await pollDueCampaigns(depsOf(aseed, clock));
+    const listsAfterFirst = aseed.calls.list;
+    clock.now += 5 * MIN;
+    const second = await pollDueCampaigns(depsOf(aseed, clock));
+
+    // Assert
+    expect(first).toEqual([{ campaignId, outcome: 'polled', listCalls: 3, changed: 3, open: 38 }]);
+    expect(listsAfterFirst).toBe(3);
+    expect(second).toEqual([{ campaignId, outcome: 'polled', listCalls: 3, changed: 0, open: 38 }]);
+    expect(await store.getRespondent(campaignId, sks[0] ?? '')).toMatchObject({
+      roomStatus: 'started',
+      startedAt: a.started_at,
+    });
+    expect(await store.getRespondent(campaignId, sks[1] ?? '')).toMatchObject({
+      roomStatus: 'completed',
+      startedAt: b.started_at,
+      completedAt: b.finished_at,
+    });
+    expect(await store.getRespondent(campaignId, sks[2] ?? '')).toMatchObject({
+      roomStatus: 'expired',
+      expiredAt: c.expires_at,
+    });
+    expect(await store.getRespondent(campaignId, sks[3] ?? '')).not.toHaveProperty('roomStatus');
+  });
+
+  it('polls a campaign only when due: every 5 minutes on day one, every 15 on day two', async () => {
+    // Prepare
+    const aseed = fakeAseed();
+    const { campaignId } = await trackedCampaign(store, aseed, 2);
+    const clock = { now: T0 };
+
+    // Act
+    await pollDueCampaigns(depsOf(aseed, clock));
+    clock.now = T0 + 4 * MIN;
+    const early = await pollDueCampaigns(depsOf(aseed, clock));
+    clock.now = T0 + 26 * 60 * MIN;
+    await pollDueCampaigns(depsOf(aseed, clock));
+    const record = await store.getCampaign(campaignId);
+
+    // Assert
+    expect(early.filter((r) => r.campaignId === campaignId)).toEqual([]);
+    expect(record).toMatchObject({ polls: 2, lastPollAt: clock.now, nextPollAt: clock.now + 15 * MIN });
+  });
+
+  it('stops once sending is over and every room is done, and the index no longer lists the campaign', async () => {
+    // Prepare
+    const aseed = fakeAseed();
+    const { campaignId, rooms, sks } = await trackedCampaign(store, aseed, 2);
+    const clock = { now: T0 + 60 * MIN };
+    for (const room of rooms) move(room, 'completed', clock.now);
+    // The invite side finished: tally the batch and complete the campaign.
+    await store.tallyBatch({
+      campaignId,
+      batch: 0,
+      tally: { emailed: 2, failed: 0, deadLettered: 0, roomsCancelled: 0 },
+      nowMs: clock.now,
+    });
+    await store.completeCampaign(campaignId, clock.now);
+    await store.markRoomCancelled(campaignId, sks[1] ?? '');
+
+    // Act
+    const polled = await pollDueCampaigns(depsOf(aseed, clock));
+    clock.now += 60 * MIN;
+    const later = await pollDueCampaigns(depsOf(aseed, clock));
+
+    // Assert: the cancelled room is not tracked; the completed one ends tracking.
+    expect(polled).toEqual([{ campaignId, outcome: 'finished', listCalls: 3, changed: 1, open: 0 }]);
+    expect(later.filter((r) => r.campaignId === campaignId)).toEqual([]);
+    const record = await store.getCampaign(campaignId);
+    expect(record?.trackingEndedAt).toBe(iso(T0 + 60 * MIN));
+    expect(record).not.toHaveProperty('trackPk');
+  });
+
+  it('loses nothing when a poll dies mid-way, and doubles nothing when two polls race', async () => {
+    // Prepare
+    const aseed = fakeAseed();
+    const { campaignId, rooms } = await trackedCampaign(store, aseed, 6);
+    for (const [i, room] of rooms.entries()) move(room, i % 2 ? 'completed' : 'active', T0 + 10 * MIN);
+    const clock = { now: T0 + 10 * MIN };
+    const dying: TrackerDeps = {
+      ...depsOf(aseed, clock, 'dying'),
+      store: {
+        ...store,
+        // Dies after its second write: the lease stays until it runs out.
+        recordRoomProgress: (() => {
+          let writes = 0;
+          return async (args) => {
+            if (++writes > 2) throw new Error('killed');
+            return store.recordRoomProgress(args);
+          };
+        })(),
+      },
+    };
+
+    // Act
+    const died = await pollDueCampaigns(dying);
+    const whileHeld = await pollDueCampaigns(depsOf(aseed, clock, 'second'));
+    clock.now += 4 * MIN; // past the 3-minute lease
+    const [left, right] = await Promise.all([
+      pollDueCampaigns(depsOf(aseed, clock, 'left')),
+      pollDueCampaigns(depsOf(aseed, clock, 'right')),
+    ]);
+
+    // Assert: the dead poll wrote 2, the lease kept the next one out, and one racer finished the rest.
+    expect(died.find((r) => r.campaignId === campaignId)).toMatchObject({ outcome: 'failed' });
+    expect(whileHeld.find((r) => r.campaignId === campaignId)).toEqual({ campaignId, outcome: 'busy' });
+    const results = [...(left ?? []), ...(right ?? [])].filter((r) => r.campaignId === campaignId);
+    const polled = results.filter((r) => r.outcome === 'polled');
+    expect(polled).toHaveLength(1);
+    expect(polled[0]).toMatchObject({ changed: 4 });
+    const holders = await store.listRoomHolders(campaignId);
+    expect(holders.map((h) => h.roomStatus).sort()).toEqual([
+      'completed',
+      'completed',
+      'completed',
+      'started',
+      'started',
+      'started',
+    ]);
+  });
+
+  it('keeps polling the other campaigns when one project cannot be listed', async () => {
+    // Prepare
+    const aseed = fakeAseed();
+    const broken = await trackedCampaign(store, aseed, 1);
+    const healthy = await trackedCampaign(store, aseed, 1);
+    const [room] = healthy.rooms;
+    if (room) move(room, 'active', T0 + MIN);
+    const clock = { now: T0 + 2 * MIN };
+    const deps: TrackerDeps = {
+      ...depsOf(aseed, clock),
+      aseed: {
+        listRooms: async (filter) => {
+          if (filter?.projectId === broken.projectId) throw new Error('503 from the API');
+          return aseed.api.listRooms(filter);
+        },
+      },
+    };
+
+    // Act
+    const results = await pollDueCampaigns(deps);
+
+    // Assert
+    expect(results.find((r) => r.campaignId === broken.campaignId)).toMatchObject({ outcome: 'failed' });
+    expect(results.find((r) => r.campaignId === healthy.campaignId)).toMatchObject({
+      outcome: 'polled',
+      changed: 1,
+    });
+  });
+});
