@@ -91,9 +91,10 @@ Usage: invites <command> [options]
 
 Commands:
   local <csv>                 run a whole campaign on the local stack (emulators + Aseed stand-in)
-  send <csv> --stack <name>   upload a campaign to the deployed stack and watch it
-  status <campaign> --stack   show a deployed campaign's progress
-  report <campaign> --stack   write a deployed campaign's report CSV
+  up                          keep the local stack running as a deployment (for --local below)
+  send <csv> --stack <name>   upload a campaign to the deployed stack (or --local) and watch it
+  status <campaign> --stack   show a campaign's progress and funnel (or --local)
+  report <campaign> --stack   write a campaign's report CSV (or --local)
 
 Run 'invites <command> --help' for the options of a command.
 Exit codes: 0 every accepted respondent reached a terminal state; 1 it did not (or the input is unusable);
@@ -135,6 +136,16 @@ Options:
                            started completes (default start=0.5,complete=0.8; --seed replays it)
   -h, --help               this help
 `,
+  up: `Usage: invites up [--json]
+
+Starts the local stack (emulators, the Aseed stand-in, the stack's resources, the real handlers, the tracker
+on its schedule) and keeps it until Ctrl-C or SIGTERM. Prints its endpoints and writes them to
+.invites/local.json; send, status and report then take --local instead of --stack and work against it.
+
+Options:
+  --json                   print the endpoints as JSON
+  -h, --help               this help
+`,
   send: `Usage: invites send <csv> --stack <name> [options]
 
 Uploads the settings (if any) and then the CSV to the deployed stack's bucket (under campaigns/), then
@@ -142,29 +153,34 @@ watches the campaign's progress in the store until it is done. Ctrl-C stops watc
 running in AWS. Uses the default AWS credentials and region (AWS_PROFILE, AWS_REGION, ...).
 
 Options:
-  --stack <name>           CloudFormation stack name (required)
+  --stack <name>           CloudFormation stack name (this or --local)
+  --local                  the local stack 'invites up' runs (.invites/local.json)
   --settings <file.json>   campaign settings overriding the deployment defaults
+  --no-wait                upload and print the campaign id; do not watch
   --dry-run                validate the CSV and settings, show rejected rows; upload nothing
   --api-url <url>          with --dry-run: ask this Aseed API for the token price (with --api-token)
   --api-token <token>      bearer token of that API
-  --json                   print the final summary as JSON on stdout
+  --json                   print the final summary (with campaignId and the funnel) as JSON on stdout
   -h, --help               this help
 `,
-  status: `Usage: invites status <campaign> --stack <name> [--json]
+  status: `Usage: invites status <campaign> --stack <name> | --local [--json]
 
-Shows a deployed campaign's status and counts.
+Shows a campaign's status, counts and funnel (invited → delivered → started → completed, with rates).
 
 Options:
-  --stack <name>           CloudFormation stack name (required)
+  --stack <name>           CloudFormation stack name (this or --local)
+  --local                  the local stack 'invites up' runs
   --json                   print the campaign record's status and counts as JSON
   -h, --help               this help
 `,
-  report: `Usage: invites report <campaign> --stack <name> [--out file]
+  report: `Usage: invites report <campaign> --stack <name> | --local [--out file]
 
-Writes the campaign's report (line,email,status,room_url,reason; formula-safe cells) to a file or stdout.
+Writes the campaign's report (line,email,status,room_url,reason,name,room_status,emailed_at,delivered_at,
+started_at,completed_at; formula-safe cells) to a file or stdout.
 
 Options:
-  --stack <name>           CloudFormation stack name (required)
+  --stack <name>           CloudFormation stack name (this or --local)
+  --local                  the local stack 'invites up' runs
   --out <file>             write the CSV there instead of stdout
   -h, --help               this help
 `,

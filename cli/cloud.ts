@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { STACK_OUTPUTS, UPLOADS } from '#infra/definitions.ts';
+import { LOCAL_DEPLOYMENT_FILE, type LocalDeploymentInfo } from '#local/deployment-info.ts';
 import { PAUSE_LABEL } from '#shared/errors.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
@@ -15,7 +16,7 @@ import { type ReportLine, readReport, reportLine } from '#shared/store/report.ts
 import type { CampaignRecord } from '#shared/store/types.ts';
 import { EXIT, onePositional, parse, UsageError } from './args.ts';
 import { apiOption, fetchPrice, type Io, requireFile } from './local.ts';
-import { createProgress, reportCsv } from './output.ts';
+import { createProgress, type FunnelCounts, formatFunnel, reportCsv } from './output.ts';
 import { formatValidation, validateCampaign, wouldFail } from './validate.ts';
 
 const requestHandler = { requestTimeout: 15_000, connectionTimeout: 5_000 };
@@ -49,35 +50,111 @@ export const describeStack = async (stackName: string): Promise<StackResources> 
   }
 };
 
-const storeFor = (tableName: string) => {
-  const dynamo = new DynamoDBClient({ requestHandler });
+/** Where a command works: the deployed stack (through its outputs) or the local stack `invites up` runs. */
+interface Target {
+  /** How the user names it on the command line, for the hints we print. */
+  flag: string;
+  bucketName: string;
+  s3: S3Client;
+  store: Store;
+  destroy(): void;
+}
+
+/** The local stack's clients from `.invites/local.json` (any credentials do for the emulators). */
+const localTarget = async (command: string): Promise<Target> => {
+  let info: LocalDeploymentInfo;
+  try {
+    info = JSON.parse(await readFile(LOCAL_DEPLOYMENT_FILE, 'utf8')) as LocalDeploymentInfo;
+  } catch {
+    throw new UsageError(
+      `no local stack here (${LOCAL_DEPLOYMENT_FILE}): start one with 'invites up'`,
+      command,
+    );
+  }
+  const local = {
+    region: info.aws.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler,
+  };
+  const s3 = new S3Client({ ...local, endpoint: info.aws.s3, forcePathStyle: true });
+  const dynamo = new DynamoDBClient({ ...local, endpoint: info.aws.dynamo });
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  return { store: createDynamoStore({ doc, tableName }), destroy: () => dynamo.destroy() };
+  return {
+    flag: '--local',
+    bucketName: info.bucketName,
+    s3,
+    store: createDynamoStore({ doc, tableName: info.tableName }),
+    destroy: () => {
+      s3.destroy();
+      dynamo.destroy();
+    },
+  };
 };
 
-const requireStack = (command: string, stack: string | undefined): string => {
-  if (!stack) throw new UsageError('--stack <name> is required', command);
-  return stack;
+/** The target `--stack <name>` or `--local` names (exactly one of them). */
+const targetOf = async (
+  command: string,
+  values: { stack?: string | undefined; local?: boolean | undefined },
+) => {
+  if (values.local && values.stack) throw new UsageError('--stack and --local exclude each other', command);
+  if (values.local) return localTarget(command);
+  if (!values.stack) throw new UsageError('--stack <name> (or --local) is required', command);
+  const resources = await describeStack(values.stack);
+  const s3 = new S3Client({ requestHandler });
+  const dynamo = new DynamoDBClient({ requestHandler });
+  const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    flag: `--stack ${values.stack}`,
+    bucketName: resources.bucketName,
+    s3,
+    store: createDynamoStore({ doc, tableName: resources.tableName }),
+    destroy: () => {
+      s3.destroy();
+      dynamo.destroy();
+    },
+  };
 };
 
 /** Report lines from the store (unfinished respondents show their state). */
 const reportLines = async (store: Store, campaignId: string): Promise<ReportLine[]> =>
   (await readReport(store, campaignId)).map(reportLine);
 
+/** The funnel's counts from the campaign's report (every respondent's journey status). */
+export const funnelOf = (lines: readonly ReportLine[]): FunnelCounts => {
+  const count = (...statuses: string[]) => lines.filter((l) => statuses.includes(l.status)).length;
+  return {
+    emailed: count('emailed', 'delivered', 'bounced', 'complained', 'started', 'completed', 'expired'),
+    delivered: lines.filter((l) => l.delivered_at !== '').length,
+    bounced: count('bounced'),
+    complained: count('complained'),
+    started: lines.filter((l) => l.started_at !== '').length,
+    completed: count('completed'),
+    expired: count('expired'),
+  };
+};
+
 /** Counts of a campaign record, for humans. */
-const formatRecord = (record: CampaignRecord): string => {
+const formatRecord = (record: CampaignRecord, funnel: FunnelCounts): string => {
   const n = (value: number | undefined) => value ?? 0;
+  const tracking = record.trackPk
+    ? `  rooms tracked: ${n(record.polls)} polls so far, next at ${new Date(record.nextPollAt ?? 0).toISOString()}`
+    : record.trackingEndedAt
+      ? `  rooms tracked: ${n(record.polls)} polls, ended ${record.trackingEndedAt} (every room done)`
+      : '  rooms not tracked';
   return [
     `Campaign ${record.campaignId}: ${record.status}${record.failureReason ? ` (${record.failureReason})` : ''}`,
     `  source      s3://${record.source.bucket}/${record.source.key}`,
     `  rows ${n(record.rows)}, accepted ${n(record.accepted)}, rejected ${n(record.rejected)}, duplicates ${n(record.duplicates)}, suppressed ${n(record.suppressed)}`,
     `  batches ${n(record.batchesDone)}/${n(record.batches)} done, emailed ${n(record.emailed)}, failed ${n(record.failed)} (dead-lettered ${n(record.deadLettered)})`,
     `  rooms created ${n(record.roomsCreated)} (cancelled ${n(record.roomsCancelled)}), create calls ${n(record.createCalls)}, SES calls ${n(record.sesCalls)}`,
+    tracking,
+    '  funnel',
+    ...formatFunnel(funnel).map((line) => `    ${line}`),
     '',
   ].join('\n');
 };
 
-const statusCounts = (record: CampaignRecord) => ({
+const statusCounts = (record: CampaignRecord, funnel: FunnelCounts) => ({
   campaignId: record.campaignId,
   status: record.status,
   ...(record.failureReason ? { failureReason: record.failureReason } : {}),
@@ -91,6 +168,7 @@ const statusCounts = (record: CampaignRecord) => ({
   roomsCreated: record.roomsCreated ?? 0,
   apiCreateCalls: record.createCalls ?? 0,
   sesCalls: record.sesCalls ?? 0,
+  funnel,
 });
 
 /** `invites send`. */
@@ -102,6 +180,8 @@ export const sendCommand = async (args: string[], io: Io): Promise<number> => {
     'api-url': { type: 'string' },
     'api-token': { type: 'string' },
     json: { type: 'boolean' },
+    local: { type: 'boolean' },
+    'no-wait': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return -1;
@@ -132,10 +212,9 @@ export const sendCommand = async (args: string[], io: Io): Promise<number> => {
     return wouldFail(validation) ? EXIT.failed : EXIT.ok;
   }
 
-  const stack = requireStack('send', values.stack);
-  const resources = await describeStack(stack);
-  const s3 = new S3Client({ requestHandler });
-  const { store, destroy } = storeFor(resources.tableName);
+  const target = await targetOf('send', values);
+  const { s3, store } = target;
+  const resources = { bucketName: target.bucketName };
   try {
     const stem =
       basename(csvPath)
@@ -169,6 +248,11 @@ export const sendCommand = async (args: string[], io: Io): Promise<number> => {
       ...(put.VersionId ? { versionId: put.VersionId } : {}),
     });
     human(`Uploaded s3://${resources.bucketName}/${key}\nCampaign ${campaignId}\n`);
+    if (values['no-wait']) {
+      if (values.json) io.stdout(`${JSON.stringify({ campaignId, key }, null, 2)}\n`);
+      human(`Follow it with: invites status ${campaignId} ${target.flag}\n`);
+      return EXIT.ok;
+    }
     const stop = io.interrupted().then(() => 'interrupted' as const);
     const progress = createProgress(io.stderr);
     const started = Date.now();
@@ -197,23 +281,23 @@ export const sendCommand = async (args: string[], io: Io): Promise<number> => {
       if ((await Promise.race([stop, sleep(2000)])) === 'interrupted') {
         progress.done();
         io.stderr.write(
-          `Stopped watching; the campaign keeps running. Check it with: invites status ${campaignId} --stack ${stack}\n`,
+          `Stopped watching; the campaign keeps running. Check it with: invites status ${campaignId} ${target.flag}\n`,
         );
         return EXIT.interrupted;
       }
     }
     progress.done();
-    human(formatRecord(record));
-    if (values.json) io.stdout(`${JSON.stringify(statusCounts(record), null, 2)}\n`);
-    human(`Report: invites report ${campaignId} --stack ${stack} --out report.csv\n`);
+    const lines = await reportLines(store, campaignId);
+    human(formatRecord(record, funnelOf(lines)));
+    if (values.json) io.stdout(`${JSON.stringify(statusCounts(record, funnelOf(lines)), null, 2)}\n`);
+    human(`Report: invites report ${campaignId} ${target.flag} --out report.csv\n`);
     if (record.status === 'failed') {
       io.stderr.write(`invites: the campaign failed: ${record.failureReason ?? 'no reason recorded'}\n`);
       return EXIT.failed;
     }
     return EXIT.ok;
   } finally {
-    s3.destroy();
-    destroy();
+    target.destroy();
   }
 };
 
@@ -222,21 +306,22 @@ export const sendCommand = async (args: string[], io: Io): Promise<number> => {
  * The store's client is closed afterwards either way.
  */
 const withCampaign = async (
-  stack: string,
+  command: string,
+  values: { stack?: string | undefined; local?: boolean | undefined },
   campaignId: string,
   io: Io,
   use: (record: CampaignRecord, store: Store) => Promise<number>,
 ): Promise<number> => {
-  const { store, destroy } = storeFor((await describeStack(stack)).tableName);
+  const target = await targetOf(command, values);
   try {
-    const record = await store.getCampaign(campaignId);
+    const record = await target.store.getCampaign(campaignId);
     if (!record) {
-      io.stderr.write(`invites: no campaign ${campaignId} in stack ${stack}\n`);
+      io.stderr.write(`invites: no campaign ${campaignId} in ${target.flag.replace(/^--/, '')}\n`);
       return EXIT.failed;
     }
-    return await use(record, store);
+    return await use(record, target.store);
   } finally {
-    destroy();
+    target.destroy();
   }
 };
 
@@ -244,14 +329,19 @@ const withCampaign = async (
 export const statusCommand = async (args: string[], io: Io): Promise<number> => {
   const { values, positionals } = parse('status', args, {
     stack: { type: 'string' },
+    local: { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return -1;
   const campaignId = onePositional('status', positionals, 'campaign id');
-  const stack = requireStack('status', values.stack);
-  return withCampaign(stack, campaignId, io, async (record) => {
-    io.stdout(values.json ? `${JSON.stringify(statusCounts(record), null, 2)}\n` : formatRecord(record));
+  return withCampaign('status', values, campaignId, io, async (record, store) => {
+    const funnel = funnelOf(await reportLines(store, campaignId));
+    io.stdout(
+      values.json
+        ? `${JSON.stringify(statusCounts(record, funnel), null, 2)}\n`
+        : formatRecord(record, funnel),
+    );
     return record.status === 'completed' ? EXIT.ok : EXIT.failed;
   });
 };
@@ -260,13 +350,13 @@ export const statusCommand = async (args: string[], io: Io): Promise<number> => 
 export const reportCommand = async (args: string[], io: Io): Promise<number> => {
   const { values, positionals } = parse('report', args, {
     stack: { type: 'string' },
+    local: { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return -1;
   const campaignId = onePositional('report', positionals, 'campaign id');
-  const stack = requireStack('report', values.stack);
-  return withCampaign(stack, campaignId, io, async (_record, store) => {
+  return withCampaign('report', values, campaignId, io, async (_record, store) => {
     const csv = reportCsv(await reportLines(store, campaignId));
     if (values.out) {
       await writeFile(values.out, csv);

@@ -7,6 +7,7 @@ type Command = (args: string[], io: Io) => Promise<number>;
 // Loaded on demand: the AWS SDK and the emulators take seconds to import, a usage error should not.
 const COMMANDS: Record<string, () => Promise<Command>> = {
   local: async () => (await import('./local.ts')).localCommand,
+  up: async () => (await import('./up.ts')).upCommand,
   send: async () => (await import('./cloud.ts')).sendCommand,
   status: async () => (await import('./cloud.ts')).statusCommand,
   report: async () => (await import('./cloud.ts')).reportCommand,

@@ -51,9 +51,10 @@ export * from './run-types.ts';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Steps that undo what a run started, run last-first, each best effort. */
-type Cleanups = Array<() => Promise<void> | void>;
+export type Cleanups = Array<() => Promise<void> | void>;
 
-const runCleanups = async (cleanups: Cleanups) => {
+/** Runs the cleanups, last first; one failing does not stop the others. */
+export const runCleanups = async (cleanups: Cleanups) => {
   for (const step of cleanups.splice(0).reverse()) {
     try {
       await step();
@@ -120,7 +121,11 @@ const instrumentSes = (ses: SESv2Client, throttle: number, random: () => number)
 };
 
 /** The emulators (unless given) and the stand-in (unless a real API is used). */
-const startServices = async (options: LocalCampaignOptions, faults: StandinFaults, cleanups: Cleanups) => {
+export const startServices = async (
+  options: LocalCampaignOptions,
+  faults: StandinFaults,
+  cleanups: Cleanups,
+) => {
   let endpoints = options.emulators;
   if (!endpoints) {
     const emulators = await startEmulators({ dynamo: 'dynalite' });
@@ -249,7 +254,7 @@ const inviteDepsOf = (run: Run): LocalStackWiring['invite'] => {
 };
 
 /** The real handlers wired to this run's services, with its local timings and faults. */
-const wire = (run: Run): LocalStack => {
+export const wire = (run: Run): LocalStack => {
   const { clients, resources, timings, options } = run;
   const crash = crashPolicyOf(run);
   const chaos = options.chaos ?? {};
@@ -430,7 +435,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
 };
 
 /** Clients, resources, the Aseed client and the defaults of a run. */
-const prepare = async (
+export const prepare = async (
   options: LocalCampaignOptions,
   seed: number,
   services: Awaited<ReturnType<typeof startServices>>,

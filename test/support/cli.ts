@@ -15,14 +15,14 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `invites <args>` like a user would (node + the bin launcher), from the repository root. */
+/** Runs `invites <args>` like a user would (node + the bin launcher), from the repository root or `cwd`. */
 export const spawnInvites = (
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
 ): Promise<CliRun> =>
   new Promise((done, reject) => {
     const child = spawn(process.execPath, [LAUNCHER, ...args], {
-      cwd: ROOT,
+      cwd: options.cwd ?? ROOT,
       env: options.env ?? { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -60,4 +60,32 @@ export const capturingIo = (): { io: Io; output: () => { stdout: string; stderr:
     interrupted: () => new Promise(() => {}),
   };
   return { io, output: () => ({ stdout, stderr }) };
+};
+
+/** Starts a long-running `invites <args>` (e.g. `up`) in `cwd`; `stop` sends SIGTERM and waits for its exit. */
+export const startInvites = (args: string[], cwd: string) => {
+  const child = spawn(process.execPath, [LAUNCHER, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((done) => child.once('close', done));
+  return {
+    output: () => ({ stdout, stderr }),
+    stop: async (): Promise<CliRun> => {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return { code, stdout, stderr };
+    },
+  };
 };

@@ -1,0 +1,92 @@
+// The local stack as a deployment (`invites up`): emulators, the stand-in, the stack's resources and the real
+// handlers, kept running until stopped. Uploads to its bucket start campaigns as S3 notifications would (the
+// runtime watches the bucket: fauxqs delivers none), SES events reach the events function, and the tracker
+// runs on the deployed schedule. Its endpoints go to `.invites/local.json` for `send|status|report --local`.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { createTrackerHandler } from '#functions/tracker/app.ts';
+import { UPLOADS } from '#infra/definitions.ts';
+import { sesInboxUrl } from '#local/aws.ts';
+import type { S3Bridge } from '#local/runtime/s3-bridge.ts';
+import { createDynamoStore } from '#shared/store/dynamo/index.ts';
+import { type Cleanups, prepare, runCleanups, startServices, wire } from './campaign.ts';
+import { LOCAL_DEPLOYMENT_FILE, type LocalDeploymentInfo } from './deployment-info.ts';
+import type { LocalCampaignOptions } from './run-types.ts';
+
+/** A running local deployment. */
+export interface LocalDeployment {
+  info: LocalDeploymentInfo;
+  close(): Promise<void>;
+}
+
+/** Notifies the ingest of every new CSV under the campaign prefix, checking the bucket every `everyMs`. */
+const watchUploads = (s3: S3Client, bucket: string, bridge: S3Bridge, everyMs = 500) => {
+  const seen = new Set<string>();
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: UPLOADS.prefix }));
+        for (const object of listed.Contents ?? []) {
+          const id = `${object.Key}\n${object.ETag}`;
+          if (!object.Key?.endsWith(UPLOADS.csvSuffix) || seen.has(id)) continue;
+          seen.add(id);
+          void bridge.notify(object.Key);
+        }
+      } catch {
+        // the emulator is stopping, or busy: look again
+      }
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+  };
+};
+
+/** Starts the local stack and keeps it running until `close()`; writes `file` (default LOCAL_DEPLOYMENT_FILE). */
+export const startLocalDeployment = async (
+  options: Pick<LocalCampaignOptions, 'defaults' | 'logger'> & { file?: string } = {},
+): Promise<LocalDeployment> => {
+  const cleanups: Cleanups = [];
+  const file = options.file ?? LOCAL_DEPLOYMENT_FILE;
+  const runOptions: LocalCampaignOptions = { csv: { name: 'none.csv', body: '' }, ...options };
+  try {
+    const services = await startServices(runOptions, {}, cleanups);
+    const run = await prepare(runOptions, 1, services, new Uint8Array(), {}, cleanups);
+    const stack = wire(run);
+    cleanups.push(() => stack.close());
+    await stack.sesEvents?.start();
+    stack.poller.start();
+    stack.dlqPoller?.start();
+    const { resources, clients } = run;
+    cleanups.push(watchUploads(clients.own.s3, resources.bucketName, stack.bridge));
+    const tracker = createTrackerHandler({
+      store: createDynamoStore({ doc: clients.own.doc, tableName: resources.tableName }),
+      aseed: run.aseed,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    // Looks for due campaigns every 30 s; a campaign is polled only when due (every 5 minutes at most).
+    const timer = setInterval(() => void tracker().catch(() => {}), 30_000);
+    cleanups.push(() => clearInterval(timer));
+    const { endpoints } = services;
+    const info: LocalDeploymentInfo = {
+      api: services.api,
+      ses: { endpoint: endpoints.ses, inbox: sesInboxUrl(endpoints.ses) },
+      aws: { region: endpoints.region, s3: endpoints.s3, sqs: endpoints.sqs, dynamo: endpoints.dynamo },
+      bucketName: resources.bucketName,
+      tableName: resources.tableName,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    };
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, `${JSON.stringify(info, null, 2)}\n`);
+    cleanups.unshift(() => rm(file, { force: true }));
+    return { info, close: () => runCleanups(cleanups) };
+  } catch (error) {
+    await runCleanups(cleanups);
+    throw error;
+  }
+};

@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_DEPLOYMENT_FILE, type LocalDeploymentInfo } from '#local/deployment-info.ts';
+import { ROOT, spawnInvites, startInvites } from '#test/support/cli.ts';
+
+// `invites up` keeps the local stack running as a deployment; send, status and report --local then work
+// against it as they do against a deployed stack: this is the real test of those three commands.
+let dir: string;
+let up: ReturnType<typeof startInvites>;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'invites-up-'));
+  up = startInvites(['up'], dir);
+  const file = join(dir, LOCAL_DEPLOYMENT_FILE);
+  for (let waited = 0; !existsSync(file); waited += 200) {
+    if (waited > 60_000) throw new Error(`invites up did not start: ${up.output().stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}, 70_000);
+afterAll(async () => {
+  await up?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const invites = (args: string[]) => spawnInvites(args, { cwd: dir, timeoutMs: 90_000 });
+
+describe('invites up, then send, status and report --local', () => {
+  it('runs an uploaded campaign to the end and shows its funnel and report, then stops on SIGTERM', {
+    timeout: 150_000,
+  }, async () => {
+    // Prepare
+    const info = JSON.parse(await readFile(join(dir, LOCAL_DEPLOYMENT_FILE), 'utf8')) as LocalDeploymentInfo;
+    const csv = join(ROOT, 'examples', 'respondents.csv');
+
+    // Act
+    const sent = await invites(['send', csv, '--local', '--json']);
+    const summary = JSON.parse(sent.stdout) as { campaignId: string; funnel: Record<string, number> };
+    const status = await invites(['status', summary.campaignId, '--local']);
+    const report = await invites(['report', summary.campaignId, '--local', '--out', join(dir, 'report.csv')]);
+    const queued = await invites(['send', csv, '--local', '--no-wait', '--json']);
+    const stopped = await up.stop();
+
+    // Assert
+    expect(info.api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(info.ses.inbox).toMatch(/^http:\/\//);
+    expect(sent.code).toBe(0);
+    expect(summary).toMatchObject({
+      status: 'completed',
+      accepted: 20,
+      emailed: 20,
+      rejected: 3,
+      duplicates: 1,
+    });
+    expect(summary.funnel).toMatchObject({ emailed: 20, delivered: 20, started: 0 });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/delivered\s+20\s+100\.0 % of invited/);
+    expect(report.code).toBe(0);
+    const lines = (await readFile(join(dir, 'report.csv'), 'utf8')).trim().split(/\r?\n/);
+    expect(lines[0]).toBe(
+      'line,email,status,room_url,reason,name,room_status,emailed_at,delivered_at,started_at,completed_at',
+    );
+    expect(lines).toHaveLength(25);
+    expect(queued.code).toBe(0);
+    expect(JSON.parse(queued.stdout)).toHaveProperty('campaignId');
+    expect(stopped.code).toBe(0);
+    expect(existsSync(join(dir, LOCAL_DEPLOYMENT_FILE))).toBe(false);
+  });
+
+  it('says how to start a local stack when none runs', async () => {
+    // Act
+    const run = await spawnInvites(['status', 'abc', '--local'], { cwd: tmpdir() });
+
+    // Assert
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/no local stack here .*invites up/);
+  });
+});
