@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
-import { createTrackerHandler } from '#functions/tracker/app.ts';
+import { createTrackerHandler, type TrackerHandler } from '#functions/tracker/app.ts';
 import { TRACKER_SCHEDULE, UPLOADS } from '#infra/definitions.ts';
 import { type AwsClients, makeAwsClients, sesInboxUrl } from '#local/aws.ts';
 import { type EmulatorEndpoints, startEmulators } from '#local/emulators.ts';
@@ -35,6 +35,7 @@ import { AccountQuota, sesQuotaSource } from '#shared/mail/quota.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { Store } from '#shared/store/ports.ts';
+import type { TrackerDeps } from '#shared/tracker/poll.ts';
 import { baselineOf, collectResults, problemsOf } from './results.ts';
 import {
   type InvocationSummary,
@@ -572,6 +573,12 @@ const letDaysPass = async (
     { fromMs: services.clock.now(), days },
     subSeed(run.seed, 5),
   );
+  const trackerDeps: TrackerDeps = {
+    store,
+    aseed: run.aseed,
+    clock: services.clock.now,
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
   return passDays({
     clock: services.clock,
     days,
@@ -579,13 +586,39 @@ const letDaysPass = async (
     visits,
     api: run.aseed,
     campaignId,
-    tracker: createTrackerHandler({
-      store,
-      aseed: run.aseed,
-      clock: services.clock.now,
-      ...(options.logger ? { logger: options.logger } : {}),
-    }),
+    tracker: faultyTracker(run, { ...trackerDeps, store: dyingStore(run, store) }),
+    settle: createTrackerHandler(trackerDeps),
   });
+};
+
+/** Chaos on the tracker: a poll that dies after some writes (its lease holds the campaign), racing polls. */
+const dyingStore = (run: Run, store: Store): Store => {
+  const p = run.options.chaos?.trackerCrash ?? 0;
+  if (p <= 0) return store;
+  const random = seededRandom(subSeed(run.seed, 6));
+  return {
+    ...store,
+    recordRoomProgress: async (args) => {
+      if (random() < p) throw new Error('simulated crash of the tracker mid-poll');
+      return store.recordRoomProgress(args);
+    },
+  };
+};
+
+/** The tracker of the simulated days: one handler, or two running at once on every tick (chaos). */
+const faultyTracker = (run: Run, deps: TrackerDeps): TrackerHandler => {
+  const one = createTrackerHandler(deps);
+  if (!run.options.chaos?.concurrentPolls) return one;
+  const other = createTrackerHandler({ ...deps, newId: () => `racer-${randomUUID()}` });
+  return async () => {
+    const [a, b] = await Promise.all([one(), other()]);
+    return {
+      results: [...a.results, ...b.results],
+      polled: a.polled + b.polled,
+      failed: a.failed + b.failed,
+      changed: a.changed + b.changed,
+    };
+  };
 };
 
 /** The result of a run from what it collected. */

@@ -69,6 +69,10 @@ export interface ChaosSwitches {
   duplicateSesEvents?: number;
   /** Deliver each page of SES events in reverse order. */
   reverseSesEvents?: boolean;
+  /** With simulated days: probability that a tracker run dies mid-poll (after some of its writes). */
+  trackerCrash?: number;
+  /** With simulated days: every tracker run is two runs at once, racing for the same campaigns. */
+  concurrentPolls?: boolean;
 }
 
 /** Progress of a run, for a progress bar. */

@@ -94,6 +94,9 @@ export interface TimeReport {
   /** Respondent writes (changes only), and the poll's lease writes (take + release: 2 per poll). */
   progressWrites: number;
   leaseWrites: number;
+  /** Polls that died mid-way (chaos) and polls turned away by another poll's lease. */
+  failedPolls: number;
+  busyPolls: number;
   maxListCallsPerPoll: number;
   maxWritesPerPoll: number;
   /** The tracker stopped polling the campaign (every room done). */
@@ -108,6 +111,8 @@ export const passDays = async (args: {
   visits: readonly Visit[];
   api: Pick<AseedClient, 'joinRoom' | 'leaveRoom'>;
   tracker: TrackerHandler;
+  /** A clean tracker for the poll after the last day (the tracker may carry faults); default `tracker`. */
+  settle?: TrackerHandler;
   campaignId: string;
 }): Promise<TimeReport> => {
   const report: TimeReport = {
@@ -119,6 +124,8 @@ export const passDays = async (args: {
     listCalls: 0,
     progressWrites: 0,
     leaseWrites: 0,
+    failedPolls: 0,
+    busyPolls: 0,
     maxListCallsPerPoll: 0,
     maxWritesPerPoll: 0,
     trackingEnded: false,
@@ -136,13 +143,19 @@ export const passDays = async (args: {
     }
     tally(report, await args.tracker(), args.campaignId);
   }
+  // One more poll after the longest interval, once every visit is made: the store then shows the last day.
+  args.clock.advance(60 * MINUTE);
+  tally(report, await (args.settle ?? args.tracker)(), args.campaignId);
   return report;
 };
 
 /** Adds one tracker run's polls of the campaign to the report. */
 const tally = (report: TimeReport, run: Awaited<ReturnType<TrackerHandler>>, campaignId: string) => {
   for (const result of run.results) {
-    if (result.campaignId !== campaignId || !('changed' in result)) continue;
+    if (result.campaignId !== campaignId) continue;
+    if (result.outcome === 'failed') report.failedPolls++;
+    if (result.outcome === 'busy') report.busyPolls++;
+    if (!('changed' in result)) continue;
     report.polls++;
     report.listCalls += result.listCalls;
     report.progressWrites += result.changed;

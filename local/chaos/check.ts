@@ -36,6 +36,8 @@ export type ViolationKind =
   | 'unfinished'
   /** SES delivered a respondent's email, and the events function did not record it (events lost). */
   | 'delivery-lost'
+  /** A room's progress in the store (started, completed, their times) differs from the stand-in's room. */
+  | 'progress-mismatch'
   /** The run itself did not finish (queue not drained, ingest never finished…). */
   | 'run-problem';
 
@@ -84,7 +86,29 @@ export interface RunObservation {
   ingestExhausted?: boolean;
   /** The events function ran on SES's events: every email SES received must be recorded delivered. */
   deliveriesExpected?: boolean;
+  /** Simulated days passed with the tracker: every room's progress must be recorded as the API shows it. */
+  progressExpected?: boolean;
 }
+
+/** What the store must show for a room the API lists in this status (pending and cancelled: nothing). */
+const PROGRESS_OF: Record<string, string | undefined> = {
+  active: 'started',
+  completed: 'completed',
+  expired: 'expired',
+};
+
+/** The store's record of a room's progress against the room itself; undefined when they agree. */
+export const progressMismatch = (stored: RespondentItem, room: InterviewRoom): string | undefined => {
+  if (stored.roomCancelled) return undefined;
+  const want = PROGRESS_OF[room.status];
+  if (stored.roomStatus !== want)
+    return `room is ${room.status}; the store records ${stored.roomStatus ?? 'no progress'}`;
+  if (want && (stored.startedAt ?? null) !== (room.started_at ?? null) && want !== 'expired')
+    return `room started at ${room.started_at}; the store says ${stored.startedAt}`;
+  if (want === 'completed' && stored.completedAt !== room.finished_at)
+    return `room finished at ${room.finished_at}; the store says ${stored.completedAt}`;
+  return undefined;
+};
 
 /** Result of {@link checkRun}. */
 export interface CheckResult {
@@ -305,6 +329,9 @@ export const checkRun = (obs: RunObservation): CheckResult => {
       }
     }
     if (!stored) continue;
+    const room = stored.roomId ? roomsById.get(stored.roomId) : undefined;
+    const progress = obs.progressExpected && room ? progressMismatch(stored, room) : undefined;
+    if (progress) flag('progress-mismatch', progress, key, expected.line);
     // The run's addresses are ordinary ones: SES publishes a Delivery for each message it received.
     if (obs.deliveriesExpected && count > 0 && stored.delivery !== 'delivered') {
       const recorded = stored.delivery ?? 'nothing';

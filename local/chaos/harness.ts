@@ -15,7 +15,7 @@ import {
   type ViolationKind,
 } from './check.ts';
 import { generateCsv } from './csv.ts';
-import { describeProfile, drawProfile, type FaultProfile } from './profile.ts';
+import { CHAOS_DAYS, describeProfile, drawProfile, type FaultProfile } from './profile.ts';
 
 /** Faults one run injected, by kind, as counted by the component that injected them. */
 export interface InjectedCounts {
@@ -36,6 +36,12 @@ export interface InjectedCounts {
   /** Runs whose SES events were each delivered more than once, and runs that got them in reverse order. */
   duplicateSesEventRuns: number;
   reversedSesEventRuns: number;
+  /** Simulated respondents' joins and leaves; tracker polls, those that died mid-way, those a lease kept out. */
+  joins: number;
+  leaves: number;
+  trackerPolls: number;
+  trackerCrashes: number;
+  trackerBusy: number;
 }
 
 /** What one run did and found. */
@@ -110,6 +116,11 @@ const emptyCounts = (): InjectedCounts => ({
   reuploads: 0,
   duplicateSesEventRuns: 0,
   reversedSesEventRuns: 0,
+  joins: 0,
+  leaves: 0,
+  trackerPolls: 0,
+  trackerCrashes: 0,
+  trackerBusy: 0,
 });
 
 const injected = (result: LocalCampaignResult, profile: FaultProfile): InjectedCounts => {
@@ -129,6 +140,11 @@ const injected = (result: LocalCampaignResult, profile: FaultProfile): InjectedC
     reuploads: Math.max(0, result.ingest.length - 1),
     duplicateSesEventRuns: profile.chaos.duplicateSesEvents ? 1 : 0,
     reversedSesEventRuns: profile.chaos.reverseSesEvents ? 1 : 0,
+    joins: result.time?.joins ?? 0,
+    leaves: result.time?.leaves ?? 0,
+    trackerPolls: result.time?.polls ?? 0,
+    trackerCrashes: result.time?.failedPolls ?? 0,
+    trackerBusy: result.time?.busyPolls ?? 0,
   };
 };
 
@@ -175,6 +191,8 @@ export const runOne = async (
     sesFaults: profile.ses,
     crash: profile.crash,
     chaos: profile.chaos,
+    days: CHAOS_DAYS,
+    behaviour: profile.respondents,
     deadlineMs:
       options.deadlineMs ??
       (12 * ((options.timings ?? DEFAULT_TIMINGS).visibilityTimeoutSeconds ?? 4) + 60) * 1000,
@@ -211,6 +229,7 @@ export const runOne = async (
       problems: result.problems,
       ingestExhausted: result.ingest.every((report) => report.deliveries.every((d) => !d.succeeded)),
       deliveriesExpected: true,
+      progressExpected: true,
     });
   } finally {
     clients.destroy();
@@ -328,6 +347,7 @@ const VIOLATION_KINDS: ViolationKind[] = [
   'store-counts',
   'unfinished',
   'delivery-lost',
+  'progress-mismatch',
   'run-problem',
 ];
 
@@ -350,6 +370,11 @@ const FAULT_ROWS: Array<[keyof InjectedCounts, string]> = [
   ['reuploads', 'same-CSV re-uploads'],
   ['duplicateSesEventRuns', 'runs with every SES event delivered 2–3 times'],
   ['reversedSesEventRuns', 'runs with SES events in reverse order'],
+  ['joins', 'simulated respondents who joined (1 day)'],
+  ['leaves', 'simulated respondents who completed'],
+  ['trackerPolls', 'tracker polls'],
+  ['trackerCrashes', 'tracker polls killed mid-way'],
+  ['trackerBusy', 'tracker polls kept out by a racing poll'],
 ];
 
 /** The summary table (Markdown, readable in a terminal too). */

@@ -2,6 +2,7 @@
 import type { ChaosSwitches, SesFaults } from '#local/campaign.ts';
 import { seededRandom } from '#local/runtime/lambda.ts';
 import type { StandinFaults } from '#local/standin/server.ts';
+import type { Behaviour } from '#local/time.ts';
 
 /** Every fault switch of one run. */
 export interface FaultProfile {
@@ -11,8 +12,20 @@ export interface FaultProfile {
   /** Probability that a handler invocation is killed at a random crash point. */
   crash: number;
   chaos: Required<Pick<ChaosSwitches, 'duplicateS3Events' | 'concurrentS3Events' | 'reupload'>> &
-    Pick<ChaosSwitches, 'duplicateSqsProbability' | 'duplicateSesEvents' | 'reverseSesEvents'>;
+    Pick<
+      ChaosSwitches,
+      | 'duplicateSqsProbability'
+      | 'duplicateSesEvents'
+      | 'reverseSesEvents'
+      | 'trackerCrash'
+      | 'concurrentPolls'
+    >;
+  /** A simulated day after the sends: respondents join and leave, the tracker polls (with its own faults). */
+  respondents: Behaviour;
 }
+
+/** Simulated days of every chaos run (one: 288 ticks of the 5-minute schedule). */
+export const CHAOS_DAYS = 1;
 
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
@@ -30,6 +43,7 @@ export const drawProfile = (seed: number): FaultProfile => {
       ses: { throttle: 0 },
       crash: 0,
       chaos: { duplicateS3Events: 0, concurrentS3Events: false, reupload: false, duplicateSqsProbability: 0 },
+      respondents: { start: 0.6, complete: 0.7 },
     };
   }
   const latencies = [0, 0, 5, 20, 50];
@@ -53,7 +67,10 @@ export const drawProfile = (seed: number): FaultProfile => {
       // Drawn last, so the draws above (and the profiles of recorded seeds) stay what they were.
       duplicateSesEvents: random() < 0.5 ? 1 + Math.floor(random() * 2) : 0,
       reverseSesEvents: random() < 0.5,
+      trackerCrash: maybe(0.5, 0.02, 0.2),
+      concurrentPolls: random() < 0.5,
     },
+    respondents: { start: round(0.2 + random() * 0.7), complete: round(random()) },
   };
 };
 
@@ -79,5 +96,8 @@ export const describeProfile = (p: FaultProfile): string => {
   if (p.chaos.reupload) parts.push('reupload');
   if (p.chaos.duplicateSesEvents) parts.push(`dupSesEvents=${p.chaos.duplicateSesEvents}`);
   if (p.chaos.reverseSesEvents) parts.push('reversedSesEvents');
-  return parts.length > 0 ? parts.join(' ') : 'calm';
+  if (p.chaos.trackerCrash) parts.push(`trackerCrash=${p.chaos.trackerCrash}`);
+  if (p.chaos.concurrentPolls) parts.push('concurrentPolls');
+  const respondents = `respondents start=${p.respondents.start},complete=${p.respondents.complete}`;
+  return `${parts.length > 0 ? parts.join(' ') : 'calm'}; ${respondents}`;
 };

@@ -226,6 +226,40 @@ describe('chaos checks against the ground truth', () => {
     expect(result.documented.map((d) => d.kind)).toEqual(['dead-lettered']);
   });
 
+  it('flags a room whose progress the tracker lost or got wrong, and accepts one it recorded', () => {
+    // Prepare: three respondents' rooms moved on the API; the store saw one right, missed one, misdated one.
+    const obs: RunObservation = { ...perfectRun(), progressExpected: true };
+    const [a, b, c] = obs.rooms;
+    const [ra, rb, rc] = obs.respondents;
+    if (!a || !b || !c || !ra || !rb || !rc) throw new Error('fixture too small');
+    Object.assign(a, {
+      status: 'completed',
+      started_at: '2026-12-03T10:00:00Z',
+      finished_at: '2026-12-03T10:20:00Z',
+    });
+    Object.assign(ra, { roomStatus: 'completed', startedAt: a.started_at, completedAt: a.finished_at });
+    Object.assign(b, { status: 'active', started_at: '2026-12-03T11:00:00Z' });
+    Object.assign(c, {
+      status: 'completed',
+      started_at: '2026-12-03T12:00:00Z',
+      finished_at: '2026-12-03T12:30:00Z',
+    });
+    Object.assign(rc, {
+      roomStatus: 'completed',
+      startedAt: c.started_at,
+      completedAt: '2026-12-03T12:31:00Z',
+    });
+
+    // Act
+    const found = checkRun(obs).violations;
+
+    // Assert
+    expect(found.map((v) => [v.kind, v.detail])).toEqual([
+      ['progress-mismatch', 'room is active; the store records no progress'],
+      ['progress-mismatch', 'room finished at 2026-12-03T12:30:00Z; the store says 2026-12-03T12:31:00Z'],
+    ]);
+  });
+
   it('replays a run: the same seed draws the same fault profile and the same file', () => {
     // Act
     const a = { profile: drawProfile(123), csv: generateCsv({ seed: 123, rows: 300, tag: 'c123' }) };

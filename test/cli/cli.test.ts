@@ -252,8 +252,16 @@ describe.concurrent('invites command line', () => {
     [['local', EXAMPLE, '--colour'], /unknown option --colour/],
     [['local', EXAMPLE, EXAMPLE], /expected one CSV file/],
     [['launch'], /unknown command "launch"/],
-    [['status', 'abc'], /--stack <name> is required/],
-    [['send', EXAMPLE], /--stack <name> is required/],
+    [['status', 'abc'], /--stack <name> \(or --local\) is required/],
+    [['send', EXAMPLE], /--stack <name> \(or --local\) is required/],
+    [['status', 'abc', '--stack', 'S', '--local'], /--stack and --local exclude each other/],
+    [['local', EXAMPLE, '--days', '0'], /--days must be between 1 and 60/],
+    [['local', EXAMPLE, '--respondents', 'start=0.5'], /--respondents goes with --days/],
+    [['local', EXAMPLE, '--days', '2', '--respondents', 'start=2'], /"start=2" is not start=P/],
+    [
+      ['local', EXAMPLE, '--days', '2', '--api-url', 'https://x.example', '--api-token', 't'],
+      /not with --api-url/,
+    ],
   ])('refuses %j with a clear message and exit code 2', async (args, message) => {
     // Act
     const run = await inProcess(args as string[]);

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '#cli/args.ts';
@@ -110,6 +110,8 @@ describe('invites send (deployed stack, mocked AWS, fake clock)', () => {
             : record({ status: 'completed', rows: 3, accepted: 3, emailed: 3, failed: 0 }),
       };
     });
+    // The report's read at the end (respondents and rejected rows): nobody stored in this mock.
+    doc.on(QueryCommand).resolves({ Items: [] });
 
     // Act
     const run = await runWithClock(['send', EXAMPLE, '--stack', 'AseedInvites']);
@@ -119,6 +121,7 @@ describe('invites send (deployed stack, mocked AWS, fake clock)', () => {
     expect(run.stderr).not.toMatch(/no campaign record/);
     expect(run.stdout).toMatch(/: completed/);
     expect(run.stdout).toMatch(/emailed 3, failed 0/);
+    expect(run.stdout).toMatch(/funnel/);
     expect(run.waitedMs).toBeGreaterThanOrEqual(60_000);
   });
 });

@@ -37,7 +37,12 @@ describe('invites up, then send, status and report --local', () => {
     // Act
     const sent = await invites(['send', csv, '--local', '--json']);
     const summary = JSON.parse(sent.stdout) as { campaignId: string; funnel: Record<string, number> };
-    const status = await invites(['status', summary.campaignId, '--local']);
+    // SES's events arrive a moment after the campaign completes: status shows them once recorded.
+    let status = await invites(['status', summary.campaignId, '--local']);
+    for (let i = 0; i < 20 && !/delivered\s+20\s/.test(status.stdout); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      status = await invites(['status', summary.campaignId, '--local']);
+    }
     const report = await invites(['report', summary.campaignId, '--local', '--out', join(dir, 'report.csv')]);
     const queued = await invites(['send', csv, '--local', '--no-wait', '--json']);
     const stopped = await up.stop();
@@ -53,7 +58,7 @@ describe('invites up, then send, status and report --local', () => {
       rejected: 3,
       duplicates: 1,
     });
-    expect(summary.funnel).toMatchObject({ emailed: 20, delivered: 20, started: 0 });
+    expect(summary.funnel).toMatchObject({ emailed: 20, started: 0 });
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/delivered\s+20\s+100\.0 % of invited/);
     expect(report.code).toBe(0);
