@@ -1,6 +1,7 @@
 // `invites local`: one campaign on the local stack (or --dry-run: validation and cost only).
 import { existsSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { LocalCampaignOptions } from '#local/campaign.ts';
 import { parseFaultSpec } from '#local/standin/faults.ts';
 import { DEMO_PROJECT_ID, startStandin } from '#local/standin/server.ts';
@@ -232,13 +233,15 @@ const run = async (
     onProgress: (p) => {
       progress.update({
         label: p.phase,
-        done: p.terminal,
-        total: p.accepted,
-        detail: p.pause
-          ? `paused: ${PAUSE_LABEL[p.pause.kind]}, resumes at ${new Date(p.pause.resumesAt).toISOString()}`
-          : p.phase === 'inviting' || p.phase === 'done'
-            ? `emailed ${p.emailed}, failed ${p.failed}`
-            : '',
+        done: p.simulated ? p.simulated.hours : p.terminal,
+        total: p.simulated ? p.simulated.of : p.accepted,
+        detail: p.simulated
+          ? `simulated hours, ${p.simulated.joins} respondents joined`
+          : p.pause
+            ? `paused: ${PAUSE_LABEL[p.pause.kind]}, resumes at ${new Date(p.pause.resumesAt).toISOString()}`
+            : p.phase === 'inviting' || p.phase === 'done'
+              ? `emailed ${p.emailed}, failed ${p.failed}`
+              : '',
         elapsedMs: p.elapsedMs,
       });
     },
@@ -269,8 +272,15 @@ const run = async (
     }
   } else if (values.serve) {
     human(`Inbox: ${result.inboxUrl} (the SES emulator's web inbox; ${result.emails.length} emails)\n`);
-    human('Serving until Ctrl-C…\n');
+    // While it stays up, status and report --local read this run's store.
+    const { LOCAL_DEPLOYMENT_FILE } = await import('#local/deployment-info.ts');
+    await mkdir(dirname(LOCAL_DEPLOYMENT_FILE), { recursive: true });
+    await writeFile(LOCAL_DEPLOYMENT_FILE, `${JSON.stringify(result.deployment, null, 2)}\n`);
+    human(
+      `Serving until Ctrl-C… (invites status ${result.campaignId ?? '<id>'} --local and report --local work meanwhile)\n`,
+    );
     await io.interrupted();
+    await rm(LOCAL_DEPLOYMENT_FILE, { force: true });
     await result.close();
   } else {
     human(

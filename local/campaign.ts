@@ -512,7 +512,15 @@ const execute = async (
   // SES publishes each message's events once it has it: quiet here means every sent message's are in.
   await stack.sesEvents?.drain({ idleMs: 400, timeoutMs: left() });
   const lastProgress = await stopWatching();
-  const time = options.days ? await letDaysPass(run, services, store, campaignId) : undefined;
+  const time = options.days
+    ? await letDaysPass(run, services, store, campaignId, (hours, joins) =>
+        inputs.progress({
+          ...lastProgress,
+          phase: 'simulating',
+          simulated: { hours, of: (options.days ?? 0) * 24, joins },
+        }),
+      )
+    : undefined;
   await stack.bridge.close();
   inputs.progress({ ...lastProgress, phase: 'collecting' });
   const results = await collectResults({
@@ -556,6 +564,7 @@ const letDaysPass = async (
   services: Awaited<ReturnType<typeof startServices>>,
   store: Store,
   campaignId: string,
+  onHour: (hours: number, joins: number) => void,
 ) => {
   const { options } = run;
   const tokens = new Map((services.standin?.rooms() ?? []).map((room) => [room.id, room.access_token]));
@@ -588,6 +597,7 @@ const letDaysPass = async (
     campaignId,
     tracker: faultyTracker(run, { ...trackerDeps, store: dyingStore(run, store) }),
     settle: createTrackerHandler(trackerDeps),
+    onHour: (hours, report) => onHour(hours, report.joins),
   });
 };
 
@@ -660,5 +670,19 @@ const resultOf = (
     inboxUrl: sesInboxUrl(services.endpoints.ses),
     endpoints: services.endpoints,
     apiUrl: services.api.url,
+    deployment: {
+      api: services.api,
+      ses: { endpoint: services.endpoints.ses, inbox: sesInboxUrl(services.endpoints.ses) },
+      aws: {
+        region: services.endpoints.region,
+        s3: services.endpoints.s3,
+        sqs: services.endpoints.sqs,
+        dynamo: services.endpoints.dynamo,
+      },
+      bucketName: run.resources.bucketName,
+      tableName: run.resources.tableName,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    },
   };
 };

@@ -10,6 +10,7 @@ import type { InterviewRoom } from '#shared/aseed/schemas.ts';
 import type { AppLogger } from '#shared/log.ts';
 import type { FinalReportLine } from '#shared/store/report.ts';
 import type { CampaignPause, CampaignRecord, CampaignStatus } from '#shared/store/types.ts';
+import type { LocalDeploymentInfo } from './deployment-info.ts';
 import type { Behaviour, TimeReport } from './time.ts';
 
 /** Sender of the local demo's defaults (the SES emulator checks no identity). */
@@ -77,7 +78,9 @@ export interface ChaosSwitches {
 
 /** Progress of a run, for a progress bar. */
 export interface LocalProgress {
-  phase: 'starting' | 'ingesting' | 'inviting' | 'collecting' | 'done';
+  phase: 'starting' | 'ingesting' | 'inviting' | 'simulating' | 'collecting' | 'done';
+  /** While simulating: simulated hours passed, of all (`--days`), and the respondents who joined so far. */
+  simulated?: { hours: number; of: number; joins: number };
   campaignId?: string;
   /** The campaign's sending waits (a quota or a paused account), as its record says. */
   pause?: CampaignPause;
@@ -199,6 +202,8 @@ export interface LocalCampaignResult {
   endpoints: EmulatorEndpoints;
   /** Stand-in base URL, when the stand-in served the run. */
   apiUrl: string;
+  /** What `.invites/local.json` says about this run's stack (written by `--serve` while it stays up). */
+  deployment: LocalDeploymentInfo;
   /** The simulated days, with the tracker's figures (when `days` was given). */
   time?: TimeReport;
   /** Stops what the run started (only needed with `keepAlive`; otherwise already done). */

@@ -111,6 +111,8 @@ export const passDays = async (args: {
   visits: readonly Visit[];
   api: Pick<AseedClient, 'joinRoom' | 'leaveRoom'>;
   tracker: TrackerHandler;
+  /** Called after each simulated hour. */
+  onHour?: (hours: number, report: TimeReport) => void;
   /** A clean tracker for the poll after the last day (the tracker may carry faults); default `tracker`. */
   settle?: TrackerHandler;
   campaignId: string;
@@ -142,6 +144,8 @@ export const passDays = async (args: {
       report[visit.kind === 'join' ? 'joins' : 'leaves']++;
     }
     tally(report, await args.tracker(), args.campaignId);
+    if (report.ticks % Math.max(1, Math.round((60 * MINUTE) / args.tickMs)) === 0)
+      args.onHour?.(Math.round((report.ticks * args.tickMs) / (60 * MINUTE)), report);
   }
   // One more poll after the longest interval, once every visit is made: the store then shows the last day.
   args.clock.advance(60 * MINUTE);
