@@ -3,8 +3,8 @@ import { formatFailures, formatTable, runChaos, violationCount } from '#local/ch
 import { emulatorEndpoints } from '#test/support/aws.ts';
 
 // The short chaos run of `npm test` (the long one is `npm run chaos`, figures in docs/RELIABILITY.md).
-// 10 runs × 200 rows took 130–170 s on this 2-core machine with another chaos run beside it, so it runs 8
-// (each fault that makes SQS redeliver costs one 15 s visibility timeout). CHAOS_RUNS / CHAOS_RESPONDENTS /
+// It runs 8 runs × 200 rows: about 210 s on a 2-core machine, since each run also lets a simulated day pass
+// (288 tracker ticks) and each fault that makes SQS redeliver costs one 15 s visibility timeout. CHAOS_RUNS / CHAOS_RESPONDENTS /
 // CHAOS_SEED override it; a failing seed printed below replays with `npm run chaos -- --runs 1 --seed <seed>`.
 // Base seed 4000: its first four profiles already cover every fault kind (429/500/503/drop/latency, SES
 // throttling, crashes, duplicate SQS deliveries, duplicate S3 events, re-upload).
