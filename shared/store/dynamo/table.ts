@@ -74,17 +74,37 @@ export const putIfAbsent = (t: Table, item: object): Promise<boolean> =>
     ),
   );
 
-/** Every item of partition `pk` whose sort key starts with `prefix` (strongly consistent, all pages). */
-export const queryPrefix = async <T>(table: Table, pk: string, prefix: string): Promise<T[]> => {
+/** What a prefix query may narrow: a filter, the fields to return, and eventual consistency (half the cost). */
+export interface QueryOptions {
+  filter?: { expression: string; values: Record<string, unknown> };
+  fields?: readonly string[];
+  eventuallyConsistent?: boolean;
+}
+
+/** Every item of partition `pk` whose sort key starts with `prefix` (strongly consistent unless asked, all pages). */
+export const queryPrefix = async <T>(
+  table: Table,
+  pk: string,
+  prefix: string,
+  options: QueryOptions = {},
+): Promise<T[]> => {
   const items: T[] = [];
+  const { filter, fields } = options;
   let startKey: Record<string, unknown> | undefined;
   do {
     const result = await table.doc.send(
       new QueryCommand({
         TableName: table.name,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-        ConsistentRead: true,
+        ...(filter ? { FilterExpression: filter.expression } : {}),
+        ...(fields
+          ? {
+              ProjectionExpression: fields.map((_, i) => `#f${i}`).join(', '),
+              ExpressionAttributeNames: Object.fromEntries(fields.map((f, i) => [`#f${i}`, f])),
+            }
+          : {}),
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix, ...filter?.values },
+        ConsistentRead: !options.eventuallyConsistent,
         ExclusiveStartKey: startKey,
       }),
     );

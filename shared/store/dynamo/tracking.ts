@@ -6,7 +6,7 @@ import { ROOM_RANK } from '#shared/tracker/progress.ts';
 import { campaignPk, META_SK, RESPONDENT_PREFIX, TRACKING_INDEX, TRACKING_OPEN } from '../keys.ts';
 import type { TrackingPort } from '../ports.ts';
 import type { CampaignRecord, RoomHolder } from '../types.ts';
-import { applied, type Table, unlessConditionFails } from './table.ts';
+import { applied, queryPrefix, type Table, unlessConditionFails } from './table.ts';
 
 type Port = TrackingPort;
 
@@ -88,29 +88,15 @@ const endPoll =
     );
   };
 
+// Eventually consistent (half the read cost): a room assigned a moment ago is seen by the next poll.
 const listRoomHolders =
   (t: Table): Port['listRoomHolders'] =>
-  async (campaignId) => {
-    const holders: RoomHolder[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      // Eventually consistent (half the read cost): a room assigned a moment ago is seen by the next poll.
-      const result = await t.doc.send(
-        new QueryCommand({
-          TableName: t.name,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          FilterExpression: 'attribute_exists(roomId)',
-          ProjectionExpression: HOLDER_FIELDS.map((_, i) => `#f${i}`).join(', '),
-          ExpressionAttributeNames: Object.fromEntries(HOLDER_FIELDS.map((f, i) => [`#f${i}`, f])),
-          ExpressionAttributeValues: { ':pk': campaignPk(campaignId), ':prefix': RESPONDENT_PREFIX },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      holders.push(...((result.Items ?? []) as RoomHolder[]));
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
-    return holders;
-  };
+  (campaignId) =>
+    queryPrefix<RoomHolder>(t, campaignPk(campaignId), RESPONDENT_PREFIX, {
+      filter: { expression: 'attribute_exists(roomId)', values: {} },
+      fields: HOLDER_FIELDS,
+      eventuallyConsistent: true,
+    });
 
 const recordRoomProgress =
   (t: Table): Port['recordRoomProgress'] =>
