@@ -1,17 +1,13 @@
 // Lambda entry of the tracker function: config parsed, the store's and Aseed's clients built once per cold start.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV, parseEnv, TrackerEnvSchema } from '#shared/config.ts';
 import { createLogger } from '#shared/log.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { aseedFromEnv } from '../aseed.ts';
+import { documentClient } from '../dynamo.ts';
 import { createTrackerHandler } from './app.ts';
 
 const env = parseEnv(TrackerEnvSchema);
-const doc = DynamoDBDocumentClient.from(
-  new DynamoDBClient({ requestHandler: { requestTimeout: 5_000, connectionTimeout: 3_000 } }),
-  { marshallOptions: { removeUndefinedValues: true } },
-);
+const doc = documentClient();
 
 /** The Lambda handler (EventBridge Scheduler). */
 export const handler = createTrackerHandler({
