@@ -144,6 +144,7 @@ const formatRecord = (record: CampaignRecord, funnel: FunnelCounts): string => {
   return [
     `Campaign ${record.campaignId}: ${record.status}${record.failureReason ? ` (${record.failureReason})` : ''}`,
     `  source      s3://${record.source.bucket}/${record.source.key}`,
+    ...(record.columns ? [`  columns     ${record.columns}`] : []),
     `  rows ${n(record.rows)}, accepted ${n(record.accepted)}, rejected ${n(record.rejected)}, duplicates ${n(record.duplicates)}, suppressed ${n(record.suppressed)}`,
     `  batches ${n(record.batchesDone)}/${n(record.batches)} done, emailed ${n(record.emailed)}, failed ${n(record.failed)} (dead-lettered ${n(record.deadLettered)})`,
     `  rooms created ${n(record.roomsCreated)} (cancelled ${n(record.roomsCancelled)}), create calls ${n(record.createCalls)}, SES calls ${n(record.sesCalls)}`,
@@ -158,6 +159,7 @@ const statusCounts = (record: CampaignRecord, funnel: FunnelCounts) => ({
   campaignId: record.campaignId,
   status: record.status,
   ...(record.failureReason ? { failureReason: record.failureReason } : {}),
+  ...(record.columns ? { columns: record.columns } : {}),
   rows: record.rows ?? 0,
   accepted: record.accepted ?? 0,
   rejected: record.rejected ?? 0,

@@ -77,6 +77,7 @@ export const formatSummary = (
   const pad = (label: string, value: number | string) => `  ${label.padEnd(12)}${String(value).padStart(6)}`;
   out.push(`Campaign ${summary.campaignId} ${extra.status ?? ''} in ${seconds(summary.durationMs)}`);
   if (extra.failureReason) out.push(`  failed: ${extra.failureReason}`);
+  if (summary.columns) out.push(`  columns: ${summary.columns}`);
   out.push(pad('rows', summary.rows));
   out.push(pad('accepted', summary.accepted));
   out.push(pad('rejected', summary.rejected));

@@ -19,6 +19,8 @@ export interface Validation {
   /** The settings are unusable: the campaign would fail before creating any room. */
   settingsError?: string;
   settings?: CampaignSettings;
+  /** What the columns were read as (`email ← E-Mail; name ← Vorname + Nachname; merge fields: …`). */
+  columns?: string;
   rows: number;
   accepted: number;
   rejected: number;
@@ -95,8 +97,10 @@ export const validateCampaign = async (options: {
   let fieldKeys: string[] = [];
   try {
     for await (const row of parseRespondents(createReadStream(options.csvPath), {
+      columns: result.settings?.columns,
       onFileInfo: (info) => {
         fieldKeys = info.fieldKeys;
+        result.columns = info.columns;
       },
     })) {
       result.rows++;
@@ -154,6 +158,7 @@ export const formatValidation = (
     out.push(
       `CSV: ${v.rows} data rows: ${v.accepted} accepted, ${v.rejected} rejected, ${v.duplicates} duplicates`,
     );
+    if (v.columns) out.push(`Columns: ${v.columns}`);
     for (const row of v.refused.slice(0, limit)) {
       out.push(`  line ${row.line}: ${row.status}${row.email ? ` ${row.email}` : ''}: ${row.reason}`);
     }

@@ -91,6 +91,7 @@ const summaryOf = (
   const respondents = emailed + count('failed');
   return {
     campaignId: from.campaignId,
+    ...(record?.columns ? { columns: record.columns } : {}),
     rows: rows.length,
     accepted: record?.accepted ?? respondents,
     rejected: count('rejected'),

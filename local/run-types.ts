@@ -21,6 +21,8 @@ export type { FinalReportLine as ReportLine, ReportStatus } from '#shared/store/
 /** summary.json. */
 export interface CampaignSummary {
   campaignId: string;
+  /** What the CSV's columns were read as (`email ← E-Mail; name ← Vorname + Nachname; merge fields: …`). */
+  columns?: string;
   rows: number;
   accepted: number;
   rejected: number;

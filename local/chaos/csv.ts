@@ -48,6 +48,8 @@ const BAD_EMAILS = [
   'trailing-dot@{d}.',
   'nodomain@',
   '@{d}',
+  'curly-quote@{d}\u201d',
+  'one-letter-tld@{d}.c',
 ];
 // Language cells: en/ru spellings, blank (campaign default) and an unknown one (accepted with a warning).
 const LANGUAGES = ['en', 'ru', 'EN', 'ru-RU', 'English', 'русский', '', '', 'de'];

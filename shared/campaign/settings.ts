@@ -116,6 +116,18 @@ export const CampaignSettingsSchema = z.strictObject({
    * `{{name}} ({{team}})`; the address when it renders empty; cut to 42 characters. `false`: no labels.
    */
   displayName: z.union([z.literal(false), templatePart(200, true)]).default(DEFAULT_DISPLAY_NAME),
+  /** Which CSV columns hold the address, the name (one column, or several joined) and the language. */
+  columns: z
+    .strictObject({
+      email: text(200).optional(),
+      name: z
+        .union([text(200), z.array(text(200)).min(1, { error: 'must name at least one column' }).max(5)], {
+          error: 'must be a column name or a list of column names',
+        })
+        .optional(),
+      language: text(200).optional(),
+    })
+    .optional(),
 });
 
 /** Validated campaign settings. */

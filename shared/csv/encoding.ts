@@ -23,18 +23,6 @@ const toBuffer = (chunk: Uint8Array | string): Buffer =>
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 
-// Windows-1252 differs from Latin-1 only in 0x80–0x9F. Node's TextDecoder('windows-1252') decodes as
-// Latin-1 (C1 controls instead of € “ ” – …), so the table is spelt out. Undefined bytes stay C1 controls.
-const CP1252_HIGH =
-  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
-  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
-
-/** Decodes Windows-1252 bytes. */
-export const decodeWindows1252 = (bytes: Buffer): string => {
-  const latin1 = bytes.toString('latin1');
-  return latin1.replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80] as string);
-};
-
 const MAGIC: [number[], string][] = [
   [[0x50, 0x4b, 0x03, 0x04], 'a ZIP archive (an .xlsx workbook?) — export the sheet as CSV'],
   [[0x50, 0x4b, 0x05, 0x06], 'an empty ZIP archive'],

@@ -1,5 +1,5 @@
 import { PermanentError } from '#shared/errors.ts';
-import { type ColumnPlan, planColumns } from './columns.ts';
+import { type ColumnMapping, type ColumnPlan, describeColumns, planColumns } from './columns.ts';
 import { EmailKeySet } from './dedupe.ts';
 import {
   buffers,
@@ -25,6 +25,8 @@ export interface CsvFileInfo {
   fieldKeys: string[];
   /** Line of the header row (1 unless blank lines precede it). */
   headerLine: number;
+  /** What the columns were read as: `email ← E-Mail; name ← Vorname + Nachname; merge fields: firma`. */
+  columns: string;
 }
 
 /** Parser limits and hooks. */
@@ -35,6 +37,8 @@ export interface ParseOptions {
   maxFieldBytes?: number;
   /** Most columns per row (default 200). */
   maxColumns?: number;
+  /** Which columns hold the address, name and language (settings `columns`); aliases find the rest. */
+  columns?: ColumnMapping | undefined;
   /** Called once, after the header is read and before the first row is yielded. */
   onFileInfo?: (info: CsvFileInfo) => void;
 }
@@ -157,7 +161,7 @@ class RowReader {
         `the header row (line ${record.line}) cannot be read: ${where}${record.problem}`,
       );
     }
-    const checked = planColumns(record.fields);
+    const checked = planColumns(record.fields, this.options.columns);
     if (!checked.ok) throw new CsvFileError(checked.problem);
     const { plan } = checked;
     this.options.onFileInfo?.({
@@ -166,6 +170,7 @@ class RowReader {
       headers: plan.headers.slice(0, plan.width),
       fieldKeys: plan.fieldKeys.filter((k): k is string => k !== undefined),
       headerLine: record.line,
+      columns: describeColumns(plan),
     });
     return plan;
   }

@@ -1,11 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import { type CsvError, type Options, parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
-import { decodeWindows1252 } from './encoding.ts';
+import { LegacyDecoder } from './legacy.ts';
 
 /**
- * One record as csv-parse read it. `line` is the physical line the record starts on (1-based, what a
- * spreadsheet shows). `problem` is set when the record is damaged (oversized field, too many columns,
+ * One record as csv-parse read it. `line` is its row number as a spreadsheet shows it (1-based: every
+ * record is one row, blank ones too, however many lines its quoted values span). `problem` is set when the record is damaged (oversized field, too many columns,
  * unclosed quote, runaway record): its fields are then incomplete, kept only to name the row's email.
  */
 export interface RawRecord {
@@ -55,13 +55,14 @@ const NON_ASCII = /[\u0080-\u00ff]/;
 
 /**
  * Decodes one field read as Latin-1 (one character per byte, so the bytes are intact). Valid UTF-8 is
- * UTF-8; anything else is read as Windows-1252 (Excel's "CSV" on Western Windows), so accented names from
- * such files survive instead of turning into U+FFFD. ASCII (most fields) is returned as it is.
+ * UTF-8; anything else is Windows-1252 (Excel's "CSV" on Western Windows) or Mac Roman (old Excel for Mac),
+ * whichever its letters read best in, so accented names survive instead of turning into U+FFFD or
+ * "JŸrgen Gro§". ASCII (most fields) is returned as it is.
  */
-const decodeField = (latin1: string): string => {
+const decodeField = (latin1: string, legacy: LegacyDecoder): string => {
   if (!NON_ASCII.test(latin1)) return latin1;
   const bytes = Buffer.from(latin1, 'latin1');
-  return isUtf8(bytes) ? bytes.toString('utf8') : decodeWindows1252(bytes);
+  return isUtf8(bytes) ? bytes.toString('utf8') : legacy.decode(bytes).text;
 };
 
 /** Line breaks in a value: CR, LF and CRLF each end one line. */
@@ -115,6 +116,13 @@ const rereadClosed = (text: Buffer, delimiter: string): string[] | undefined => 
 
 const span = (first: number, last: number) => (last > first ? `lines ${first}–${last}` : `line ${first}`);
 
+/** True when more lines of a chunk end with CR alone than with LF (an LF inside a cell does not count). */
+const crLineEndings = (chunk: Buffer): boolean => {
+  let lf = 0;
+  for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lf++;
+  return countByteBreaks(chunk, false) - lf > lf;
+};
+
 /** The input's line breaks and its last bytes: only needed to report a quote that never closes. */
 class InputTail {
   breaks = 0;
@@ -123,8 +131,12 @@ class InputTail {
   private bytes = 0;
   private wholeInput = true;
 
+  /** True when the input's first chunk ends its lines with CR alone (old Excel for Mac). */
+  crLineEndings: boolean | undefined;
+
   /** Counts a chunk's line breaks and keeps the last TAIL_BYTES of the input. */
   add(chunk: Buffer): void {
+    this.crLineEndings ??= crLineEndings(chunk);
     this.breaks += countByteBreaks(chunk, this.afterCR);
     this.afterCR = chunk[chunk.length - 1] === 0x0d;
     this.chunks.push(chunk);
@@ -143,10 +155,13 @@ class InputTail {
 
 /** csv-parse's records numbered, decoded and checked against the limits; its failure as one damaged record. */
 class RecordReader {
-  /** Spreadsheet line the next record starts on. */
+  /** Spreadsheet row of the next record. */
   private line = 1;
+  /** Text line (as an editor counts them) the next record starts on: only to report an unclosed quote. */
+  private textLine = 1;
   readonly tail = new InputTail();
   readonly parser;
+  private legacy: LegacyDecoder | undefined;
 
   constructor(
     private readonly delimiter: string,
@@ -172,10 +187,11 @@ class RecordReader {
     const { maxFields, maxFieldBytes } = this.limits;
     const out: RawRecord = { line: this.line, fields: record };
     // Every line break in a record's text is either the one that ends it or inside a value, which
-    // csv-parse keeps verbatim (only quotes are removed): the next record starts that many lines on.
+    // csv-parse keeps verbatim (only quotes are removed): the next record starts that many text lines on.
     this.line++;
+    this.textLine++;
     for (const field of record) {
-      if (field.indexOf('\n') !== -1 || field.indexOf('\r') !== -1) this.line += countLineBreaks(field);
+      if (field.indexOf('\n') !== -1 || field.indexOf('\r') !== -1) this.textLine += countLineBreaks(field);
     }
     const tooMany = record.length > maxFields;
     if (tooMany) record.length = maxFields;
@@ -188,12 +204,18 @@ class RecordReader {
         }
         record[i] = ''; // not decoded nor kept: the row is rejected anyway
       } else if (NON_ASCII.test(field)) {
-        record[i] = decodeField(field);
+        record[i] = decodeField(field, this.legacyDecoder());
       }
     }
     // The other fields stay readable so that a rejected row can still name its email address.
     if (tooMany && out.problem === undefined) out.problem = `more than ${maxFields} columns`;
     return out;
+  }
+
+  /** The file's decoder of 8-bit fields, made once its first bytes (and so its line endings) are known. */
+  private legacyDecoder(): LegacyDecoder {
+    this.legacy ??= new LegacyDecoder(this.tail.crLineEndings === true);
+    return this.legacy;
   }
 
   /** The record csv-parse gave up on, reported at the line its row starts on. */
@@ -204,7 +226,7 @@ class RecordReader {
       return {
         line,
         fields: [],
-        problem: `the row starting on line ${line} is larger than ${this.limits.maxRecordBytes} bytes (a quote that never closes?): reading stopped, so line ${line} and every line after it could not be read`,
+        problem: `the row is larger than ${this.limits.maxRecordBytes} bytes (a quote that never closes?): reading stopped, so row ${line} and every row after it could not be read`,
       };
     }
     return { line, fields: [], problem: `the file cannot be read from here on: ${error.message}` };
@@ -212,41 +234,42 @@ class RecordReader {
 
   /**
    * A quote that never closes: the record runs to the end of the input, so the input's line count gives its
-   * last line. Re-read with the quote closed, its text gives the values before the unclosed one (the row's
-   * email) and, through their line breaks, the line the quote opened on. Without it, the message names the row.
+   * last text line. Re-read with the quote closed, its text gives the values before the unclosed one (the
+   * row's email) and, through their line breaks, the text line the quote opened on: where a text editor
+   * finds it (a spreadsheet shows the rest of the file as that one cell). Without it, the row's first line.
    */
   private unclosedQuote(): RawRecord {
-    const { line, limits } = this;
+    const { line, textLine, limits } = this;
     const last = this.tail.breaks + 1;
-    const text = this.tail.lastRecord(last - line);
+    const text = this.tail.lastRecord(last - textLine);
     const fields = text === undefined ? undefined : rereadClosed(text, this.delimiter);
     if (fields === undefined || fields.length === 0) {
       return {
         line,
         fields: [],
-        problem: `unclosed quote: a quoted value in the row starting on line ${line} never closes, so ${span(line, last)} could not be read`,
+        problem: `unclosed quote: a quoted value in this row (from text line ${textLine}) never closes, so text ${span(textLine, last)} could not be read`,
       };
     }
     const before = fields.slice(0, fields.length - 1); // the unclosed value (the rest of the file) is not kept
-    let opened = line;
+    let opened = textLine;
     for (const field of before) opened += countLineBreaks(field);
     return {
       line,
       fields: before
         .slice(0, limits.maxFields)
-        .map((f) => (f.length > limits.maxFieldBytes ? '' : decodeField(f))),
-      problem: `unclosed quote: the quoted value opened on line ${opened} never closes, so ${span(opened, last)} could not be read`,
+        .map((f) => (f.length > limits.maxFieldBytes ? '' : decodeField(f, this.legacyDecoder()))),
+      problem: `unclosed quote: the quoted value opened on text line ${opened} never closes, so text ${span(opened, last)} could not be read`,
     };
   }
 }
 
 /**
- * Streams the records of a CSV (UTF-8 or Windows-1252 bytes; UTF-16 is transcoded before) through
- * csv-parse, in batches (one per 16 KiB of input), each record numbered with the spreadsheet line it starts
- * on. csv-parse does the CSV work; this adds what it does not offer (see README.md beside this file):
- * line numbers counted from the line breaks in each record (its `info.lines` drifts), per-field Windows-1252,
- * per-field size and column limits that reject a row without stopping the file, and an unclosed quote
- * or a runaway record reported as one damaged record at the line its row starts on.
+ * Streams the records of a CSV (UTF-8, Windows-1252 or Mac Roman bytes; UTF-16 is transcoded before)
+ * through csv-parse, in batches (one per 16 KiB of input), each record numbered with the spreadsheet row it
+ * is. csv-parse does the CSV work; this adds what it does not offer (see README.md beside this file): row
+ * numbers (its `info.lines` counts text lines, and drifts), 8-bit fields decoded per field, per-field size
+ * and column limits that reject a row without stopping the file, and an unclosed quote or a runaway record
+ * reported as one damaged record at its row, naming the text lines it swallowed.
  */
 export async function* readRecords(
   chunks: AsyncIterable<Buffer>,

@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import { checkEmail, hasControlChar, MAX_EMAIL_LENGTH, stripControlChars } from '#shared/mail/address.ts';
 import { type Locale, parseLocale } from '#shared/mail/locale.ts';
+import { isKnownTld } from '#shared/mail/tld.ts';
 import type { ColumnPlan } from './columns.ts';
 import type { RawRecord } from './records.ts';
 
@@ -31,10 +32,13 @@ export const MAX_NAME_LENGTH = 200;
 
 const noControl = (value: string) => !hasControlChar(value);
 
+/** Respondents' addresses must have a top-level domain mail can reach. */
+const RESPONDENT_ADDRESS = { knownTld: isKnownTld };
+
 /** One row's role values, validated and normalised. */
 const RowSchema = z.object({
   email: z.string().transform((value, ctx) => {
-    const checked = checkEmail(value);
+    const checked = checkEmail(value, RESPONDENT_ADDRESS);
     if (checked.ok) return checked.email;
     ctx.issues.push({ code: 'custom', message: checked.problem, input: value });
     return z.NEVER;
@@ -42,7 +46,7 @@ const RowSchema = z.object({
   name: z
     .string()
     .max(MAX_NAME_LENGTH, { error: `is longer than ${MAX_NAME_LENGTH} characters` })
-    .refine(noControl, { error: 'contains a line break or other control character' })
+    .refine(noControl, { error: 'contains a control character' })
     .optional(),
   language: z
     .string()
@@ -87,13 +91,29 @@ const overflows = (fields: string[], plan: ColumnPlan): boolean => {
   return false;
 };
 
-/** The row's name: its name column, else first name + last name. */
+// Tabs and line breaks (Alt+Enter in an Excel cell), with the spaces around them (not \v or \f: those are
+// control characters the check refuses).
+const NAME_BREAKS = /[ \u00a0]*[\t\r\n\u2028\u2029]+[ \u00a0]*/g;
+const HAS_BREAK = /[\t\r\n\u2028\u2029]/;
+// Longest name that is folded: a longer one is refused for its length anyway, and the fold stays linear.
+const MAX_FOLDED = MAX_NAME_LENGTH * 4;
+
+/**
+ * The row's name: its name column, else the columns it is joined from (first name + last name). A line
+ * break or tab inside becomes one space: the person is kept (headers are safe by how they are built, not
+ * by refusing the row).
+ */
 const nameOf = (fields: string[], plan: ColumnPlan): string | undefined => {
-  if (plan.name !== undefined) return fields[plan.name]?.trim();
-  if (plan.firstName === undefined && plan.lastName === undefined) return undefined;
-  const first = plan.firstName === undefined ? '' : (fields[plan.firstName]?.trim() ?? '');
-  const last = plan.lastName === undefined ? '' : (fields[plan.lastName]?.trim() ?? '');
-  return `${first} ${last}`.trim();
+  let name: string | undefined;
+  if (plan.name !== undefined) name = fields[plan.name];
+  else if (plan.nameParts !== undefined) {
+    name = plan.nameParts
+      .map((i) => fields[i]?.trim() ?? '')
+      .filter((part) => part !== '')
+      .join(' ');
+  }
+  if (name === undefined || name.length > MAX_FOLDED) return name;
+  return HAS_BREAK.test(name) ? name.replace(NAME_BREAKS, ' ').trim() : name.trim();
 };
 
 /** The merge fields of a row, or the reason one of them rejects it. */

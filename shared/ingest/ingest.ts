@@ -163,19 +163,20 @@ const ingestStarted = async (run: Run, started: StartIngestOutcome): Promise<Ing
   const suppressed = suppressionsOf(
     await run.deps.store.listSuppressed(Date.parse(started.record.createdAt)),
   );
-  const counts = await parseInto(body, writer, settings, suppressed);
+  const { counts, columns } = await parseInto(body, writer, settings, suppressed);
   const batches = await writer.finish();
   const record = await run.deps.store.finishIngest({
     campaignId: run.campaignId,
     owner: run.owner,
     nowMs: run.clock(),
     counts: { ...counts, batches },
+    columns,
   });
   // The invite side already finished every batch: a finalize message lets it complete the campaign.
   if (record.status === 'enqueued' && (record.batchesDone ?? 0) >= batches) {
     await run.deps.queue.send([{ campaignId: run.campaignId, finalize: true }]);
   }
-  run.logger.info('ingest finished', { ...counts, batches, status: record.status });
+  run.logger.info('ingest finished', { ...counts, batches, columns, status: record.status });
   return { campaignId: run.campaignId, outcome: resumed ? 'resumed' : 'ingested', record };
 };
 
@@ -220,9 +221,13 @@ const parseInto = async (
   suppressed: ReadonlyMap<string, SuppressionEntry>,
 ) => {
   const counts = { rows: 0, accepted: 0, rejected: 0, duplicates: 0, suppressed: 0 };
-  const onFileInfo = (info: CsvFileInfo) => checkMergeFields(settings, info.fieldKeys);
+  let columns = '';
+  const onFileInfo = (info: CsvFileInfo) => {
+    checkMergeFields(settings, info.fieldKeys);
+    columns = info.columns;
+  };
   try {
-    for await (const rows of parseRespondentBatches(body, { onFileInfo })) {
+    for await (const rows of parseRespondentBatches(body, { onFileInfo, columns: settings.columns })) {
       for (const row of rows) {
         counts.rows++;
         const entry =
@@ -245,7 +250,7 @@ const parseInto = async (
       throw new CampaignFailure(error.message, { cause: error });
     throw error;
   }
-  return counts;
+  return { counts, columns };
 };
 
 /** The suppression list by lower-cased address. */

@@ -73,6 +73,8 @@ export interface CampaignsPort {
     owner: string;
     nowMs: number;
     counts: Pick<CampaignCounts, 'rows' | 'accepted' | 'rejected' | 'duplicates' | 'suppressed' | 'batches'>;
+    /** What the CSV's columns were read as (see `describeColumns`). */
+    columns?: string;
   }): Promise<CampaignRecord>;
   /** Adds a finished batch's counts exactly once; returns the record as it is after. */
   tallyBatch(args: {

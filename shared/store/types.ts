@@ -57,6 +57,8 @@ export interface CampaignRecord extends Partial<CampaignCounts> {
   /** The resolved settings (defaults + the upload's settings file); absent when resolving them failed. */
   settings?: Record<string, unknown>;
   failureReason?: string;
+  /** What the CSV's columns were read as: `email ← E-Mail; name ← Vorname + Nachname; merge fields: …`. */
+  columns?: string;
   createdAt: string;
   updatedAt: string;
   enqueuedAt?: string;

@@ -297,6 +297,30 @@ describe.concurrent('invites command line', () => {
     expect(run.stdout).toMatch(/CSV unusable: .*email/i);
   }, 30_000);
 
+  it('dry-run reads the columns the settings name and shows what each column was read as', async () => {
+    // Prepare
+    const csv = join(work, 'german.csv');
+    await writeFile(
+      csv,
+      'Privat;Arbeit;Vorname;Nachname;Firma\na@home.example.com;a@work.example.com;Anna;Schmidt;ACME\n',
+    );
+    const settings = join(work, 'columns.json');
+    await writeFile(
+      settings,
+      JSON.stringify({ columns: { email: 'Arbeit', name: ['Vorname', 'Nachname'] } }),
+    );
+
+    // Act
+    const run = await inProcess(['local', csv, '--dry-run', '--settings', settings]);
+
+    // Assert
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('1 accepted, 0 rejected');
+    expect(run.stdout).toContain(
+      'Columns: email ← Arbeit; name ← Vorname + Nachname; merge fields: privat, firma',
+    );
+  }, 30_000);
+
   it('dry-run names the bad setting and fails', async () => {
     // Prepare
     const settings = join(work, 'bad-settings.json');

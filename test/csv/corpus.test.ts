@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { ColumnMapping } from '#shared/csv/columns.ts';
 import { CsvFileError, type CsvFileInfo, type ParsedRow, parseRespondents } from '#shared/csv/parse.ts';
 import { chunked } from './support.ts';
 
@@ -27,6 +28,10 @@ interface Expected {
   languages?: Record<string, string>;
   fields?: Record<string, Record<string, string>>;
   generated?: boolean;
+  /** The settings' column mapping the file is read with. */
+  columns?: ColumnMapping;
+  /** What the columns are read as (`CsvFileInfo.columns`). */
+  recognised?: string;
 }
 
 /** Inputs generated at test time, streamed in 64 KiB chunks so nothing multi-megabyte is held. */
@@ -76,7 +81,8 @@ describe('malformed-CSV corpus', () => {
     let info: CsvFileInfo | undefined;
     // Act
     const run = async () => {
-      for await (const row of parseRespondents(input(name, expected), { onFileInfo: (i) => (info = i) })) {
+      const options = { columns: expected.columns, onFileInfo: (i: CsvFileInfo) => (info = i) };
+      for await (const row of parseRespondents(input(name, expected), options)) {
         rows.push(row);
       }
     };
@@ -107,6 +113,7 @@ describe('malformed-CSV corpus', () => {
     expect(actual).toEqual(expected.rows);
     if (expected.encoding) expect(info?.encoding).toBe(expected.encoding);
     if (expected.delimiter) expect(info?.delimiter).toBe(expected.delimiter);
+    if (expected.recognised) expect(info?.columns).toBe(expected.recognised);
     const byLine = new Map(rows.map((r) => [String(r.line), r]));
     for (const [line, name] of Object.entries(expected.names ?? {})) {
       expect(byLine.get(line)).toMatchObject({ respondent: { name } });

@@ -123,12 +123,12 @@ describe('parseRespondents: line numbers as a spreadsheet shows them', () => {
       expect(brief(rows)).toEqual([
         [2, 'accepted', 'a@example.com'],
         [4, 'accepted', 'b@example.com'],
-        [8, 'accepted', 'c@example.com'],
+        [7, 'accepted', 'c@example.com'],
       ]);
     }
   });
 
-  it('numbers rows physically when blank lines precede the header', async () => {
+  it('counts blank rows before the header', async () => {
     // Prepare
     const csv = '\n\nemail\nx@example.com\n';
     // Act
@@ -155,7 +155,7 @@ describe('parseRespondents: line numbers as a spreadsheet shows them', () => {
     // Assert
     expect(brief(rows)).toEqual([
       [2, 'rejected', 'email contains a control character (e.g. a line break)'],
-      [4, 'accepted', 'ok@example.com'],
+      [3, 'accepted', 'ok@example.com'],
     ]);
   });
 });
@@ -255,6 +255,16 @@ describe('parseRespondents: row validation', () => {
     ['"anna"@example.com', 'email has a character not allowed before "@" (quotes, commas, brackets, …)'],
     ['анна@example.com', 'email has non-ASCII characters before "@" (SES cannot deliver to them)'],
     ['anna@exa_mple.com', 'email has an invalid domain (letters, digits and inner hyphens only)'],
+    ['user@example.com\u201d', 'email has a character that cannot be in a domain: "\u201d" (U+201D)'],
+    ['user@example.com\u2122', 'email has a character that cannot be in a domain: "\u2122" (U+2122)'],
+    ['user@exam\u00b7ple.com', 'email has a character that cannot be in a domain: "\u00b7" (U+00B7)'],
+    ['user@example.com\u{1F600}', 'email has a character that cannot be in a domain: "\u{1F600}" (U+1F600)'],
+    ['user@example.c', 'email has an unknown top-level domain ".c" (not in the public suffix list)'],
+    ['user@example.1ab', 'email has an unknown top-level domain ".1ab" (not in the public suffix list)'],
+    [
+      'user@example.\u0441om',
+      'email has an unknown top-level domain ".\u0441om" (not in the public suffix list; it mixes Latin with look-alike letters of another script)',
+    ],
     [
       `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.com`,
       'email is longer than 254 characters',
@@ -270,6 +280,26 @@ describe('parseRespondents: row validation', () => {
     expect(rows[1]).toMatchObject({ kind: 'accepted', line: 3 });
   });
 
+  it('trims a trailing left-to-right mark, zero-width space or NBSP like a space', async () => {
+    // Act
+    const { rows } = await parseEverySplit('email\nanna@example.com\u200e\n\u200bbob@example.org\u00a0\n');
+    // Assert
+    expect(accepted(rows).map((r) => r.email)).toEqual(['anna@example.com', 'bob@example.org']);
+  });
+
+  it('accepts the Catalan middle dot between two l and the ideographic full stop', async () => {
+    // Act
+    const { rows } = await parseEverySplit(
+      'email\nanna@paral\u00b7lel.cat\ninfo@例え\u3002jp\nbob@example\uff0ecom\n',
+    );
+    // Assert
+    expect(accepted(rows).map((r) => r.email)).toEqual([
+      'anna@xn--parallel-koa.cat',
+      'info@xn--r8jz45g.jp',
+      'bob@example.com',
+    ]);
+  });
+
   it('converts an international domain to punycode', async () => {
     // Act
     const { rows } = await parseEverySplit('email\nivan@пример.рф\n');
@@ -277,18 +307,23 @@ describe('parseRespondents: row validation', () => {
     expect(accepted(rows)[0]?.email).toBe('ivan@xn--e1afmkfd.xn--p1ai');
   });
 
-  it('refuses control characters and over-long names but keeps line breaks in other columns', async () => {
+  it('folds line breaks and tabs in a name to one space, refuses other control characters and over-long names', async () => {
     // Prepare
-    const csv = `email,name,note\na@example.com,"Anna\r\nBcc: x@evil.com",ok\nb@example.com,${'n'.repeat(201)},ok\nc@example.com,C,"bell\u0007"\nd@example.com,D,"multi\nline"\n`;
+    const csv = `email,name,note\na@example.com,"Anna \r\n Bcc: x@evil.com",ok\nb@example.com,${'n'.repeat(201)},ok\nc@example.com,C,"bell\u0007"\nd@example.com,D,"multi\nline"\ne@example.com,"Eva\tMaria\u0007",ok\nf@example.com,"Fay\u000b\nGo",ok\ng@example.com,"${' '.repeat(60_000)}x",ok\n`;
     // Act
     const { rows } = await parseEverySplit(csv);
     // Assert
     expect(brief(rows)).toEqual([
-      [2, 'rejected', 'name contains a line break or other control character'],
-      [4, 'rejected', 'name is longer than 200 characters'],
-      [5, 'rejected', 'column "note" contains a control character'],
-      [6, 'accepted', 'd@example.com'],
+      [2, 'accepted', 'a@example.com'],
+      [3, 'rejected', 'name is longer than 200 characters'],
+      [4, 'rejected', 'column "note" contains a control character'],
+      [5, 'accepted', 'd@example.com'],
+      [6, 'rejected', 'name contains a control character'],
+      [7, 'rejected', 'name contains a control character'],
+      [8, 'rejected', 'name is longer than 200 characters'],
     ]);
+    expect(rows[0]).toMatchObject({ respondent: { name: 'Anna Bcc: x@evil.com' } });
+    expect(rows[3]).toMatchObject({ respondent: { fields: { note: 'multi\nline' } } });
   });
 
   it('rejects a merge field over maxFieldLength', async () => {
@@ -307,7 +342,7 @@ describe('parseRespondents: row validation', () => {
     expect(brief(rows)).toEqual([
       [2, 'accepted', 'a@example.com'],
       [3, 'rejected', 'column 2 ("bio") is longer than 4096 bytes'],
-      [5, 'accepted', 'c@example.com'],
+      [4, 'accepted', 'c@example.com'],
     ]);
   });
 
@@ -322,7 +357,7 @@ describe('parseRespondents: row validation', () => {
       [
         3,
         'rejected',
-        'unclosed quote: the quoted value opened on line 3 never closes, so lines 3–5 could not be read',
+        'unclosed quote: the quoted value opened on text line 3 never closes, so text lines 3–5 could not be read',
       ],
     ]);
   });

@@ -220,6 +220,46 @@ describe('ingestUpload through its ports', () => {
     expect(invites.calls).toEqual([]);
   });
 
+  it('reads the columns the settings name and records what each column was read as', async () => {
+    // Prepare
+    const { deps, store, upload: s3 } = fakeIngest();
+    s3.objects.set(
+      upload.key,
+      'Privat,Arbeit,Vorname,Nachname\nanna@home.example.com,anna@work.example.com,Anna,Schmidt\n',
+    );
+    s3.settings.set('campaigns/spring.settings.json', {
+      columns: { email: 'Arbeit', name: ['Vorname', 'Nachname'] },
+    });
+
+    // Act
+    const result = await ingestUpload(deps, upload);
+
+    // Assert
+    expect(result.record).toMatchObject({
+      status: 'enqueued',
+      accepted: 1,
+      columns: 'email ← Arbeit; name ← Vorname + Nachname; merge fields: privat',
+    });
+    expect(await store.queryBatch(campaignId, 0)).toMatchObject([
+      { email: 'anna@work.example.com', name: 'Anna Schmidt' },
+    ]);
+  });
+
+  it('fails the campaign when a mapped column is not in the file, naming it, before any batch', async () => {
+    // Prepare
+    const { deps, upload: s3, invites } = fakeIngest();
+    s3.objects.set(upload.key, 'email,name\nanna@example.com,Anna\n');
+    s3.settings.set('campaigns/spring.settings.json', { columns: { email: 'Work e-mail' } });
+
+    // Act
+    const result = await ingestUpload(deps, upload);
+
+    // Assert
+    expect(result.record).toMatchObject({ status: 'failed' });
+    expect(result.record?.failureReason).toContain('settings columns.email names the column "Work e-mail"');
+    expect(invites.messages()).toEqual([]);
+  });
+
   it('fails the campaign when the file has no email column', async () => {
     // Prepare
     const { deps, upload: s3, invites } = fakeIngest();

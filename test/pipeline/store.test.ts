@@ -70,8 +70,13 @@ describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {
       owner: 'b',
       nowMs: 1300,
       counts: { rows: 3, accepted: 2, rejected: 1, duplicates: 0, suppressed: 0, batches: 1 },
+      columns: 'email ← E-Mail; merge fields: firma',
     });
-    expect(done).toMatchObject({ status: 'enqueued', batches: 1 });
+    expect(done).toMatchObject({
+      status: 'enqueued',
+      batches: 1,
+      columns: 'email ← E-Mail; merge fields: firma',
+    });
     expect(
       (await store.startIngest({ campaignId, source, owner: 'c', nowMs: 9999, leaseMs: 1 })).outcome,
     ).toBe('done');

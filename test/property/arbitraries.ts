@@ -72,6 +72,6 @@ export const validEmail = (): fc.Arbitrary<string> =>
     .tuple(
       fc.array(localPart, { minLength: 1, maxLength: 3 }),
       fc.array(label, { minLength: 1, maxLength: 3 }),
-      fc.constantFrom('com', 'org', 'ru', 'example', 'co'),
+      fc.constantFrom('com', 'org', 'ru', 'net', 'co'),
     )
     .map(([local, labels, tld]) => `${local.join('.')}@${labels.join('.')}.${tld}`);

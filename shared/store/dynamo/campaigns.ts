@@ -118,17 +118,17 @@ const failCampaign =
 
 const finishIngest =
   (t: Table): Port['finishIngest'] =>
-  async ({ campaignId, owner, nowMs, counts }) => {
+  async ({ campaignId, owner, nowMs, counts, columns = '' }) => {
     const result = await update(t, campaignId, {
       UpdateExpression:
-        'SET #status = :status, #rows = :rows, accepted = :accepted, rejected = :rejected, ' +
+        'SET #status = :status, #rows = :rows, accepted = :accepted, rejected = :rejected, #columns = :columns, ' +
         'duplicates = :duplicates, suppressed = :suppressed, batches = :batches, checkpoint = :batches, enqueuedAt = :now, ' +
         'updatedAt = :now' +
         // Tracking starts with the campaign: its rooms are polled from now on (the `tracking` index).
         (counts.accepted === 0 ? ', completedAt = :now' : ', trackPk = :open, nextPollAt = :nowMs') +
         ' REMOVE leaseOwner, leaseUntil',
       ConditionExpression: 'leaseOwner = :owner',
-      ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows' },
+      ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows', '#columns': 'columns' },
       ExpressionAttributeValues: {
         ':status': counts.accepted === 0 ? 'completed' : 'enqueued',
         ':rows': counts.rows,
@@ -137,6 +137,7 @@ const finishIngest =
         ':duplicates': counts.duplicates,
         ':suppressed': counts.suppressed,
         ':batches': counts.batches,
+        ':columns': columns,
         ':owner': owner,
         ':now': new Date(nowMs).toISOString(),
         ...(counts.accepted === 0 ? {} : { ':open': TRACKING_OPEN, ':nowMs': nowMs }),

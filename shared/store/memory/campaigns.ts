@@ -49,13 +49,14 @@ const startIngest =
 
 const finishIngest =
   (t: MemoryTable): Port['finishIngest'] =>
-  async ({ campaignId, owner, nowMs, counts }) => {
+  async ({ campaignId, owner, nowMs, counts, columns = '' }) => {
     const done = change(t, campaignId, (r) => {
       if (r.leaseOwner !== owner) return false;
       const { leaseOwner: _, leaseUntil: __, ...rest } = r;
       return {
         ...rest,
         ...counts,
+        columns,
         status: counts.accepted === 0 ? 'completed' : 'enqueued',
         checkpoint: counts.batches,
         enqueuedAt: iso(nowMs),
