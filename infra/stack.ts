@@ -446,24 +446,36 @@ export class InvitesStack extends Stack {
       config.alarms.oldestMessageAgeSeconds,
       'Invite messages wait too long: the invite function is failing, throttled or too slow.',
     );
-    // Only a person can undo a pause SES put on the account or the configuration set; a daily-quota pause
-    // lifts by itself and shows on the campaign. The invite function logs both with the pause kind.
-    const accountPaused: PauseKind = 'account-paused';
-    const sendingPaused = this.invite.logGroup.addMetricFilter('SendingPausedFilter', {
-      filterPattern: FilterPattern.stringValue(`$.${PAUSE_LOG_FIELD}`, '=', accountPaused),
-      metricNamespace: `AseedInvites/${this.stackName}`,
-      metricName: 'SesSendingPaused',
-      metricValue: '1',
-    });
-    alarm(
-      'SesSendingPausedAlarm',
-      // A paused batch logs once per recheck (15 min): a period 5 min longer stays in alarm while the pause
-      // lasts instead of flapping, and goes back to OK once no batch logs it.
-      sendingPaused.metric({ period: PAUSE_ALARM_PERIOD, statistic: Stats.SUM }),
-      0,
-      'SES paused or suspended sending for the account or the configuration set: campaigns wait (retried ' +
-        'every 15 min) and no respondent fails. See the SES console (reputation, account status).',
-    );
+    // Only a person can undo a pause SES put on the account or the configuration set, or top up the Aseed
+    // tokens; a daily-quota pause lifts by itself and shows on the campaign. The invite function logs each
+    // pause with its kind; a paused batch logs once per recheck (15 min), so a period 5 min longer stays in
+    // alarm while the pause lasts instead of flapping, and goes back to OK once no batch logs it.
+    const personPauses: [string, string, PauseKind, string][] = [
+      [
+        'SendingPaused',
+        'SesSendingPaused',
+        'account-paused',
+        'SES paused or suspended sending for the account or the configuration set: campaigns wait (retried ' +
+          'every 15 min) and no respondent fails. See the SES console (reputation, account status).',
+      ],
+      [
+        'TokensShort',
+        'AseedTokensShort',
+        'tokens',
+        'Aseed refused to create rooms for too few tokens (402): campaigns wait (retried every 15 min) and ' +
+          'no respondent fails. Top up the Aseed account; `invites status` shows the paused campaign.',
+      ],
+    ];
+    for (const [id, metricName, kind, description] of personPauses) {
+      const filter = this.invite.logGroup.addMetricFilter(`${id}Filter`, {
+        filterPattern: FilterPattern.stringValue(`$.${PAUSE_LOG_FIELD}`, '=', kind),
+        metricNamespace: `AseedInvites/${this.stackName}`,
+        metricName,
+        metricValue: '1',
+      });
+      const metric = filter.metric({ period: PAUSE_ALARM_PERIOD, statistic: Stats.SUM });
+      alarm(`${metricName}Alarm`, metric, 0, description);
+    }
     for (const [name, fn, label] of [
       ['Ingest', this.ingest, 'ingest'],
       ['Invite', this.invite, 'invite'],

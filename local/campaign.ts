@@ -145,6 +145,7 @@ export const startServices = async (
     });
     cleanups.push(() => started.close());
     standin = started;
+    options.onStandin?.(started);
   }
   const api = options.api ?? { url: (standin as Standin).baseUrl, token: (standin as Standin).token };
   return { endpoints, standin, api, clock };

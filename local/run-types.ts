@@ -5,7 +5,7 @@ import type { EmulatorEndpoints } from '#local/emulators.ts';
 import type { CrashRecord } from '#local/runtime/lambda.ts';
 import type { S3DeliveryReport } from '#local/runtime/s3-bridge.ts';
 import type { SqsPollerStats } from '#local/runtime/sqs-poller.ts';
-import type { StandinFaults } from '#local/standin/server.ts';
+import type { Standin, StandinFaults } from '#local/standin/server.ts';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
 import type { AppLogger } from '#shared/log.ts';
 import type { FinalReportLine } from '#shared/store/report.ts';
@@ -121,6 +121,8 @@ export interface LocalCampaignOptions {
   defaults?: Record<string, unknown>;
   /** A real Aseed API instead of the stand-in. */
   api?: { url: string; token: string };
+  /** Called with the run's stand-in once it listens (tests set its balance or faults mid-run). */
+  onStandin?: (standin: Standin) => void;
   /** Stand-in faults: a spec (`429=0.1,drop=0.05,latency=5`) or the parsed object. */
   faults?: string | StandinFaults;
   sesFaults?: SesFaults;

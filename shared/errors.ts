@@ -32,13 +32,17 @@ export const isRetryable = (error: unknown): boolean => error instanceof AppErro
 export class OutOfTimeError extends RetryableError {}
 
 /** Why sending waits: the account's 24-hour quota is used up, or SES paused or suspended the account. */
-export type PauseKind = 'daily-quota' | 'account-paused';
+export type PauseKind = 'daily-quota' | 'account-paused' | 'tokens';
 
 /** Words for each pause, as the campaign shows them (`paused: daily sending quota, resumes at …`). */
 export const PAUSE_LABEL: Record<PauseKind, string> = {
   'daily-quota': 'daily sending quota',
   'account-paused': 'SES sending paused for the account',
+  tokens: 'not enough Aseed tokens',
 };
+
+/** Pauses only a person can lift (top up the tokens, have SES enable the account): logged as errors. */
+export const NEEDS_A_PERSON: ReadonlySet<PauseKind> = new Set(['account-paused', 'tokens']);
 
 /** Log field holding the pause kind on the "sending paused" line: the stack's alarm filters on it. */
 export const PAUSE_LOG_FIELD = 'pause';

@@ -1,7 +1,14 @@
 // The invite side's entry points, one queue record each: parse, process, and the last-receive policy (a batch
 // failing on its last allowed receive is dead-lettered on the campaign before SQS moves it to the DLQ).
 import { type InviteMessage, parseInviteMessage } from '#shared/campaign/messages.ts';
-import { OutOfTimeError, PAUSE_LABEL, PAUSE_LOG_FIELD, PausedError, PermanentError } from '#shared/errors.ts';
+import {
+  NEEDS_A_PERSON,
+  OutOfTimeError,
+  PAUSE_LABEL,
+  PAUSE_LOG_FIELD,
+  PausedError,
+  PermanentError,
+} from '#shared/errors.ts';
 import { errorFields } from '#shared/log.ts';
 import { type BatchResult, emptyResult, processMessage } from './batch.ts';
 import { deadLetterBatch } from './close.ts';
@@ -76,8 +83,8 @@ const pausedUntilLater = async (
   const now = ctx.clock();
   const resumesAt = now + ctx.config.pauseRecheckMs;
   const pause = { kind: error.kind, reason: error.message.slice(0, 300), at: now, resumesAt };
-  // An account SES paused needs a person: logged as an error, which the stack's alarm counts.
-  const log = error.kind === 'account-paused' ? ctx.logger.error : ctx.logger.warn;
+  // An account SES paused, or tokens to top up, need a person: logged as an error the stack's alarms count.
+  const log = NEEDS_A_PERSON.has(error.kind) ? ctx.logger.error : ctx.logger.warn;
   log.call(
     ctx.logger,
     `sending paused: ${PAUSE_LABEL[error.kind]}, resumes at ${new Date(resumesAt).toISOString()}`,

@@ -487,25 +487,34 @@ describe('the stack', () => {
     });
   });
 
-  it('alarms when SES pauses the account: a metric filter on the invite log line that names the pause', () => {
+  it.each([
+    ['SES pauses the account', 'account-paused', 'SesSendingPaused'],
+    ['Aseed has too few tokens', 'tokens', 'AseedTokensShort'],
+  ])('alarms when %s: a metric filter on the invite log line that names the pause', (_, kind, metricName) => {
     // Act
     const logGroupId = logicalIdOf(stack, 'AWS::Logs::LogGroup', 'InviteLogs');
     const topicId = logicalIdOf(stack, 'AWS::SNS::Topic', 'AlarmTopic');
-    const filters = Object.values(resourcesOf(stack, 'AWS::Logs::MetricFilter'));
+    const filters = Object.values(resourcesOf(stack, 'AWS::Logs::MetricFilter')).map(
+      (f) =>
+        f.Properties as {
+          LogGroupName: unknown;
+          FilterPattern: string;
+          MetricTransformations: Array<{ MetricNamespace: string; MetricName: string }>;
+        },
+    );
 
-    // Assert: the account pause is matched, the daily quota (it lifts by itself) is not.
-    expect(filters).toHaveLength(1);
-    const filter = filters[0]?.Properties as {
-      LogGroupName: unknown;
-      FilterPattern: string;
-      MetricTransformations: Array<{ MetricNamespace: string; MetricName: string }>;
-    };
-    expect(filter.LogGroupName).toEqual({ Ref: logGroupId });
-    expect(filter.FilterPattern).toBe(`{ $.${PAUSE_LOG_FIELD} = "account-paused" }`);
-    const [transformation] = filter.MetricTransformations;
+    // Assert: the pauses a person must lift are matched, the daily quota (it lifts by itself) is not.
+    expect(filters.map((f) => f.FilterPattern).sort()).toEqual([
+      `{ $.${PAUSE_LOG_FIELD} = "account-paused" }`,
+      `{ $.${PAUSE_LOG_FIELD} = "tokens" }`,
+    ]);
+    const filter = filters.find((f) => f.FilterPattern === `{ $.${PAUSE_LOG_FIELD} = "${kind}" }`);
+    expect(filter?.LogGroupName).toEqual({ Ref: logGroupId });
+    const [transformation] = filter?.MetricTransformations ?? [];
+    expect(transformation?.MetricName).toBe(metricName);
     stack.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: transformation?.MetricNamespace,
-      MetricName: transformation?.MetricName,
+      MetricName: metricName,
       Statistic: 'Sum',
       // Longer than the 15-minute recheck of a paused batch: one log line per recheck keeps it in alarm.
       Period: 1200,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CreateOutcomeUnknownError } from '#shared/aseed/errors.ts';
+import { AseedInsufficientTokensError, CreateOutcomeUnknownError } from '#shared/aseed/errors.ts';
 import { PAUSE_LOG_FIELD } from '#shared/errors.ts';
 import { processDeadLetterRecord, processInviteMessage, processInviteRecord } from '#shared/invite/index.ts';
 import { AccountQuota } from '#shared/mail/quota.ts';
@@ -241,5 +241,49 @@ describe('invite use case: sending waits for the SES account', () => {
         fields: expect.objectContaining({ [PAUSE_LOG_FIELD]: 'account-paused' }),
       }),
     ]);
+  });
+
+  it('pauses the campaign on too few tokens (402), keeps the batch, and goes on once tokens are back', async () => {
+    // Prepare: the first create is refused for tokens (nothing created); the next one is served.
+    const { store, campaignId } = await seededCampaign([3]);
+    const aseed = fakeAseed();
+    aseed.failures.push({
+      error: () =>
+        new AseedInsufficientTokensError('Insufficient tokens: 3 rooms reserve 30 tokens, 12 available', {
+          operation: 'createRooms',
+          status: 402,
+        }),
+    });
+    const { logger, lines } = recordingLogger();
+    const deps = { ...inviteDeps(store, aseed.api, fakeMailer().mailer), logger, pauseRecheckMs: 60_000 };
+    const body = JSON.stringify({ campaignId, batch: 0 });
+    const delays: number[] = [];
+
+    // Act
+    const first = await processInviteRecord(deps, body, 1, {
+      requeueAfter: async (ms) => void delays.push(ms),
+    });
+    const paused = (await store.getCampaign(campaignId))?.pause;
+    const states = (await store.listRespondents(campaignId)).map((r) => r.state);
+    const second = await processInviteRecord(deps, body, 1, { requeueAfter: async () => {} });
+
+    // Assert
+    expect(first).toMatchObject({ deferred: true, emailed: 0, failed: 0 });
+    expect(delays).toEqual([60_000]);
+    expect(states).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(paused).toMatchObject({
+      kind: 'tokens',
+      reason: 'not enough Aseed tokens: Insufficient tokens: 3 rooms reserve 30 tokens, 12 available',
+    });
+    expect(lines.filter((l) => l.message.startsWith('sending paused'))).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        fields: expect.objectContaining({ [PAUSE_LOG_FIELD]: 'tokens' }),
+      }),
+    ]);
+    expect(second).toMatchObject({ emailed: 3, failed: 0, completed: true });
+    expect(aseed.calls.create).toBe(2);
+    expect(aseed.rooms).toHaveLength(3);
+    expect((await store.getCampaign(campaignId))?.pause).toBeUndefined();
   });
 });

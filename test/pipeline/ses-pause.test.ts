@@ -56,6 +56,40 @@ describe('sending waits for the SES account', () => {
     expect(result.rooms).toHaveLength(120);
   }, 90_000);
 
+  it('waits while Aseed has too few tokens (402), and creates the rooms once the account is topped up', async () => {
+    // Prepare: a balance for 10 of the 40 rooms (10 tokens each); topped up after 6 s.
+    ses = await startStrictSes({ upstream: endpoints.ses, account: {} });
+    const pauses: LocalProgress['pause'][] = [];
+    let topUp: NodeJS.Timeout | undefined;
+    const csv = csvOf(40);
+
+    // Act
+    const result = await runLocalCampaign({
+      csv,
+      emulators: { ...endpoints, ses: ses.url },
+      deadlineMs: 60_000,
+      onStandin: (standin) => {
+        standin.setBalance(100);
+        topUp = setTimeout(() => standin.setBalance(100_000), 6_000);
+      },
+      onProgress: (p) => {
+        if (p.pause && !pauses.some((seen) => seen?.at === p.pause?.at)) pauses.push(p.pause);
+      },
+    });
+    clearTimeout(topUp);
+
+    // Assert
+    expect(result.problems).toEqual([]);
+    expect(result.summary).toMatchObject({ accepted: 40, emailed: 40, failed: 0 });
+    expect(pauses[0]).toMatchObject({
+      kind: 'tokens',
+      reason: expect.stringMatching(/^not enough Aseed tokens: /),
+    });
+    expect(result.record?.pause).toBeUndefined();
+    // All-or-nothing creates: one room each, none left over from the refused attempts.
+    expect(result.rooms).toHaveLength(40);
+  }, 90_000);
+
   it('waits while SES has paused the account, and sends once it is enabled again', async () => {
     // Prepare
     ses = await startStrictSes({ upstream: endpoints.ses, account: { sendingPaused: true } });

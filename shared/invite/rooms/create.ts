@@ -1,9 +1,14 @@
 // Rooms for a batch: under the project's create lock, spares first, then at most a few create calls, each
 // recorded as an intent before the call (the API has no idempotency key) and as a record of its rooms after.
-import { AseedRateLimitedError, CreateOutcomeUnknownError } from '#shared/aseed/errors.ts';
+import {
+  AseedInsufficientTokensError,
+  AseedRateLimitedError,
+  CreateOutcomeUnknownError,
+} from '#shared/aseed/errors.ts';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
 import { createRequestOf, roomParamsFor } from '#shared/campaign/rooms.ts';
 import { type CampaignSettings, languageFor } from '#shared/campaign/settings.ts';
+import { PAUSE_LABEL, PausedError } from '#shared/errors.ts';
 import { errorFields } from '#shared/log.ts';
 import type { CreatedRoomsItem, CreateIntent, RespondentItem, RoomParams } from '#shared/store/types.ts';
 import type { Ctx } from '../context.ts';
@@ -142,7 +147,8 @@ const attemptCreate = async (
 
 /**
  * After a failed create: an unknown outcome is reconciled (the server may have created the rooms); a 429
- * pauses before the next round while rounds remain; anything else (the server created nothing) is thrown.
+ * pauses before the next round while rounds remain; a 402 pauses the campaign; anything else (the server
+ * created nothing) is thrown.
  */
 const afterFailedCreate = async (
   ctx: Ctx,
@@ -169,6 +175,11 @@ const afterFailedCreate = async (
     ctx.logger.warn('create throttled; retrying', errorFields(error));
     await ctx.sleep(Math.min(error.retryAfterMs ?? 500 * 2 ** round, ctx.config.createThrottleMaxMs));
     return;
+  }
+  // Too few tokens (402: nothing was created) lifts only when someone tops up: the campaign waits,
+  // the batch keeps its receives instead of running into the dead-letter queue.
+  if (error instanceof AseedInsufficientTokensError) {
+    throw new PausedError('tokens', `${PAUSE_LABEL.tokens}: ${error.message}`, { cause: error });
   }
   throw error;
 };
