@@ -211,7 +211,7 @@ export const sendCommand = async (args: string[], io: Io): Promise<number> => {
           : { source: '', problem: 'pass --api-url and --api-token to ask Aseed for the price' }
         : { source: '' };
     human(formatValidation(validation, price));
-    return wouldFail(validation) ? EXIT.failed : EXIT.ok;
+    return wouldFail(validation, price) ? EXIT.failed : EXIT.ok;
   }
 
   const target = await targetOf('send', values);

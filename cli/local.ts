@@ -10,7 +10,14 @@ import { AseedClient } from '#shared/aseed/client.ts';
 import { PAUSE_LABEL } from '#shared/errors.ts';
 import { EXIT, integer, onePositional, parse, parseSesFaultSpec, probability, UsageError } from './args.ts';
 import { createProgress, formatFaults, formatSummary, formatTime, writeRunFiles } from './output.ts';
-import { checkSettings, formatValidation, validateCampaign, wouldFail } from './validate.ts';
+import {
+  budgetProblem,
+  checkSettings,
+  formatValidation,
+  reservationFor,
+  validateCampaign,
+  wouldFail,
+} from './validate.ts';
 
 /** Streams and signals the CLI uses (injectable for in-process tests). */
 export interface Io {
@@ -143,21 +150,17 @@ export const localCommand = async (args: string[], io: Io): Promise<number> => {
             ...(validation.fileError ? { fileError: validation.fileError } : {}),
             ...(validation.settingsError ? { settingsError: validation.settingsError } : {}),
             ...(validation.mergeFieldError ? { mergeFieldError: validation.mergeFieldError } : {}),
-            ...(price.tokensPer30Min !== undefined && validation.settings
-              ? {
-                  tokenCost:
-                    price.tokensPer30Min *
-                    Math.ceil(validation.settings.maxDurationMinutes / 30) *
-                    validation.accepted,
-                }
+            ...(reservationFor(validation, price)
+              ? { tokenCost: reservationFor(validation, price)?.tokens }
               : {}),
+            ...(budgetProblem(validation, price) ? { budgetError: budgetProblem(validation, price) } : {}),
           },
           null,
           2,
         )}\n`,
       );
     }
-    return wouldFail(validation) ? EXIT.failed : EXIT.ok;
+    return wouldFail(validation, price) ? EXIT.failed : EXIT.ok;
   }
 
   // Settings problems are found before anything starts (ingest would fail the campaign with the same words).

@@ -3,6 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { ReportLine } from '#local/campaign.ts';
+import { overBudget, type Reservation, reservationOf } from '#shared/campaign/budget.ts';
 import {
   type CampaignSettings,
   checkMergeFields,
@@ -76,9 +77,9 @@ const NOT_INVITED = {
   completed_at: '',
 } as const;
 
-/** True when ingest would fail the campaign on this input. */
-export const wouldFail = (v: Validation): boolean =>
-  Boolean(v.fileError || v.settingsError || v.mergeFieldError);
+/** True when ingest would fail the campaign on this input (at this price, for a campaign with a budget). */
+export const wouldFail = (v: Validation, price: DryRunPrice = { source: '' }): boolean =>
+  Boolean(v.fileError || v.settingsError || v.mergeFieldError || budgetProblem(v, price));
 
 /** Validates a CSV file and the settings (defaults ⊕ file) exactly as ingest would. */
 export const validateCampaign = async (options: {
@@ -142,16 +143,35 @@ export const validateCampaign = async (options: {
   return result;
 };
 
-/** Tokens the campaign reserves: tokens_per_30_min × ceil(duration / 30) × respondents. */
-export const tokenCost = (tokensPer30Min: number, maxDurationMinutes: number, respondents: number): number =>
-  tokensPer30Min * Math.ceil(maxDurationMinutes / 30) * respondents;
+/** The price the dry run found, or why it has none. */
+export interface DryRunPrice {
+  tokensPer30Min?: number;
+  source: string;
+  problem?: string;
+}
+
+/** Tokens the accepted respondents reserve at `price`; undefined without a price or settings. */
+export const reservationFor = (v: Validation, price: DryRunPrice): Reservation | undefined =>
+  v.settings && !v.fileError && price.tokensPer30Min !== undefined
+    ? reservationOf(price.tokensPer30Min, v.settings.maxDurationMinutes, v.accepted)
+    : undefined;
+
+/** Why the campaign is over its `maxTokens` budget at `price` (the ingest would fail it), if it is. */
+export const budgetProblem = (v: Validation, price: DryRunPrice): string | undefined => {
+  const reservation = reservationFor(v, price);
+  return reservation && overBudget(reservation, v.settings?.maxTokens);
+};
+
+/** The budget line of the dry run, when the settings have one. */
+const budgetLine = (v: Validation, price: DryRunPrice): string | undefined => {
+  const maxTokens = v.settings?.maxTokens;
+  if (maxTokens === undefined || v.fileError) return undefined;
+  if (price.tokensPer30Min === undefined) return `Budget: maxTokens ${maxTokens}, not checked (no price)`;
+  return `Budget: ${budgetProblem(v, price) ?? `within maxTokens ${maxTokens}`}`;
+};
 
 /** The dry run's report, for a human. */
-export const formatValidation = (
-  v: Validation,
-  cost: { tokensPer30Min?: number; source: string; problem?: string },
-  limit = 100,
-): string => {
+export const formatValidation = (v: Validation, cost: DryRunPrice, limit = 100): string => {
   const out: string[] = [];
   if (v.fileError) out.push(`CSV unusable: ${v.fileError}`);
   else {
@@ -173,14 +193,16 @@ export const formatValidation = (
     if (v.mergeFieldError) out.push(`Templates unusable with this file: ${v.mergeFieldError}`);
   }
   if (v.settings && !v.fileError) {
-    if (cost.tokensPer30Min !== undefined) {
-      const total = tokenCost(cost.tokensPer30Min, v.settings.maxDurationMinutes, v.accepted);
+    const reservation = reservationFor(v, cost);
+    if (reservation) {
       out.push(
-        `Token cost: ${cost.tokensPer30Min} tokens per 30 min × ${Math.ceil(v.settings.maxDurationMinutes / 30)} × ${v.accepted} respondents = ${total} tokens (price from ${cost.source})`,
+        `Token cost: ${reservation.tokensPer30Min} tokens per 30 min × ${reservation.halfHours} × ${v.accepted} respondents = ${reservation.tokens} tokens (price from ${cost.source})`,
       );
     } else {
       out.push(`Token cost: unknown (${cost.problem ?? 'no price'})`);
     }
+    const budget = budgetLine(v, cost);
+    if (budget) out.push(budget);
   }
   out.push('Dry run: nothing was created.');
   return `${out.join('\n')}\n`;

@@ -253,6 +253,9 @@ export class InvitesStack extends Stack {
         tableAccess(ENV.tableName, this.table),
         queueSend(ENV.inviteQueueUrl, this.inviteQueue),
         setting(ENV.campaignDefaults, JSON.stringify(config.campaignDefaults)),
+        // The token price, for campaigns with a maxTokens budget.
+        secretRead(ENV.aseedTokenSecretArn, secret),
+        setting(ENV.aseedBaseUrl, config.aseedBaseUrl),
       ],
     });
     this.bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.ingest.function), {

@@ -269,6 +269,7 @@ export const wire = (run: Run): LocalStack => {
       sqs: clients.ingest.sqs,
       store: createDynamoStore({ doc: clients.ingest.doc, tableName: resources.tableName }),
       campaignDefaults: run.defaults,
+      price: { tokensPer30Min: async () => (await run.aseed.getConfig()).tokens_per_30_min },
       leaseMs: timings.ingestLeaseMs,
       ...logger,
     },

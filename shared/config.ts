@@ -22,6 +22,9 @@ export const IngestEnvSchema = z.object({
   [ENV.tableName]: nonEmpty,
   [ENV.inviteQueueUrl]: nonEmpty,
   [ENV.campaignDefaults]: nonEmpty,
+  // The token price (GET /api/interviews/config) for campaigns with a maxTokens budget.
+  [ENV.aseedBaseUrl]: z.url(),
+  [ENV.aseedTokenSecretArn]: nonEmpty,
 });
 
 /** Environment of the events function (SES events → respondents; rooms of bounced addresses cancelled). */

@@ -6,9 +6,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV, IngestEnvSchema, parseEnv } from '#shared/config.ts';
 import { createLogger } from '#shared/log.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
+import { aseedFromEnv } from '../aseed.ts';
 import { createIngestHandler } from './app.ts';
 
 const env = parseEnv(IngestEnvSchema);
+const aseed = aseedFromEnv(env);
 const requestHandler = { requestTimeout: 10_000, connectionTimeout: 3_000 };
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler }), {
   marshallOptions: { removeUndefinedValues: true },
@@ -21,5 +23,6 @@ export const handler = createIngestHandler({
   store: createDynamoStore({ doc, tableName: env[ENV.tableName] }),
   queueUrl: env[ENV.inviteQueueUrl],
   campaignDefaults: env[ENV.campaignDefaults],
+  price: { tokensPer30Min: async () => (await aseed.getConfig()).tokens_per_30_min },
   logger: createLogger('ingest'),
 });

@@ -116,6 +116,15 @@ export const CampaignSettingsSchema = z.strictObject({
    * `{{name}} ({{team}})`; the address when it renders empty; cut to 42 characters. `false`: no labels.
    */
   displayName: z.union([z.literal(false), templatePart(200, true)]).default(DEFAULT_DISPLAY_NAME),
+  /**
+   * Most tokens the campaign may reserve: the ingest fails a campaign whose rooms would reserve more
+   * (accepted respondents × ceil(duration / 30) × the price) before any room is created.
+   */
+  maxTokens: z
+    .number({ error: 'must be a whole number of tokens ≥ 1' })
+    .int({ error: 'must be a whole number of tokens ≥ 1' })
+    .min(1, { error: 'must be a whole number of tokens ≥ 1' })
+    .optional(),
   /** Which CSV columns hold the address, the name (one column, or several joined) and the language. */
   columns: z
     .strictObject({

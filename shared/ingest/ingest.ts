@@ -1,6 +1,7 @@
 // The ingest use case: S3 ObjectCreated → a campaign. Settings resolved, the CSV stream-parsed into batches
 // recorded and enqueued, the campaign's counts recorded; idempotent per upload, resumable after a crash.
 import { randomUUID } from 'node:crypto';
+import type { TokenPrice } from '#shared/campaign/budget.ts';
 import {
   type CampaignSettings,
   checkMergeFields,
@@ -15,6 +16,7 @@ import { realSleep, type Sleep } from '#shared/store/concurrency.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { StartIngestOutcome } from '#shared/store/ports.ts';
 import type { CampaignRecord, SuppressionEntry } from '#shared/store/types.ts';
+import { checkBudget, countInvitees } from './budget.ts';
 import { DEFAULT_INGEST_LEASE_MS } from './config.ts';
 import type { IngestStore, InviteQueue, UploadRef, UploadSource } from './ports.ts';
 import { BatchWriter } from './writer.ts';
@@ -34,6 +36,8 @@ export interface IngestDeps {
   newId?: () => string;
   /** Ingest lease length; renewed while the ingest makes progress. */
   leaseMs?: number;
+  /** The token price (`GET /api/interviews/config`), for campaigns with a `maxTokens` budget. */
+  price?: TokenPrice;
 }
 
 /** One uploaded object to ingest. */
@@ -146,6 +150,16 @@ const ingestStarted = async (run: Run, started: StartIngestOutcome): Promise<Ing
     checkpoint,
   });
   const settings = await settingsOf(run, resumed ? started.record : undefined);
+  // Addresses suppressed before this campaign began: a resumed ingest sees the same list, so the same batches.
+  const suppressed = suppressionsOf(
+    await run.deps.store.listSuppressed(Date.parse(started.record.createdAt)),
+  );
+  const reservation = await wholeFile(() =>
+    checkBudget(settings, run.deps.price, async () =>
+      countInvitees(await run.deps.source.openCsv(run.request), settings, new Set(suppressed.keys())),
+    ),
+  );
+  if (reservation) run.logger.info('within budget', { reservedTokens: reservation.tokens });
   const body = await wholeFile(() => run.deps.source.openCsv(run.request));
   const writer = new BatchWriter(
     {
@@ -158,10 +172,6 @@ const ingestStarted = async (run: Run, started: StartIngestOutcome): Promise<Ing
       clock: run.clock,
     },
     settings,
-  );
-  // Addresses suppressed before this campaign began: a resumed ingest sees the same list, so the same batches.
-  const suppressed = suppressionsOf(
-    await run.deps.store.listSuppressed(Date.parse(started.record.createdAt)),
   );
   const { counts, columns } = await parseInto(body, writer, settings, suppressed);
   const batches = await writer.finish();

@@ -321,6 +321,41 @@ describe.concurrent('invites command line', () => {
     );
   }, 30_000);
 
+  it('dry-run checks the budget: over maxTokens it names both figures and fails, within it passes', async () => {
+    // Prepare: the example's 20 respondents × 1 × 10 tokens = 200 tokens.
+    const tight = join(work, 'tight-budget.json');
+    await writeFile(tight, JSON.stringify({ maxTokens: 150 }));
+    const enough = join(work, 'enough-budget.json');
+    await writeFile(enough, JSON.stringify({ maxTokens: 200 }));
+
+    // Act
+    const over = await inProcess(['local', EXAMPLE, '--dry-run', '--settings', tight]);
+    const within = await inProcess(['local', EXAMPLE, '--dry-run', '--settings', enough]);
+
+    // Assert
+    expect(over.code).toBe(1);
+    expect(over.stdout).toContain(
+      'Budget: over budget: the rooms would reserve 200 tokens (20 respondents × 1 × 10 tokens per 30 min = 200 tokens), more than maxTokens 150',
+    );
+    expect(within.code, within.stdout).toBe(0);
+    expect(within.stdout).toContain('Budget: within maxTokens 200');
+  }, 30_000);
+
+  it('fails an over-budget campaign at ingest with both figures, before any room is created', async () => {
+    // Prepare
+    const settings = join(work, 'budget.json');
+    await writeFile(settings, JSON.stringify({ maxTokens: 100 }));
+    const out = join(work, 'over-budget');
+
+    // Act
+    const run = await inProcess(['local', EXAMPLE, '--settings', settings, '--out', out, '--json']);
+
+    // Assert
+    expect(run.code).toBe(1);
+    expect(run.stderr + run.stdout).toContain('over budget: the rooms would reserve 200 tokens');
+    expect(JSON.parse(run.stdout)).toMatchObject({ roomsCreated: 0, apiCreateCalls: 0, emailed: 0 });
+  }, 60_000);
+
   it('dry-run names the bad setting and fails', async () => {
     // Prepare
     const settings = join(work, 'bad-settings.json');

@@ -247,7 +247,7 @@ describe('the stack', () => {
     expect(s3Statements).toHaveLength(2);
   });
 
-  it('lets the invite function read only its secret and send only as the sender identity and configuration set', () => {
+  it('lets the functions read only the token secret and send only as the sender identity and configuration set', () => {
     // Act
     const statements = statementsOf(stack);
     const secretId = logicalIdOf(stack, 'AWS::SecretsManager::Secret', 'AseedToken');
@@ -259,11 +259,13 @@ describe('the stack', () => {
       actionsOf(s).includes('ses:GetAccount'),
     );
 
-    // Assert: the invite, dead-letter and events functions read the secret; only the invite function sends.
+    // Assert: every function but the bucket-notification helper reads the secret (the ingest for the token
+    // price of a budget); only the invite function sends.
     const read = { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } };
-    expect(secretStatements).toEqual([read, read, read, read]);
-    expect(roleStatementsOf(stack, 'SesEventsRole')).toContainEqual(read);
-    expect(roleStatementsOf(stack, 'TrackerRole')).toContainEqual(read);
+    expect(secretStatements).toEqual([read, read, read, read, read]);
+    for (const role of ['IngestRole', 'SesEventsRole', 'TrackerRole', 'InviteRole', 'DeadLetterRole']) {
+      expect(roleStatementsOf(stack, role)).toContainEqual(read);
+    }
     expect(sesStatements).toHaveLength(1);
     expect(roleStatementsOf(stack, 'InviteRole')).toContainEqual(sesStatements[0]);
     const resources = JSON.stringify(sesStatements[0]?.Resource);

@@ -260,6 +260,73 @@ describe('ingestUpload through its ports', () => {
     expect(invites.messages()).toEqual([]);
   });
 
+  it('fails an over-budget campaign before any batch, naming the reservation and the budget', async () => {
+    // Prepare: 3 respondents × ceil(45 / 30) × 10 tokens = 60 tokens against a budget of 50.
+    const { deps, store, upload: s3, invites } = fakeIngest();
+    let priceCalls = 0;
+    deps.price = {
+      tokensPer30Min: async () => {
+        priceCalls++;
+        return 10;
+      },
+    };
+    s3.objects.set(upload.key, csvOf(3));
+    s3.settings.set('campaigns/spring.settings.json', { maxTokens: 50, maxDurationMinutes: 45 });
+
+    // Act
+    const result = await ingestUpload(deps, upload);
+
+    // Assert
+    expect(result.record).toMatchObject({
+      status: 'failed',
+      failureReason:
+        'over budget: the rooms would reserve 60 tokens (3 respondents × 2 × 10 tokens per 30 min = 60 tokens), more than maxTokens 50',
+    });
+    expect(priceCalls).toBe(1);
+    expect(invites.messages()).toEqual([]);
+    expect(await store.queryBatch(campaignId, 0)).toEqual([]);
+  });
+
+  it('ingests a campaign within its budget, not counting suppressed addresses', async () => {
+    // Prepare: 4 rows, one suppressed: 3 × 1 × 10 = 30 tokens, exactly the budget.
+    const { deps, store, upload: s3, invites } = fakeIngest();
+    deps.price = { tokensPer30Min: async () => 10 };
+    await store.suppress({
+      emailKey: 'p3@example.com',
+      reason: 'bounced',
+      campaignId: 'c-earlier',
+      detail: 'mailbox does not exist',
+      at: '2026-11-01T00:00:00.000Z',
+      suppressedAt: 1,
+    });
+    s3.objects.set(upload.key, csvOf(4));
+    s3.settings.set('campaigns/spring.settings.json', { maxTokens: 30 });
+
+    // Act
+    const result = await ingestUpload(deps, upload);
+
+    // Assert
+    expect(result.record).toMatchObject({ status: 'enqueued', accepted: 3, suppressed: 1 });
+    expect(invites.messages()).toHaveLength(1);
+  });
+
+  it('fails a campaign with a budget when the ingest has no way to read the price', async () => {
+    // Prepare
+    const { deps, upload: s3, invites } = fakeIngest();
+    s3.objects.set(upload.key, csvOf(2));
+    s3.settings.set('campaigns/spring.settings.json', { maxTokens: 1000 });
+
+    // Act
+    const result = await ingestUpload(deps, upload);
+
+    // Assert
+    expect(result.record).toMatchObject({
+      status: 'failed',
+      failureReason: 'maxTokens is set, but this ingest cannot read the token price',
+    });
+    expect(invites.messages()).toEqual([]);
+  });
+
   it('fails the campaign when the file has no email column', async () => {
     // Prepare
     const { deps, upload: s3, invites } = fakeIngest();
