@@ -95,6 +95,7 @@ Commands:
   send <csv> --stack <name>   upload a campaign to the deployed stack (or --local) and watch it
   status <campaign> --stack   show a campaign's progress and funnel (or --local)
   report <campaign> --stack   write a campaign's report CSV (or --local)
+  preview <csv> --out <dir>   write one respondent's invitation as SES will render it (nothing is sent)
 
 Run 'invites <command> --help' for the options of a command.
 Exit codes: 0 every accepted respondent reached a terminal state; 1 it did not (or the input is unusable);
@@ -171,6 +172,21 @@ Options:
   --stack <name>           CloudFormation stack name (this or --local)
   --local                  the local stack 'invites up' runs
   --json                   print the campaign record's status and counts as JSON
+  -h, --help               this help
+`,
+  preview: `Usage: invites preview <csv> [--settings file] [--line N] --out <dir>
+
+Writes the invitation of one respondent exactly as SES will render it: preview.html (the HTML part) and
+preview.txt (Subject: line, then the text part), from the very template and data the invite function gives
+SES, in the respondent's language. The link is a placeholder (https://aseed.invalid/…): no room, no tokens.
+The settings file is merged over the project defaults (deployment-level overrides are not read).
+Fails, naming it, on a merge field that is neither built in nor a column of the file.
+
+Options:
+  --settings <file>        campaign settings JSON (templates, language, columns…)
+  --line <N>               the data row to preview (the row number a spreadsheet shows; default: the
+                           first accepted row); a rejected or duplicate row says why
+  --out <dir>              where to write preview.html and preview.txt
   -h, --help               this help
 `,
   report: `Usage: invites report <campaign> --stack <name> | --local [--out file]

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   send: async () => (await import('./cloud.ts')).sendCommand,
   status: async () => (await import('./cloud.ts')).statusCommand,
   report: async () => (await import('./cloud.ts')).reportCommand,
+  preview: async () => (await import('./preview.ts')).previewCommand,
 };
 
 /** The real process streams; the first SIGINT/SIGTERM resolves `interrupted()`. */

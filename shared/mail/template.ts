@@ -202,6 +202,20 @@ export const sesTemplateData = (
   return out;
 };
 
+/**
+ * What SES makes of an inline template and its data: each `{{variable}}` replaced by its value, verbatim.
+ * A variable without a value is an error, as SES's strict rendering drops such a message.
+ */
+export const applySesTemplate = (template: EmailTemplate, data: Record<string, string>): RenderedEmail => {
+  const apply = (source: string) =>
+    source.replace(/\{\{([A-Za-z0-9]+)\}\}/g, (_, variable: string) => {
+      const value = data[variable];
+      if (value === undefined) throw new TemplateError(`no value for the SES variable {{${variable}}}`);
+      return value;
+    });
+  return { subject: apply(template.subject), text: apply(template.text), html: apply(template.html) };
+};
+
 /** Formats the expiry date for a locale, e.g. `5 December 2026` / `5 декабря 2026 г.`. */
 export const formatExpiry = (date: Date, locale: Locale, timeZone = 'UTC'): string =>
   new Intl.DateTimeFormat(locale === 'ru' ? 'ru-RU' : 'en-GB', {

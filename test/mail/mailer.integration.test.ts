@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeSesClient, readSesStore } from '#local/aws.ts';
+import { previewInvitation } from '#shared/campaign/preview.ts';
+import { resolveSettings } from '#shared/campaign/settings.ts';
 import { DEFAULT_TEMPLATES } from '#shared/campaign/templates/default.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
 import { inviteData } from '#shared/mail/template.ts';
@@ -59,5 +61,49 @@ describe('Mailer against the SES v2 emulator', () => {
     expect(other?.text).toContain('Hello Respondent 59,');
     expect(other?.text).toContain('tok-59');
     expect(other?.text).toContain('25 minutes');
+  });
+
+  it('renders exactly what invites preview shows, in the respondent language', async () => {
+    // Prepare: one Russian respondent with a hostile name and a merge field used in the subject.
+    const domain = `${uniqueName('preview')}.example.com`;
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const settings = resolveSettings(
+      { projectId: '7d1f3c2a-5b6e-4f80-9a1b-2c3d4e5f6a7b', sender: 'Team <team@example.com>' },
+      { templates: { ru: { ...DEFAULT_TEMPLATES.ru, subject: '{{company}}: интервью для {{name}}' } } },
+    );
+    const respondent = { name: 'Анна <b>&</b>', language: 'ru' as const, fields: { company: 'Q&A "Ltd"' } };
+    const now = new Date('2026-12-01T10:00:00Z');
+    const roomUrl = 'https://app.example.com/interview/tok-p?a=1&b=2';
+    const preview = previewInvitation(settings, respondent, { roomUrl, now });
+
+    // Act
+    const outcomes = await new Mailer({ client }).sendBulk({
+      from: settings.sender,
+      template: settings.templates.ru,
+      destinations: [
+        {
+          to: `p@${domain}`,
+          data: inviteData({
+            locale: 'ru',
+            name: respondent.name,
+            roomUrl,
+            durationMinutes: settings.maxDurationMinutes,
+            expiresAt: new Date(now.getTime() + settings.expiresInDays * 86_400_000),
+            fields: respondent.fields,
+          }),
+        },
+      ],
+    });
+
+    // Assert
+    expect(outcomes.map((o) => o.status)).toEqual(['sent']);
+    const [message] = (await readSesStore(endpoints.ses, since)).filter((m) => m.to[0] === `p@${domain}`);
+    expect(preview.locale).toBe('ru');
+    expect({ subject: message?.subject, text: message?.text, html: message?.html }).toEqual({
+      subject: preview.subject,
+      text: preview.text,
+      html: preview.html,
+    });
+    expect(preview.html).toContain('Анна &lt;b&gt;&amp;&lt;/b&gt;');
   });
 });

@@ -1,0 +1,42 @@
+// One respondent's invitation as SES will render it, without a room: for previews and test sends.
+import type { Respondent } from '#shared/csv/parse.ts';
+import type { Locale } from '#shared/mail/locale.ts';
+import {
+  applySesTemplate,
+  inviteData,
+  type RenderedEmail,
+  sesTemplateData,
+  toSesTemplate,
+} from '#shared/mail/template.ts';
+import { type CampaignSettings, languageFor, templateFor } from './settings.ts';
+
+/** The link a preview or a test send carries instead of a room: clearly not one, and going nowhere. */
+export const PLACEHOLDER_ROOM_URL = 'https://aseed.invalid/interview/PREVIEW-no-room-was-created';
+
+/** A rendered invitation and the locale its template was chosen for. */
+export interface InvitationPreview extends RenderedEmail {
+  locale: Locale;
+}
+
+/**
+ * The invitation `respondent` would get, rendered through the very template and data SES receives
+ * (`toSesTemplate` + `sesTemplateData`), with `roomUrl` for the link and an expiry `expiresInDays` from `now`.
+ */
+export const previewInvitation = (
+  settings: CampaignSettings,
+  respondent: Pick<Respondent, 'name' | 'language' | 'fields'>,
+  options: { roomUrl?: string; now?: Date } = {},
+): InvitationPreview => {
+  const { locale } = languageFor(settings, respondent.language);
+  const template = templateFor(settings, locale);
+  const now = options.now ?? new Date();
+  const data = inviteData({
+    locale,
+    ...(respondent.name ? { name: respondent.name } : {}),
+    roomUrl: options.roomUrl ?? PLACEHOLDER_ROOM_URL,
+    durationMinutes: settings.maxDurationMinutes,
+    expiresAt: new Date(now.getTime() + settings.expiresInDays * 86_400_000),
+    fields: respondent.fields,
+  });
+  return { locale, ...applySesTemplate(toSesTemplate(template), sesTemplateData(template, data)) };
+};
