@@ -96,6 +96,7 @@ Commands:
   status <campaign> --stack   show a campaign's progress and funnel (or --local)
   report <campaign> --stack   write a campaign's report CSV (or --local)
   preview <csv> --out <dir>   write one respondent's invitation as SES will render it (nothing is sent)
+  test-send <csv> --to <addr> send that invitation to yourself through SES (--stack or --local), no room
 
 Run 'invites <command> --help' for the options of a command.
 Exit codes: 0 every accepted respondent reached a terminal state; 1 it did not (or the input is unusable);
@@ -187,6 +188,21 @@ Options:
   --line <N>               the data row to preview (the row number a spreadsheet shows; default: the
                            first accepted row); a rejected or duplicate row says why
   --out <dir>              where to write preview.html and preview.txt
+  -h, --help               this help
+`,
+  'test-send': `Usage: invites test-send <csv> --to <address> --stack <name> | --local [--settings file] [--line N]
+
+Sends one respondent's invitation for real, through the stack's SES (your AWS credentials, the stack's
+default sender and configuration set) or the local stack's SES emulator, to <address> instead of the
+respondent. The subject starts with "[TEST] " and the link is a placeholder: no room is created, no tokens
+are reserved. SES's mailbox simulator (success@simulator.amazonses.com…) works as <address>.
+
+Options:
+  --to <address>           where the test email goes (required)
+  --stack <name>           CloudFormation stack name (this or --local)
+  --local                  the local stack 'invites up' runs
+  --settings <file>        campaign settings JSON (templates, language, sender, columns…)
+  --line <N>               the data row whose invitation to send (default: the first accepted row)
   -h, --help               this help
 `,
   report: `Usage: invites report <campaign> --stack <name> | --local [--out file]

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./cloud.ts')).statusCommand,
   report: async () => (await import('./cloud.ts')).reportCommand,
   preview: async () => (await import('./preview.ts')).previewCommand,
+  'test-send': async () => (await import('./test-send.ts')).testSendCommand,
 };
 
 /** The real process streams; the first SIGINT/SIGTERM resolves `interrupted()`. */

@@ -166,6 +166,7 @@ export const STACK_OUTPUTS = {
   inviteDeadLetterQueueUrl: 'InviteDeadLetterQueueUrl',
   aseedTokenSecretArn: 'AseedTokenSecretArn',
   sesConfigurationSetName: 'SesConfigurationSetName',
+  defaultSender: 'DefaultSender',
   ingestLogGroupName: 'IngestLogGroupName',
   inviteLogGroupName: 'InviteLogGroupName',
   deadLetterLogGroupName: 'DeadLetterLogGroupName',

@@ -523,6 +523,11 @@ export class InvitesStack extends Stack {
       'SES configuration set',
     );
     output(
+      STACK_OUTPUTS.defaultSender,
+      String(config.campaignDefaults.sender),
+      'The default sender of campaigns (invites test-send sends as it)',
+    );
+    output(
       STACK_OUTPUTS.ingestLogGroupName,
       this.ingest.logGroup.logGroupName,
       'Logs of the ingest function',

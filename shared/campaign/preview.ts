@@ -3,7 +3,9 @@ import type { Respondent } from '#shared/csv/parse.ts';
 import type { Locale } from '#shared/mail/locale.ts';
 import {
   applySesTemplate,
+  type EmailTemplate,
   inviteData,
+  type MergeData,
   type RenderedEmail,
   sesTemplateData,
   toSesTemplate,
@@ -18,17 +20,13 @@ export interface InvitationPreview extends RenderedEmail {
   locale: Locale;
 }
 
-/**
- * The invitation `respondent` would get, rendered through the very template and data SES receives
- * (`toSesTemplate` + `sesTemplateData`), with `roomUrl` for the link and an expiry `expiresInDays` from `now`.
- */
-export const previewInvitation = (
+/** The template and merge data of `respondent`'s invitation, with `roomUrl` for the link. */
+export const invitationOf = (
   settings: CampaignSettings,
   respondent: Pick<Respondent, 'name' | 'language' | 'fields'>,
   options: { roomUrl?: string; now?: Date } = {},
-): InvitationPreview => {
+): { locale: Locale; template: EmailTemplate; data: MergeData } => {
   const { locale } = languageFor(settings, respondent.language);
-  const template = templateFor(settings, locale);
   const now = options.now ?? new Date();
   const data = inviteData({
     locale,
@@ -38,5 +36,18 @@ export const previewInvitation = (
     expiresAt: new Date(now.getTime() + settings.expiresInDays * 86_400_000),
     fields: respondent.fields,
   });
+  return { locale, template: templateFor(settings, locale), data };
+};
+
+/**
+ * The invitation `respondent` would get, rendered through the very template and data SES receives
+ * (`toSesTemplate` + `sesTemplateData`), with `roomUrl` for the link and an expiry `expiresInDays` from `now`.
+ */
+export const previewInvitation = (
+  settings: CampaignSettings,
+  respondent: Pick<Respondent, 'name' | 'language' | 'fields'>,
+  options: { roomUrl?: string; now?: Date } = {},
+): InvitationPreview => {
+  const { locale, template, data } = invitationOf(settings, respondent, options);
   return { locale, ...applySesTemplate(toSesTemplate(template), sesTemplateData(template, data)) };
 };

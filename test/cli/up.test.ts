@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSesStore } from '#local/aws.ts';
 import { LOCAL_DEPLOYMENT_FILE, type LocalDeploymentInfo } from '#local/deployment-info.ts';
 import { ROOT, spawnInvites, startInvites } from '#test/support/cli.ts';
 
@@ -45,6 +46,11 @@ describe('invites up, then send, status and report --local', () => {
     }
     const report = await invites(['report', summary.campaignId, '--local', '--out', join(dir, 'report.csv')]);
     const queued = await invites(['send', csv, '--local', '--no-wait', '--json']);
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const tested = await invites(['test-send', csv, '--to', 'tester@example.org', '--local', '--line', '3']);
+    const testEmails = (await readSesStore(info.ses.endpoint, since)).filter(
+      (m) => m.to[0] === 'tester@example.org',
+    );
     const stopped = await up.stop();
 
     // Assert
@@ -69,6 +75,12 @@ describe('invites up, then send, status and report --local', () => {
     expect(lines).toHaveLength(25);
     expect(queued.code).toBe(0);
     expect(JSON.parse(queued.stdout)).toHaveProperty('campaignId');
+    expect(tested.code, tested.stderr).toBe(0);
+    expect(tested.stdout).toContain("Sent line 3's invitation (en template) to tester@example.org");
+    expect(testEmails).toHaveLength(1);
+    expect(testEmails[0]?.subject).toMatch(/^\[TEST\] /);
+    expect(testEmails[0]?.text).toContain('Ben Okafor');
+    expect(testEmails[0]?.text).toContain('https://aseed.invalid/interview/PREVIEW-no-room-was-created');
     expect(stopped.code).toBe(0);
     expect(existsSync(join(dir, LOCAL_DEPLOYMENT_FILE))).toBe(false);
   });

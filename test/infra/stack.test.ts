@@ -278,6 +278,16 @@ describe('the stack', () => {
     expect(resources).not.toContain('identity/*');
   });
 
+  it('outputs the default sender, which invites test-send sends as', () => {
+    // Act
+    const outputs = stack.template.findOutputs('DefaultSender');
+
+    // Assert
+    expect(Object.values(outputs).map((o) => o.Value)).toEqual([
+      expect.stringContaining('research@invites.example.org'),
+    ]);
+  });
+
   it('never puts the Aseed token in a function environment or in the template', () => {
     // Act
     const functions = Object.values(resourcesOf(stack, 'AWS::Lambda::Function'));
