@@ -32,13 +32,14 @@ export const isRetryable = (error: unknown): boolean => error instanceof AppErro
 export class OutOfTimeError extends RetryableError {}
 
 /** Why sending waits: the account's 24-hour quota is used up, or SES paused or suspended the account. */
-export type PauseKind = 'daily-quota' | 'account-paused' | 'tokens';
+export type PauseKind = 'daily-quota' | 'account-paused' | 'tokens' | 'scheduled';
 
 /** Words for each pause, as the campaign shows them (`paused: daily sending quota, resumes at …`). */
 export const PAUSE_LABEL: Record<PauseKind, string> = {
   'daily-quota': 'daily sending quota',
   'account-paused': 'SES sending paused for the account',
   tokens: 'not enough Aseed tokens',
+  scheduled: 'scheduled start',
 };
 
 /** Pauses only a person can lift (top up the tokens, have SES enable the account): logged as errors. */
@@ -53,11 +54,15 @@ export const PAUSE_LOG_FIELD = 'pause';
  * it to a delayed message. Retryable, so a caller that cannot simply lets SQS redeliver.
  */
 export class PausedError extends RetryableError {
+  /** When known, how long until sending may go on (a scheduled start); else the usual recheck applies. */
+  readonly resumeInMs: number | undefined;
+
   constructor(
     readonly kind: PauseKind,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { resumeInMs?: number },
   ) {
     super(message, options);
+    this.resumeInMs = options?.resumeInMs;
   }
 }

@@ -117,6 +117,13 @@ export const CampaignSettingsSchema = z.strictObject({
    */
   displayName: z.union([z.literal(false), templatePart(200, true)]).default(DEFAULT_DISPLAY_NAME),
   /**
+   * When sending starts (ISO date-time with a zone, e.g. `2026-12-24T09:00:00+01:00`): the validated
+   * campaign waits until then, with no room created before. A time past starts it at once.
+   */
+  sendAt: z.iso
+    .datetime({ offset: true, error: 'must be an ISO date-time with a zone, e.g. 2026-12-24T09:00:00+01:00' })
+    .optional(),
+  /**
    * Most tokens the campaign may reserve: the ingest fails a campaign whose rooms would reserve more
    * (accepted respondents × ceil(duration / 30) × the price) before any room is created.
    */

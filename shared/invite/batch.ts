@@ -3,7 +3,7 @@
 
 import type { InviteMessage } from '#shared/campaign/messages.ts';
 import { type CampaignSettings, DEFAULT_DISPLAY_NAME } from '#shared/campaign/settings.ts';
-import { OutOfTimeError, RetryableError } from '#shared/errors.ts';
+import { OutOfTimeError, PAUSE_LABEL, PausedError, RetryableError } from '#shared/errors.ts';
 import type { CampaignRecord } from '#shared/store/types.ts';
 import { completeIfDone, finishBatch, isTerminal } from './close.ts';
 import { type Ctx, contextOf, type InviteDeps } from './context.ts';
@@ -55,6 +55,17 @@ export const processMessage = async (ctx: Ctx, msg: InviteMessage): Promise<Batc
   return processBatch(ctx, campaign, msg.batch, { ...result, batch: msg.batch });
 };
 
+/** A campaign whose `sendAt` is still ahead waits for it: no room is created and no email sent before. */
+const waitForStart = (ctx: Ctx, settings: CampaignSettings): void => {
+  if (settings.sendAt === undefined) return;
+  const waitMs = Date.parse(settings.sendAt) - ctx.clock();
+  if (waitMs > 0) {
+    throw new PausedError('scheduled', `${PAUSE_LABEL.scheduled} at ${settings.sendAt}`, {
+      resumeInMs: waitMs,
+    });
+  }
+};
+
 /** Rooms, then emails, then the close of one batch. */
 const processBatch = async (
   ctx: Ctx,
@@ -64,6 +75,7 @@ const processBatch = async (
 ): Promise<BatchResult> => {
   const { campaignId } = campaign;
   const settings = campaign.settings as unknown as CampaignSettings;
+  waitForStart(ctx, settings);
   // The ingest stored the batch as one record: a respondent's own item is created with its room.
   let respondents = await ctx.store.queryBatch(campaignId, batch);
   result.skipped = respondents.filter(isTerminal).length;

@@ -30,6 +30,9 @@ export interface InviteRecordOptions {
   requeueAfter?: (delayMs: number) => Promise<void>;
 }
 
+/** SQS's longest message delay. */
+const MAX_DELAY_MS = 900_000;
+
 const batchKeys = (msg: InviteMessage) => ('batch' in msg ? { batch: msg.batch } : {});
 
 /** Handles one invite-queue record; throws when SQS should redeliver it. */
@@ -81,10 +84,15 @@ const pausedUntilLater = async (
   options: InviteRecordOptions,
 ): Promise<boolean> => {
   const now = ctx.clock();
-  const resumesAt = now + ctx.config.pauseRecheckMs;
+  const waitMs = error.resumeInMs ?? ctx.config.pauseRecheckMs;
+  const resumesAt = now + waitMs;
   const pause = { kind: error.kind, reason: error.message.slice(0, 300), at: now, resumesAt };
   // An account SES paused, or tokens to top up, need a person: logged as an error the stack's alarms count.
-  const log = NEEDS_A_PERSON.has(error.kind) ? ctx.logger.error : ctx.logger.warn;
+  const log = NEEDS_A_PERSON.has(error.kind)
+    ? ctx.logger.error
+    : error.kind === 'scheduled'
+      ? ctx.logger.info
+      : ctx.logger.warn;
   log.call(
     ctx.logger,
     `sending paused: ${PAUSE_LABEL[error.kind]}, resumes at ${new Date(resumesAt).toISOString()}`,
@@ -94,7 +102,9 @@ const pausedUntilLater = async (
     ctx.logger.warn('could not record the pause on the campaign', errorFields(e));
   });
   const { requeueAfter } = options;
-  return requeueAfter !== undefined && (await requeued(ctx, () => requeueAfter(ctx.config.pauseRecheckMs)));
+  // SQS delays a message 15 minutes at most: a longer wait (a start days ahead) takes several hops.
+  const delayMs = Math.min(waitMs, MAX_DELAY_MS);
+  return requeueAfter !== undefined && (await requeued(ctx, () => requeueAfter(delayMs)));
 };
 
 /** Hands the record to a fresh message; false when that failed (the record then fails as usual). */

@@ -243,6 +243,38 @@ describe('invite use case: sending waits for the SES account', () => {
     ]);
   });
 
+  it('holds a campaign until its sendAt: no room, the batch handed on until then, sent after', async () => {
+    // Prepare: sendAt 40 minutes ahead of the clock.
+    const { store, campaignId } = await seededCampaign([2], undefined, {
+      sendAt: '2026-12-24T10:00:00+01:00',
+    });
+    const now = { ms: Date.parse('2026-12-24T08:20:00Z') };
+    const aseed = fakeAseed();
+    const deps = { ...inviteDeps(store, aseed.api, fakeMailer().mailer), clock: () => now.ms };
+    const body = JSON.stringify({ campaignId, batch: 0 });
+    const delays: number[] = [];
+
+    // Act
+    const early = await processInviteRecord(deps, body, 1, {
+      requeueAfter: async (ms) => void delays.push(ms),
+    });
+    const pause = (await store.getCampaign(campaignId))?.pause;
+    now.ms = Date.parse('2026-12-24T09:00:01Z');
+    const due = await processInviteRecord(deps, body, 1, { requeueAfter: async () => {} });
+
+    // Assert
+    expect(early).toMatchObject({ deferred: true, emailed: 0 });
+    expect(delays).toEqual([900_000]); // SQS's longest delay; the next look waits again
+    expect(pause).toMatchObject({
+      kind: 'scheduled',
+      reason: 'scheduled start at 2026-12-24T10:00:00+01:00',
+      resumesAt: Date.parse('2026-12-24T09:00:00Z'),
+    });
+    expect(due).toMatchObject({ emailed: 2, completed: true });
+    expect(aseed.calls.create).toBe(1);
+    expect((await store.getCampaign(campaignId))?.pause).toBeUndefined();
+  });
+
   it('pauses the campaign on too few tokens (402), keeps the batch, and goes on once tokens are back', async () => {
     // Prepare: the first create is refused for tokens (nothing created); the next one is served.
     const { store, campaignId } = await seededCampaign([3]);

@@ -90,6 +90,33 @@ describe('sending waits for the SES account', () => {
     expect(result.rooms).toHaveLength(40);
   }, 90_000);
 
+  it('holds a campaign with sendAt until then: no room and no email before it', async () => {
+    // Prepare: a start 5 s ahead.
+    ses = await startStrictSes({ upstream: endpoints.ses, account: {} });
+    const sendAt = new Date(Math.ceil((Date.now() + 5_000) / 1000) * 1000);
+    const pauses: LocalProgress['pause'][] = [];
+
+    // Act
+    const result = await runLocalCampaign({
+      csv: csvOf(15),
+      settings: { sendAt: sendAt.toISOString() },
+      emulators: { ...endpoints, ses: ses.url },
+      deadlineMs: 60_000,
+      onProgress: (p) => {
+        if (p.pause && !pauses.some((seen) => seen?.at === p.pause?.at)) pauses.push(p.pause);
+      },
+    });
+
+    // Assert
+    expect(result.problems).toEqual([]);
+    expect(result.summary).toMatchObject({ accepted: 15, emailed: 15, failed: 0 });
+    expect(pauses[0]).toMatchObject({ kind: 'scheduled', resumesAt: sendAt.getTime() });
+    const roomsCreated = result.rooms.map((r) => Date.parse(r.created_at));
+    const emailed = result.report.map((line) => Date.parse(line.emailed_at));
+    expect(Math.min(...roomsCreated)).toBeGreaterThanOrEqual(sendAt.getTime());
+    expect(Math.min(...emailed)).toBeGreaterThanOrEqual(sendAt.getTime());
+  }, 90_000);
+
   it('waits while SES has paused the account, and sends once it is enabled again', async () => {
     // Prepare
     ses = await startStrictSes({ upstream: endpoints.ses, account: { sendingPaused: true } });

@@ -83,6 +83,9 @@ describe('resolveSettings', () => {
       'settings.templates.en.text: must contain the {{roomUrl}} link',
     ],
     [{ templates: { ru: { html: '{{{roomUrl}}}' } } }, 'settings.templates.ru.html: triple braces'],
+    [{ sendAt: '2026-12-24 09:00' }, 'settings.sendAt: must be an ISO date-time with a zone'],
+    [{ sendAt: '2026-12-24T09:00:00' }, 'settings.sendAt: must be an ISO date-time with a zone'],
+    [{ maxTokens: 0 }, 'settings.maxTokens: must be a whole number of tokens ≥ 1'],
   ])('names the field and the reason (%#)', (override, message) => {
     // Act
     const error = errorOf(() => resolveSettings(defaults, override));
