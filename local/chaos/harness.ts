@@ -5,6 +5,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@
 import { clearSesStore, makeAwsClients, readSesStore } from '#local/aws.ts';
 import { type LocalCampaignResult, type LocalTimings, runLocalCampaign } from '#local/campaign.ts';
 import { type EmulatorEndpoints, type Emulators, startEmulators } from '#local/emulators.ts';
+import type { Standin } from '#local/standin/server.ts';
 import type { AppLogger } from '#shared/log.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import {
@@ -42,6 +43,8 @@ export interface InjectedCounts {
   trackerPolls: number;
   trackerCrashes: number;
   trackerBusy: number;
+  /** Runs whose Aseed account started without tokens (creates refused with 402 until a top-up). */
+  tokenShortRuns: number;
 }
 
 /** What one run did and found. */
@@ -121,6 +124,7 @@ const emptyCounts = (): InjectedCounts => ({
   trackerPolls: 0,
   trackerCrashes: 0,
   trackerBusy: 0,
+  tokenShortRuns: 0,
 });
 
 const injected = (result: LocalCampaignResult, profile: FaultProfile): InjectedCounts => {
@@ -145,6 +149,7 @@ const injected = (result: LocalCampaignResult, profile: FaultProfile): InjectedC
     trackerPolls: result.time?.polls ?? 0,
     trackerCrashes: result.time?.failedPolls ?? 0,
     trackerBusy: result.time?.busyPolls ?? 0,
+    tokenShortRuns: profile.tokensShortMs ? 1 : 0,
   };
 };
 
@@ -182,7 +187,16 @@ export const runOne = async (
   const csv = generateCsv({ seed, rows: respondents, tag: `c${seed}` });
   const prefix = `chaos-c${seed}-${randomUUID().slice(0, 6)}`;
   const sinceSeconds = Math.floor(started / 1000) - 1;
+  let topUp: NodeJS.Timeout | undefined;
   const result = await runLocalCampaign({
+    ...(profile.tokensShortMs
+      ? {
+          onStandin: (standin: Standin) => {
+            standin.setBalance(0);
+            topUp = setTimeout(() => standin.setBalance(1_000_000_000), profile.tokensShortMs);
+          },
+        }
+      : {}),
     csv: { name: csv.name, body: csv.body },
     emulators: endpoints,
     prefix,
@@ -199,6 +213,7 @@ export const runOne = async (
     timings: options.timings ?? DEFAULT_TIMINGS,
     ...(options.logger ? { logger: options.logger } : {}),
   });
+  clearTimeout(topUp);
   // Ground truth read here, independently of the run's own summary: every message to the run's domain.
   const emails = (await readSesStore(endpoints.ses, sinceSeconds)).filter((m) =>
     [...m.to, ...m.cc, ...m.bcc].some((to) => to.toLowerCase().includes(`@${csv.domain}`)),
@@ -375,6 +390,7 @@ const FAULT_ROWS: Array<[keyof InjectedCounts, string]> = [
   ['trackerPolls', 'tracker polls'],
   ['trackerCrashes', 'tracker polls killed mid-way'],
   ['trackerBusy', 'tracker polls kept out by a racing poll'],
+  ['tokenShortRuns', 'runs starting without Aseed tokens (402 until a top-up)'],
 ];
 
 /** The summary table (Markdown, readable in a terminal too). */
@@ -414,8 +430,9 @@ export const formatTable = (report: ChaosReport): string => {
   for (const [key, label] of FAULT_ROWS) {
     row(
       label,
-      sum((x) => x.faults[key]),
-      runsWith((x) => x.faults[key]),
+      // Runs recorded before a counter existed (an older --jsonl file) count 0 for it.
+      sum((x) => x.faults[key] ?? 0),
+      runsWith((x) => x.faults[key] ?? 0),
     );
   }
   lines.push('| **violations** | | |');

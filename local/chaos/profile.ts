@@ -22,6 +22,11 @@ export interface FaultProfile {
     >;
   /** A simulated day after the sends: respondents join and leave, the tracker polls (with its own faults). */
   respondents: Behaviour;
+  /**
+   * The Aseed account starts with no tokens and is topped up after this many ms (0: enough from the start):
+   * creates are refused with 402, the campaign pauses, and goes on once the tokens are there.
+   */
+  tokensShortMs: number;
 }
 
 /** Simulated days of every chaos run (one: 288 ticks of the 5-minute schedule). */
@@ -44,6 +49,7 @@ export const drawProfile = (seed: number): FaultProfile => {
       crash: 0,
       chaos: { duplicateS3Events: 0, concurrentS3Events: false, reupload: false, duplicateSqsProbability: 0 },
       respondents: { start: 0.6, complete: 0.7 },
+      tokensShortMs: 0,
     };
   }
   const latencies = [0, 0, 5, 20, 50];
@@ -71,6 +77,8 @@ export const drawProfile = (seed: number): FaultProfile => {
       concurrentPolls: random() < 0.5,
     },
     respondents: { start: round(0.2 + random() * 0.7), complete: round(random()) },
+    // Drawn after everything else, so earlier seeds keep the rest of their profile.
+    tokensShortMs: random() < 0.3 ? Math.round(1000 + random() * 3000) : 0,
   };
 };
 
@@ -98,6 +106,7 @@ export const describeProfile = (p: FaultProfile): string => {
   if (p.chaos.reverseSesEvents) parts.push('reversedSesEvents');
   if (p.chaos.trackerCrash) parts.push(`trackerCrash=${p.chaos.trackerCrash}`);
   if (p.chaos.concurrentPolls) parts.push('concurrentPolls');
+  if (p.tokensShortMs) parts.push(`tokensShort=${p.tokensShortMs}ms`);
   const respondents = `respondents start=${p.respondents.start},complete=${p.respondents.complete}`;
   return `${parts.length > 0 ? parts.join(' ') : 'calm'}; ${respondents}`;
 };
