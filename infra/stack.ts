@@ -357,6 +357,8 @@ export class InvitesStack extends Stack {
         ),
         secretRead(ENV.aseedTokenSecretArn, secret),
         setting(ENV.aseedBaseUrl, config.aseedBaseUrl),
+        // Due reminders and thank-yous are handed to the invite function, the one paced sender.
+        queueSend(ENV.inviteQueueUrl, this.inviteQueue),
       ],
     });
     this.trackerSchedule = new Schedule(this, 'TrackerSchedule', {

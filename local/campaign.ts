@@ -29,6 +29,7 @@ import {
 } from '#local/standin/server.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
 import { journeyOf } from '#shared/events/journey.ts';
+import { sqsInviteQueue } from '#shared/ingest/aws.ts';
 import { isTerminalState } from '#shared/invite/respondent.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
 import { AccountQuota, sesQuotaSource } from '#shared/mail/quota.ts';
@@ -587,6 +588,7 @@ const letDaysPass = async (
   const trackerDeps: TrackerDeps = {
     store,
     aseed: run.aseed,
+    queue: sqsInviteQueue(run.clients.own.sqs, run.resources.queueUrl),
     clock: services.clock.now,
     ...(options.logger ? { logger: options.logger } : {}),
   };

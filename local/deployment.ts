@@ -9,6 +9,7 @@ import { createTrackerHandler } from '#functions/tracker/app.ts';
 import { UPLOADS } from '#infra/definitions.ts';
 import { sesInboxUrl } from '#local/aws.ts';
 import type { S3Bridge } from '#local/runtime/s3-bridge.ts';
+import { sqsInviteQueue } from '#shared/ingest/aws.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { type Cleanups, prepare, runCleanups, startServices, wire } from './campaign.ts';
 import { LOCAL_DEPLOYMENT_FILE, type LocalDeploymentInfo } from './deployment-info.ts';
@@ -66,6 +67,7 @@ export const startLocalDeployment = async (
     const tracker = createTrackerHandler({
       store: createDynamoStore({ doc: clients.own.doc, tableName: resources.tableName }),
       aseed: run.aseed,
+      queue: sqsInviteQueue(clients.own.sqs, resources.queueUrl),
       ...(options.logger ? { logger: options.logger } : {}),
     });
     // Looks for due campaigns every 30 s; a campaign is polled only when due (every 5 minutes at most).

@@ -34,8 +34,8 @@ export const EventsEnvSchema = z.object({
   [ENV.aseedTokenSecretArn]: nonEmpty,
 });
 
-/** Environment of the tracker function (rooms' progress polled from the Aseed API → respondents). */
-export const TrackerEnvSchema = EventsEnvSchema;
+/** Environment of the tracker function (rooms' progress polled → respondents; due follow-ups → invite queue). */
+export const TrackerEnvSchema = EventsEnvSchema.extend({ [ENV.inviteQueueUrl]: nonEmpty });
 
 /** Environment of the dead-letter function: the invite side's, without the queue it never writes to. */
 export const DeadLetterEnvSchema = z.object({

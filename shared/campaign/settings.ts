@@ -1,16 +1,14 @@
 import * as z from 'zod';
 import { compactFieldName } from '#shared/csv/columns.ts';
 import { PermanentError } from '#shared/errors.ts';
-import { hasControlChar, parseMailbox } from '#shared/mail/address.ts';
+import { parseMailbox } from '#shared/mail/address.ts';
 import { LOCALES, type Locale } from '#shared/mail/locale.ts';
-import {
-  BUILTIN_FIELDS,
-  type EmailTemplate,
-  fieldUses,
-  parseTemplate,
-  TemplateError,
-} from '#shared/mail/template.ts';
+import { BUILTIN_FIELDS, type EmailTemplate, fieldUses } from '#shared/mail/template.ts';
+import { ExtendExpirySchema, ownFollowUpTemplates, RemindersSchema, ThankYouSchema } from './follow-ups.ts';
+import { EmailTemplateSchema, templatePart } from './template-schema.ts';
 import { DEFAULT_TEMPLATES } from './templates/default.ts';
+
+export { EmailTemplateSchema } from './template-schema.ts';
 
 /** One bad setting: dotted path and reason. */
 export interface SettingsIssue {
@@ -54,43 +52,6 @@ const mailbox = z
     if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem });
   });
 
-const templatePart = (max: number, oneLine: boolean) =>
-  z
-    .string({ error: 'must be a string' })
-    .min(1, { error: 'must not be empty' })
-    .max(max, { error: `must be at most ${max} characters` })
-    .superRefine((v, ctx) => {
-      if (oneLine && hasControlChar(v)) {
-        ctx.addIssue({ code: 'custom', message: 'must be one line without control characters' });
-        return;
-      }
-      try {
-        parseTemplate(v);
-      } catch (error) {
-        if (!(error instanceof TemplateError)) throw error;
-        ctx.addIssue({ code: 'custom', message: error.message });
-      }
-    });
-
-/** Subject, text and HTML of one locale's invitation; text and HTML must carry the `{{roomUrl}}` link. */
-export const EmailTemplateSchema = z
-  .strictObject({
-    subject: templatePart(200, true),
-    text: templatePart(20_000, false),
-    html: templatePart(100_000, false),
-  })
-  .superRefine((t, ctx) => {
-    for (const part of ['text', 'html'] as const) {
-      try {
-        if (!parseTemplate(t[part]).some((p) => typeof p !== 'string' && p.key === 'roomurl')) {
-          ctx.addIssue({ code: 'custom', path: [part], message: 'must contain the {{roomUrl}} link' });
-        }
-      } catch {
-        // already reported by the part's own check
-      }
-    }
-  });
-
 /** Room language of a campaign: `auto` lets Aseed decide. */
 export const CAMPAIGN_LANGUAGES = ['auto', ...LOCALES] as const;
 
@@ -132,6 +93,12 @@ export const CampaignSettingsSchema = z.strictObject({
     .int({ error: 'must be a whole number of tokens ≥ 1' })
     .min(1, { error: 'must be a whole number of tokens ≥ 1' })
     .optional(),
+  /** Reminders to respondents who have not started, `afterDays` after their invitation (see follow-ups.ts). */
+  reminders: RemindersSchema,
+  /** A pending room stays open at least this many days after the last reminder due to it (PATCH expires_at). */
+  extendExpiryDays: ExtendExpirySchema,
+  /** A thank-you once the interview is completed: `true` for the shipped text, or `{ "templates": … }`. */
+  thankYou: ThankYouSchema,
   /** Which CSV columns hold the address, the name (one column, or several joined) and the language. */
   columns: z
     .strictObject({
@@ -255,11 +222,18 @@ export const unknownMergeFields = (
 ): UnknownMergeField[] => {
   const known = new Set([...BUILTIN_FIELDS, ...columnKeys].map(compactFieldName));
   const unknown = new Map<string, UnknownMergeField>();
-  for (const locale of LOCALES) {
-    for (const [key, use] of fieldUses(settings.templates[locale])) {
+  const templates = [
+    ...LOCALES.map((locale) => ({
+      path: `settings.templates.${locale}`,
+      template: settings.templates[locale],
+    })),
+    ...ownFollowUpTemplates(settings),
+  ];
+  for (const { path, template } of templates) {
+    for (const [key, use] of fieldUses(template)) {
       if (known.has(key)) continue;
       const entry = unknown.get(key) ?? { field: use.ref, paths: [] };
-      entry.paths.push(...use.parts.map((part) => `settings.templates.${locale}.${part}`));
+      entry.paths.push(...use.parts.map((part) => `${path}.${part}`));
       unknown.set(key, entry);
     }
   }

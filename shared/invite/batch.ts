@@ -1,5 +1,5 @@
 // One invite message: a batch's respondents get rooms (exactly once), then emails (paced), then the batch
-// closes; or, for a `finalize` message, the campaign completes.
+// closes; for a `finalize` message, the campaign completes; a `followUp` one goes to remind.ts.
 
 import type { InviteMessage } from '#shared/campaign/messages.ts';
 import { type CampaignSettings, DEFAULT_DISPLAY_NAME } from '#shared/campaign/settings.ts';
@@ -10,6 +10,7 @@ import { type Ctx, contextOf, type InviteDeps } from './context.ts';
 import { sendInvites } from './email/index.ts';
 import { dueForEmail } from './email/plan.ts';
 import { ensureQuotaFor } from './email/quota.ts';
+import { processFollowUp } from './remind.ts';
 import { ensureRooms } from './rooms/create.ts';
 import { labelRooms } from './rooms/label.ts';
 
@@ -52,6 +53,9 @@ export const processMessage = async (ctx: Ctx, msg: InviteMessage): Promise<Batc
     return result;
   }
   if (!('batch' in msg)) return { ...result, completed: await completeIfDone(ctx, campaign) };
+  if ('followUp' in msg) {
+    return processFollowUp(ctx, campaign, msg.batch, msg.followUp, { ...result, batch: msg.batch });
+  }
   return processBatch(ctx, campaign, msg.batch, { ...result, batch: msg.batch });
 };
 

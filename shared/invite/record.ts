@@ -126,7 +126,8 @@ const onFailedReceive = async (
   receiveCount: number,
   error: unknown,
 ): Promise<void> => {
-  if (!('batch' in msg) || receiveCount < maxReceiveCount) {
+  // A follow-up that fails for good fails nobody: the respondent was invited, it only misses that email.
+  if (!('batch' in msg) || 'followUp' in msg || receiveCount < maxReceiveCount) {
     ctx.logger.warn('batch failed; SQS will redeliver', { receiveCount, ...errorFields(error) });
     return;
   }
@@ -151,7 +152,7 @@ export const processDeadLetterRecord = async (deps: InviteDeps, body: string): P
     ctx.logger.warn('dead-lettered message is not an invite message: nothing to record');
     return;
   }
-  if (!('batch' in msg)) return;
+  if (!('batch' in msg) || 'followUp' in msg) return;
   ctx.logger.appendKeys({ campaignId: msg.campaignId, batch: msg.batch });
   try {
     await deadLetterBatch(ctx, msg.campaignId, msg.batch, 'the batch failed on every allowed receive');

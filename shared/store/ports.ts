@@ -1,7 +1,10 @@
 // The store as the use cases see it: one small port per kind of record. The DynamoDB adapter (dynamo/) and
 // the in-memory one (memory/) implement all of them; a use case names only the ports it needs.
+
+import type { FollowUpKind } from '#shared/campaign/follow-ups.ts';
 import { RetryableError } from '#shared/errors.ts';
 import type { DeliveryRecordResult, DeliveryReport } from '#shared/events/outcome.ts';
+import type { FollowUpOutcome } from '#shared/invite/follow-up.ts';
 import type { RespondentTransition } from '#shared/invite/respondent.ts';
 import type { RoomObservation } from '#shared/tracker/progress.ts';
 import type { NewBatch, NewRejectedChunk } from './items.ts';
@@ -129,6 +132,29 @@ export interface RespondentsPort {
   markRoomCancelled(campaignId: string, sk: string): Promise<void>;
 }
 
+/** A follow-up claimed for one send attempt: the respondent after the claim; `fresh` if nobody had before. */
+export interface FollowUpClaim {
+  respondent: RespondentItem;
+  fresh: boolean;
+}
+
+/** Follow-up emails (reminders, the thank-you): one attribute per kind, claimed and settled under a lease. */
+export interface FollowUpsPort {
+  /**
+   * Claims follow-up `kind` for `attempt` until `until` (epoch ms) while the respondent may get it (see
+   * followUpEligible) and no live attempt holds it and it was never sent or refused; undefined otherwise.
+   */
+  claimFollowUp(
+    ref: RespondentRef,
+    claim: { kind: FollowUpKind; attempt: string; until: number },
+  ): Promise<FollowUpClaim | undefined>;
+  /** Records how `attempt`'s send ended, while that attempt still holds the follow-up; true if recorded. */
+  settleFollowUp(
+    ref: RespondentRef,
+    settle: { kind: FollowUpKind; attempt: string; outcome: FollowUpOutcome },
+  ): Promise<boolean>;
+}
+
 /** Result of trying to take the per-project create lock. */
 export type AcquireLockResult = { acquired: true; lock: CreateLockItem } | { acquired: false };
 
@@ -248,12 +274,20 @@ export interface TrackingPort {
     observation: RoomObservation;
     nowMs: number;
   }): Promise<boolean>;
+  /** Records a room's new expiry (ISO) after its `expires_at` was moved; false if the respondent has none. */
+  recordRoomExpiry(args: {
+    campaignId: string;
+    sk: string;
+    expiresAt: string;
+    nowMs: number;
+  }): Promise<boolean>;
 }
 
 /** The whole store: every port. */
 export type Store = CampaignsPort &
   IngestItemsPort &
   RespondentsPort &
+  FollowUpsPort &
   CreateLockPort &
   RoomsPort &
   SendSchedulePort &
@@ -262,4 +296,9 @@ export type Store = CampaignsPort &
   TrackingPort;
 
 /** What the invite side uses. */
-export type InviteStore = CampaignsPort & RespondentsPort & CreateLockPort & RoomsPort & SendSchedulePort;
+export type InviteStore = CampaignsPort &
+  RespondentsPort &
+  FollowUpsPort &
+  CreateLockPort &
+  RoomsPort &
+  SendSchedulePort;

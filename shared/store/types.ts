@@ -2,6 +2,7 @@
 import type { PauseKind } from '#shared/errors.ts';
 import type { JourneyStatus } from '#shared/events/journey.ts';
 import type { DeliveryProgress } from '#shared/events/outcome.ts';
+import type { FollowUpProgress } from '#shared/invite/follow-up.ts';
 import type { RespondentProgress } from '#shared/invite/respondent.ts';
 import type { RoomProgress } from '#shared/tracker/progress.ts';
 
@@ -100,7 +101,7 @@ export interface CampaignPause {
 }
 
 /** One accepted respondent (`CAMPAIGN#<id>` / `R#<batch>#<seq>`): who it is, and its progress. */
-export interface RespondentItem extends RespondentProgress, DeliveryProgress, RoomProgress {
+export interface RespondentItem extends RespondentProgress, DeliveryProgress, RoomProgress, FollowUpProgress {
   pk: string;
   sk: string;
   type: 'respondent';
@@ -295,7 +296,16 @@ export interface SuppressionEntry {
 /** A respondent holding a room, as a poll reads it (only what tracking needs). */
 export type RoomHolder = Pick<
   RespondentItem,
-  'sk' | 'roomId' | 'roomCancelled' | 'roomExpiresAt' | 'state' | 'delivery' | keyof RoomProgress
+  | 'sk'
+  | 'batch'
+  | 'roomId'
+  | 'roomCancelled'
+  | 'roomExpiresAt'
+  | 'state'
+  | 'delivery'
+  | 'emailedAt'
+  | keyof RoomProgress
+  | keyof FollowUpProgress
 >;
 
 /** One line of the campaign report. */

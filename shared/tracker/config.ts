@@ -15,6 +15,8 @@ export interface TrackerConfig {
   campaignsInParallel: number;
   /** Respondent updates in flight at once within a poll. */
   writesInParallel: number;
+  /** Room expiries one poll moves at most (PATCH calls; the next poll goes on with the rest). */
+  extensionsPerPoll: number;
 }
 
 const MINUTE = 60_000;
@@ -33,6 +35,7 @@ export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
   campaignsPerRun: 50,
   campaignsInParallel: 4,
   writesInParallel: 8,
+  extensionsPerPoll: 200,
 };
 
 /** The interval of a campaign of this age. */

@@ -4,17 +4,22 @@
 // nothing: the next poll reads the same lists and writes only what is still missing.
 import { randomUUID } from 'node:crypto';
 import type { AseedClient } from '#shared/aseed/client.ts';
+import type { FollowUpSettings } from '#shared/campaign/follow-ups.ts';
+import type { InviteQueue } from '#shared/ingest/ports.ts';
 import { type AppLogger, errorFields, silentLogger } from '#shared/log.ts';
 import { mapLimit } from '#shared/store/concurrency.ts';
 import type { TrackingPort } from '#shared/store/ports.ts';
 import type { CampaignRecord, RoomHolder } from '#shared/store/types.ts';
 import { DEFAULT_TRACKER_CONFIG, pollIntervalMs, type TrackerConfig } from './config.ts';
+import { followUpMessages, roomsToExtend, withMoves } from './follow-ups.ts';
 import { isNews, observationOf, ROOM_RANK, type RoomObservation, TRACKED_API_STATUSES } from './progress.ts';
 
 /** What the tracker needs. */
 export interface TrackerDeps {
   store: TrackingPort;
-  aseed: Pick<AseedClient, 'listRooms'>;
+  aseed: Pick<AseedClient, 'listRooms' | 'updateRoom'>;
+  /** The invite queue: due reminders and thank-yous go to the invite side as messages. */
+  queue: InviteQueue;
   logger?: AppLogger;
   /** Epoch ms (the local runtime passes its simulated clock). */
   clock?: () => number;
@@ -24,7 +29,16 @@ export interface TrackerDeps {
 
 /** What one campaign's poll did. */
 export type PollResult =
-  | { campaignId: string; outcome: 'polled' | 'finished'; listCalls: number; changed: number; open: number }
+  | {
+      campaignId: string;
+      outcome: 'polled' | 'finished';
+      listCalls: number;
+      changed: number;
+      open: number;
+      /** Follow-up messages handed to the invite side, and rooms whose expiry was moved. */
+      enqueued: number;
+      extended: number;
+    }
   | { campaignId: string; outcome: 'busy' }
   | { campaignId: string; outcome: 'failed'; error: string };
 
@@ -91,6 +105,8 @@ const pollCampaign = async (run: Run, campaignId: string): Promise<PollResult> =
     store.recordRoomProgress({ campaignId, sk: holder.sk, observation, nowMs: run.clock() }),
   );
   const open = holders.filter((h) => isOpen(h, project.rooms)).length;
+  // Before the poll ends: a failed enqueue fails the poll, and the next one, same lastPollAt, sends it again.
+  const followUps = await followUpsOf(run, record, withMoves(holders, moves), moves, open === 0);
   const nextPollAt = nextPollOf(run, record, holders, open);
   await store.endPoll({ campaignId, owner: run.owner, nowMs: run.clock(), nextPollAt });
   const changed = written.filter(Boolean).length;
@@ -101,8 +117,69 @@ const pollCampaign = async (run: Run, campaignId: string): Promise<PollResult> =
     holders: holders.length,
     changed,
     open,
+    ...followUps,
   });
-  return { campaignId, outcome, listCalls: project.listCalls, changed, open };
+  return { campaignId, outcome, listCalls: project.listCalls, changed, open, ...followUps };
+};
+
+/** The poll's follow-up work: pending rooms kept open for their reminders, then due follow-ups enqueued. */
+const followUpsOf = async (
+  run: Run,
+  record: CampaignRecord,
+  holders: RoomHolder[],
+  moves: ReadonlyArray<{ holder: RoomHolder; observation: RoomObservation }>,
+  last: boolean,
+): Promise<{ enqueued: number; extended: number }> => {
+  const settings = { reminders: [], ...record.settings } as FollowUpSettings;
+  const nowMs = run.clock();
+  const extended = await extendRooms(
+    run,
+    record.campaignId,
+    roomsToExtend(settings, holders, nowMs, run.config.extensionsPerPoll),
+  );
+  const current = holders.map((h) => {
+    const expiresAt = extended.get(h.sk);
+    return expiresAt ? { ...h, roomExpiresAt: expiresAt } : h;
+  });
+  const completedNow = new Set(
+    moves.filter((m) => m.observation.status === 'completed').map((m) => m.holder.sk),
+  );
+  const messages = followUpMessages({
+    campaignId: record.campaignId,
+    settings,
+    holders: current,
+    completedNow,
+    nowMs,
+    lastPollAt: record.lastPollAt,
+    paused: record.pause !== undefined,
+    last,
+  });
+  if (messages.length > 0) await run.deps.queue.send(messages);
+  return { enqueued: messages.length, extended: extended.size };
+};
+
+/** Moves each room's `expires_at` (PATCH) and records it; one the API refuses (no longer pending) is left. */
+const extendRooms = async (
+  run: Run,
+  campaignId: string,
+  extensions: ReturnType<typeof roomsToExtend>,
+): Promise<Map<string, string>> => {
+  const done = new Map<string, string>();
+  await mapLimit(extensions, run.config.writesInParallel, async ({ holder, expiresAt }) => {
+    try {
+      await run.deps.aseed.updateRoom(holder.roomId as string, { expires_at: expiresAt });
+      await run.deps.store.recordRoomExpiry({ campaignId, sk: holder.sk, expiresAt, nowMs: run.clock() });
+      done.set(holder.sk, expiresAt);
+    } catch (error) {
+      // The next poll tries again while the room is pending; one that started needs no reminder.
+      run.logger.warn("could not move a room's expiry", {
+        campaignId,
+        respondent: holder.sk,
+        ...errorFields(error),
+      });
+    }
+  });
+  return done;
 };
 
 /** The project's rooms in each tracked status: one list call per status, once per invocation. */

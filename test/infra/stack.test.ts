@@ -638,7 +638,7 @@ describe('the stack', () => {
     });
   });
 
-  it('runs the tracker every 5 minutes without retries, with reads, queries of its index and updates only', () => {
+  it('runs the tracker every 5 minutes without retries: reads, its index, updates, and sends to the invite queue', () => {
     // Act
     const fnId = logicalIdOf(stack, 'AWS::Lambda::Function', 'TrackerFunction');
     const statements = roleStatementsOf(stack, 'TrackerRole');
@@ -662,7 +662,14 @@ describe('the stack', () => {
     const resources = JSON.stringify(dynamo[0]?.Resource);
     expect(resources).toContain('/index/tracking');
     expect(resources).not.toContain('index/*');
-    expect(statements.flatMap(actionsOf).filter((a) => /^(ses|sqs|s3):/.test(a))).toEqual([]);
+    expect(statements.flatMap(actionsOf).filter((a) => /^(ses|s3):/.test(a))).toEqual([]);
+    // Due reminders and thank-yous go to the invite queue (the one paced sender), and to no other queue.
+    const queueArn = { 'Fn::GetAtt': [logicalIdOf(stack, 'AWS::SQS::Queue', 'Invites'), 'Arn'] };
+    const sends = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')));
+    expect(sends.map((st) => st.Resource)).toEqual([queueArn]);
+    expect(environmentOf(functionNamed(stack, 'TrackerFunction'))[ENV.inviteQueueUrl]).toEqual({
+      Ref: logicalIdOf(stack, 'AWS::SQS::Queue', 'Invites'),
+    });
     for (const metric of ['Errors', 'Throttles'])
       stack.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: metric,

@@ -65,6 +65,7 @@ export const fakeAseed = () => {
       if (room.status !== 'pending')
         throw new AseedRejectedError(`room is ${room.status}`, { operation: 'updateRoom', status: 409 });
       if (patch.display_name) room.display_name = patch.display_name;
+      if (patch.expires_at) room.expires_at = patch.expires_at;
       return { ...room };
     },
     async getRoom(id) {

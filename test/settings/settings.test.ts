@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { followUpsOf, followUpTemplate } from '#shared/campaign/follow-ups.ts';
 import {
   type CampaignSettings,
   checkMergeFields,
@@ -8,6 +9,7 @@ import {
   unknownMergeFields,
 } from '#shared/campaign/settings.ts';
 import { DEFAULT_TEMPLATES } from '#shared/campaign/templates/default.ts';
+import { DEFAULT_REMINDER, DEFAULT_THANKS } from '#shared/campaign/templates/follow-up.ts';
 import { renderTemplate } from '#shared/mail/template.ts';
 
 const PROJECT = '6f1c1f4e-8a3b-4c1e-9d2a-1b2c3d4e5f60';
@@ -182,5 +184,81 @@ describe('shipped templates', () => {
       expect(part).not.toContain('{{');
     }
     expect(email.subject).toContain('30');
+  });
+});
+
+describe('follow-up settings: reminders, thankYou, extendExpiryDays', () => {
+  it('has no follow-ups by default, and ships texts for those it is given without their own', () => {
+    // Act
+    const none = resolveSettings(defaults);
+    const some = resolveSettings(defaults, {
+      reminders: [{ afterDays: 2 }, { afterDays: 5, templates: { en: { subject: 'Still time, {{name}}' } } }],
+      thankYou: true,
+      extendExpiryDays: 3,
+    });
+
+    // Assert
+    expect(followUpsOf(none)).toEqual([]);
+    expect(followUpsOf(some)).toEqual(['reminder1', 'reminder2', 'thanks']);
+    expect(some.extendExpiryDays).toBe(3);
+    expect(followUpTemplate(some, 'reminder1', 'ru')).toEqual(DEFAULT_REMINDER.ru);
+    expect(followUpTemplate(some, 'reminder2', 'en').subject).toBe('Still time, {{name}}');
+    expect(followUpTemplate(some, 'reminder2', 'en').text).toBe(DEFAULT_REMINDER.en.text);
+    expect(followUpTemplate(some, 'thanks', 'en')).toEqual(DEFAULT_THANKS.en);
+  });
+
+  it('refuses reminders out of order, too many, or not after a positive number of days, naming each', () => {
+    // Act
+    const error = errorOf(() =>
+      resolveSettings(defaults, {
+        reminders: [{ afterDays: 3 }, { afterDays: 2 }, { afterDays: 0 }, { afterDays: 9 }],
+        extendExpiryDays: 0.5,
+      }),
+    );
+
+    // Assert
+    expect(error.issues).toEqual(
+      expect.arrayContaining([
+        { path: 'settings.reminders', message: 'must have at most 3 reminders' },
+        { path: 'settings.extendExpiryDays', message: 'must be a whole number of days between 1 and 90' },
+      ]),
+    );
+    const ordered = errorOf(() =>
+      resolveSettings(defaults, { reminders: [{ afterDays: 3 }, { afterDays: 2 }] }),
+    );
+    expect(ordered.issues).toEqual([
+      {
+        path: 'settings.reminders.1.afterDays',
+        message: 'must be later than the reminder before it (3 days)',
+      },
+    ]);
+    const zero = errorOf(() => resolveSettings(defaults, { reminders: [{ afterDays: 0 }] }));
+    expect(zero.issues[0]?.path).toBe('settings.reminders.0.afterDays');
+  });
+
+  it('checks the merge fields of its own reminder and thank-you texts, and a reminder needs the room link', () => {
+    // Prepare
+    const settings = resolveSettings(defaults, {
+      reminders: [{ afterDays: 2, templates: { en: { text: '{{roomUrl}} from {{teem}}' } } }],
+      thankYou: {
+        templates: { ru: { subject: 'Спасибо, {{nmae}}', text: 'Спасибо!', html: '<p>Спасибо!</p>' } },
+      },
+    });
+    const noLink = () =>
+      resolveSettings(defaults, {
+        reminders: [{ afterDays: 2, templates: { en: { text: 'No link here' } } }],
+      });
+
+    // Act
+    const unknown = unknownMergeFields(settings, []);
+
+    // Assert
+    expect(unknown).toEqual([
+      { field: 'teem', paths: ['settings.reminders.0.templates.en.text'] },
+      { field: 'nmae', paths: ['settings.thankYou.templates.ru.subject'] },
+    ]);
+    expect(errorOf(noLink).issues).toEqual([
+      { path: 'settings.reminders.0.templates.en.text', message: 'must contain the {{roomUrl}} link' },
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
 import type { Store } from '#shared/store/ports.ts';
 import { pollDueCampaigns, type TrackerDeps } from '#shared/tracker/poll.ts';
+import { fakeQueue } from '#test/ingest/fakes.ts';
 import { fakeAseed } from '#test/invite/fakes.ts';
 import { uniqueName } from '#test/support/aws.ts';
 import { respondent, storeTargets, useStore } from '#test/support/store.ts';
@@ -14,7 +15,12 @@ const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A campaign (enqueued at T0, tracked from then) whose `n` respondents each hold a fresh room of `aseed`. */
-const trackedCampaign = async (store: Store, aseed: ReturnType<typeof fakeAseed>, n: number) => {
+const trackedCampaign = async (
+  store: Store,
+  aseed: ReturnType<typeof fakeAseed>,
+  n: number,
+  options: { settings?: Record<string, unknown>; emailed?: boolean } = {},
+) => {
   const campaignId = uniqueName('c');
   const projectId = `project-${campaignId}`;
   await store.startIngest({
@@ -24,7 +30,12 @@ const trackedCampaign = async (store: Store, aseed: ReturnType<typeof fakeAseed>
     nowMs: T0,
     leaseMs: MIN,
   });
-  await store.renewIngestLease({ campaignId, owner: 'o', leaseUntil: T0 + MIN, settings: { projectId } });
+  await store.renewIngestLease({
+    campaignId,
+    owner: 'o',
+    leaseUntil: T0 + MIN,
+    settings: { projectId, ...options.settings },
+  });
   await store.finishIngest({
     campaignId,
     owner: 'o',
@@ -40,6 +51,11 @@ const trackedCampaign = async (store: Store, aseed: ReturnType<typeof fakeAseed>
       { campaignId, sk: item.sk, nowMs: T0, orCreate: item },
       { kind: 'assignRoom', room: room_ },
     );
+    if (options.emailed) {
+      const ref = { campaignId, sk: item.sk, nowMs: T0 };
+      await store.transition(ref, { kind: 'claimSend', attempt: 'a', until: T0 + MIN });
+      await store.transition(ref, { kind: 'markEmailed', messageId: `m-${seq}`, at: iso(T0) });
+    }
     sks.push(item.sk);
   }
   return { campaignId, projectId, rooms, sks };
@@ -58,9 +74,15 @@ describe.each(storeTargets())('room tracking on $name', ({ endpoint }) => {
   beforeAll(() => {
     store = storeOf();
   });
-  const depsOf = (aseed: ReturnType<typeof fakeAseed>, clock: { now: number }, id = 'poll'): TrackerDeps => ({
+  const depsOf = (
+    aseed: ReturnType<typeof fakeAseed>,
+    clock: { now: number },
+    id = 'poll',
+    queue = fakeQueue().queue,
+  ): TrackerDeps => ({
     store,
     aseed: aseed.api,
+    queue,
     clock: () => clock.now,
     newId: () => `${id}-${clock.now}`,
   });
@@ -83,9 +105,13 @@ describe.each(storeTargets())('room tracking on $name', ({ endpoint }) => {
     const second = await pollDueCampaigns(depsOf(aseed, clock));
 
     // Assert
-    expect(first).toEqual([{ campaignId, outcome: 'polled', listCalls: 3, changed: 3, open: 38 }]);
+    expect(first).toEqual([
+      { campaignId, outcome: 'polled', listCalls: 3, changed: 3, open: 38, enqueued: 0, extended: 0 },
+    ]);
     expect(listsAfterFirst).toBe(3);
-    expect(second).toEqual([{ campaignId, outcome: 'polled', listCalls: 3, changed: 0, open: 38 }]);
+    expect(second).toEqual([
+      { campaignId, outcome: 'polled', listCalls: 3, changed: 0, open: 38, enqueued: 0, extended: 0 },
+    ]);
     expect(await store.getRespondent(campaignId, sks[0] ?? '')).toMatchObject({
       roomStatus: 'started',
       startedAt: a.started_at,
@@ -143,7 +169,9 @@ describe.each(storeTargets())('room tracking on $name', ({ endpoint }) => {
     const later = await pollDueCampaigns(depsOf(aseed, clock));
 
     // Assert: the cancelled room is not tracked; the completed one ends tracking.
-    expect(polled).toEqual([{ campaignId, outcome: 'finished', listCalls: 3, changed: 1, open: 0 }]);
+    expect(polled).toEqual([
+      { campaignId, outcome: 'finished', listCalls: 3, changed: 1, open: 0, enqueued: 0, extended: 0 },
+    ]);
     expect(later.filter((r) => r.campaignId === campaignId)).toEqual([]);
     const record = await store.getCampaign(campaignId);
     expect(record?.trackingEndedAt).toBe(iso(T0 + 60 * MIN));
@@ -198,6 +226,42 @@ describe.each(storeTargets())('room tracking on $name', ({ endpoint }) => {
     ]);
   });
 
+  it('hands a due reminder to the invite queue once, and keeps pending rooms open for it with PATCH', async () => {
+    // Prepare: invited at T0, rooms expire on day 7; the reminder is due on day 6, rooms kept 2 days past it.
+    const aseed = fakeAseed();
+    const settings = { reminders: [{ afterDays: 6 }], extendExpiryDays: 2 };
+    const { campaignId, rooms, sks } = await trackedCampaign(store, aseed, 3, { settings, emailed: true });
+    const [started] = rooms;
+    if (!started) throw new Error('no rooms');
+    move(started, 'active', T0 + 10 * MIN);
+    const queue = fakeQueue();
+    const clock = { now: T0 + 6 * 24 * 60 * MIN - 2 * MIN };
+
+    // Act: the poll before it is due, the one after (polls are hourly by day 6), and one after it was sent.
+    const before = await pollDueCampaigns(depsOf(aseed, clock, 'p1', queue.queue));
+    clock.now += 60 * MIN;
+    const due = await pollDueCampaigns(depsOf(aseed, clock, 'p2', queue.queue));
+    for (const sk of sks.slice(1)) {
+      const ref = { campaignId, sk, nowMs: clock.now };
+      await store.claimFollowUp(ref, { kind: 'reminder1', attempt: 'i', until: clock.now + MIN });
+      const outcome = { kind: 'sent', messageId: 'm', at: iso(clock.now) } as const;
+      await store.settleFollowUp(ref, { kind: 'reminder1', attempt: 'i', outcome });
+    }
+    clock.now += 60 * MIN;
+    const next = await pollDueCampaigns(depsOf(aseed, clock, 'p3', queue.queue));
+
+    // Assert: two rooms moved once each (not the started one); one message for the batch.
+    const mine = (results: typeof before) => results.find((r) => r.campaignId === campaignId);
+    expect(mine(before)).toMatchObject({ outcome: 'polled', extended: 2, enqueued: 0 });
+    expect(mine(due)).toMatchObject({ outcome: 'polled', extended: 0, enqueued: 1 });
+    expect(mine(next)).toMatchObject({ outcome: 'polled', extended: 0, enqueued: 0 });
+    expect(queue.messages()).toEqual([{ campaignId, batch: 0, followUp: 'reminder1' }]);
+    const newExpiry = iso(T0 + 8 * 24 * 60 * MIN);
+    expect(aseed.rooms.map((r) => r.expires_at)).toEqual([started.expires_at, newExpiry, newExpiry]);
+    expect(aseed.calls.update).toBe(2);
+    expect(await store.getRespondent(campaignId, sks[1] ?? '')).toMatchObject({ roomExpiresAt: newExpiry });
+  });
+
   it('keeps polling the other campaigns when one project cannot be listed', async () => {
     // Prepare
     const aseed = fakeAseed();
@@ -209,6 +273,7 @@ describe.each(storeTargets())('room tracking on $name', ({ endpoint }) => {
     const deps: TrackerDeps = {
       ...depsOf(aseed, clock),
       aseed: {
+        ...aseed.api,
         listRooms: async (filter) => {
           if (filter?.projectId === broken.projectId) throw new Error('503 from the API');
           return aseed.api.listRooms(filter);

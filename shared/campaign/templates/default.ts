@@ -2,7 +2,8 @@ import type { Locale } from '#shared/mail/locale.ts';
 import type { EmailTemplate } from '#shared/mail/template.ts';
 
 // Inline styles only: many mail clients drop <style> blocks. Kept short on purpose: one message, one link.
-const page = (lang: Locale, body: string): string =>
+/** The HTML frame of every shipped email: one white card, inline styles. */
+export const page = (lang: Locale, body: string): string =>
   `<!DOCTYPE html>
 <html lang="${lang}">
 <body style="margin:0;padding:0;background:#f4f5f7;">
@@ -18,7 +19,8 @@ ${body}
 </body>
 </html>`;
 
-const button = (label: string): string =>
+/** The email's call to action: a button to the respondent's room. */
+export const button = (label: string): string =>
   `<p style="margin:24px 0;"><a href="{{roomUrl}}" style="display:inline-block;background:#2f6feb;color:#ffffff;text-decoration:none;font-weight:bold;padding:12px 24px;border-radius:6px;">${label}</a></p>`;
 
 const en: EmailTemplate = {

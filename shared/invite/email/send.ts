@@ -2,17 +2,18 @@
 // when SES throttled it and sent nothing), and each recipient's outcome recorded.
 
 import { sleepUntil } from '#shared/campaign/pacer.ts';
-import { type CampaignSettings, templateFor } from '#shared/campaign/settings.ts';
+import type { CampaignSettings } from '#shared/campaign/settings.ts';
 import { isRetryable, PausedError, type PauseKind, PermanentError } from '#shared/errors.ts';
 import { MESSAGE_TAGS, respondentTag } from '#shared/events/outcome.ts';
 import { maskEmail } from '#shared/log.ts';
+import type { Locale } from '#shared/mail/locale.ts';
 import { type SendOutcome, SesThrottledError } from '#shared/mail/mailer.ts';
-import { inviteData } from '#shared/mail/template.ts';
+import { type EmailTemplate, inviteData } from '#shared/mail/template.ts';
 import { mapLimit } from '#shared/store/concurrency.ts';
 import type { RespondentItem } from '#shared/store/types.ts';
 import { type Ctx, messageOf } from '../context.ts';
-import { failRespondent } from '../fail.ts';
-import { claimSending, releaseSending } from './claim.ts';
+import type { Failure } from '../respondent.ts';
+import type { SendClaim } from './claim.ts';
 import { claimLeadMs, fadeWorst, sendMarginMs, throttlePauseMs } from './plan.ts';
 import { ensureQuotaFor } from './quota.ts';
 
@@ -28,11 +29,39 @@ export interface SendSummary {
   sesCalls: number;
 }
 
-/** The campaign a chunk is sent for, in one locale. */
+/**
+ * One kind of email (the invitation, a reminder, the thank-you): how its recipients are claimed for an
+ * attempt, given back when SES sent nothing, and settled. Every kind goes through the same paced send.
+ */
+export interface SendKind {
+  /** What the email is called in logs and reasons. */
+  label: string;
+  claim(ctx: Ctx, r: RespondentItem, attempt: string): Promise<SendClaim>;
+  /** Gives back what `attempt` holds; `fresh`: claimed from nobody (the others may have been sent). */
+  release(
+    ctx: Ctx,
+    held: readonly RespondentItem[],
+    attempt: string,
+    fresh: ReadonlySet<string>,
+  ): Promise<void>;
+  /** Records that SES took it; true when this call recorded it. */
+  markSent(
+    ctx: Ctx,
+    r: RespondentItem,
+    attempt: string,
+    sent: { messageId: string; at: string },
+  ): Promise<boolean>;
+  /** Records that it can never go (SES refused the recipient, or it cannot be rendered); true if recorded. */
+  fail(ctx: Ctx, r: RespondentItem, attempt: string, failure: Failure): Promise<boolean>;
+  template(settings: CampaignSettings, locale: Locale): EmailTemplate;
+}
+
+/** The campaign a chunk is sent for, in one locale, and the kind of email. */
 export interface ChunkJob {
   campaignId: string;
   settings: CampaignSettings;
   locale: string;
+  kind: SendKind;
 }
 
 /** A claimed respondent with its merge data. */
@@ -62,8 +91,8 @@ export const sendChunk = async (ctx: Ctx, job: ChunkJob, chunk: RespondentItem[]
   await sleepUntil(slot.punctual ? slot.at - lead : slot.at, ctx.clock, ctx.sleep);
   const attempt = ctx.newId();
   const claimedAt = ctx.clock();
-  const { marked, fresh } = await claimChunk(ctx, chunk, attempt, summary);
-  const ready = await render(ctx, job, marked, summary);
+  const { marked, fresh } = await claimChunk(ctx, job.kind, chunk, attempt, summary);
+  const ready = await render(ctx, { job, attempt }, marked, summary);
   if (ready.length === 0) return;
   // No call (a repeat included) starts after this: the lease and the deadline margin still cover it.
   const sendBy = Math.min(claimedAt + ctx.config.sendLeaseMs / 2, ctx.deadline - margin);
@@ -82,29 +111,35 @@ export const sendChunk = async (ctx: Ctx, job: ChunkJob, chunk: RespondentItem[]
     // redelivery sends at once and a dead-lettering cancels their rooms.
     if (isRetryable(error)) {
       const held = ready.map(({ respondent }) => respondent);
-      await releaseSending(ctx, held, attempt, fresh);
+      await job.kind.release(ctx, held, attempt, fresh);
     }
     if (error instanceof PausedError) ctx.quota?.invalidate();
     throw error;
   }
-  const paused = await recordOutcomes(ctx, ready, outcomes, summary);
+  const paused = await recordOutcomes(ctx, { job, attempt }, ready, outcomes, summary);
   ctx.sendTiming.worstMs = fadeWorst(ctx.sendTiming.worstMs, ctx.clock() - sendStarted);
   if (paused) {
     // SES took none of these (a quota or a pause): they wait with the batch, as if never claimed.
-    await releaseSending(ctx, paused.respondents, attempt, fresh);
+    await job.kind.release(ctx, paused.respondents, attempt, fresh);
     ctx.quota?.invalidate();
     throw new PausedError(paused.kind, paused.reason);
   }
 };
 
 /** Claims a chunk's respondents for `attempt`; those a concurrent delivery holds are counted to retry. */
-const claimChunk = async (ctx: Ctx, chunk: RespondentItem[], attempt: string, summary: SendSummary) => {
+const claimChunk = async (
+  ctx: Ctx,
+  kind: SendKind,
+  chunk: RespondentItem[],
+  attempt: string,
+  summary: SendSummary,
+) => {
   const started = ctx.clock();
-  const claims = await mapLimit(chunk, ctx.config.writesInParallel, (r) => claimSending(ctx, r, attempt));
+  const claims = await mapLimit(chunk, ctx.config.writesInParallel, (r) => kind.claim(ctx, r, attempt));
   const claimMs = ctx.clock() - started;
   ctx.sendTiming.claimMs = fadeWorst(ctx.sendTiming.claimMs ?? claimMs, claimMs);
   const marked: RespondentItem[] = [];
-  // Claimed from `room_assigned` (not taken over from a crashed attempt that may have sent).
+  // Claimed from nobody (not taken over from a crashed attempt that may have sent).
   const fresh = new Set<string>();
   for (const claim of claims) {
     if (claim.kind === 'claimed') {
@@ -119,32 +154,43 @@ const claimChunk = async (ctx: Ctx, chunk: RespondentItem[], attempt: string, su
   return { marked, fresh };
 };
 
-/** Merge data of each claimed respondent; one whose invitation cannot be rendered fails. */
-const render = async (ctx: Ctx, job: ChunkJob, marked: RespondentItem[], summary: SendSummary) => {
+/** The job and the attempt that holds its claims. */
+interface Attempt {
+  job: ChunkJob;
+  attempt: string;
+}
+
+/** Merge data of each claimed respondent; one whose email cannot be rendered fails. */
+const render = async (
+  ctx: Ctx,
+  { job, attempt }: Attempt,
+  marked: RespondentItem[],
+  summary: SendSummary,
+) => {
   const ready: Ready[] = [];
   for (const respondent of marked) {
     try {
-      ready.push({ respondent, data: invitationData(job, respondent) });
+      ready.push({ respondent, data: mergeData(job, respondent) });
     } catch (error) {
       const failure = {
         kind: 'unrenderable',
-        reason: `cannot render the invitation: ${messageOf(error)}`,
+        reason: `cannot render the ${job.kind.label}: ${messageOf(error)}`,
       } as const;
-      await failRespondent(ctx, respondent, failure, true);
+      await job.kind.fail(ctx, respondent, attempt, failure);
       summary.failed++;
     }
   }
   return ready;
 };
 
-/** Merge data of one invitation. */
-const invitationData = ({ settings, locale }: ChunkJob, r: RespondentItem) => {
+/** Merge data of one email: every kind carries the same room link. */
+const mergeData = ({ settings, locale }: ChunkJob, r: RespondentItem) => {
   if (!r.roomUrl) throw new PermanentError('no room URL');
   const expiresAt = r.roomExpiresAt
     ? new Date(r.roomExpiresAt)
     : new Date(Date.parse(r.updatedAt) + settings.expiresInDays * 86_400_000);
   return inviteData({
-    locale: locale as Parameters<typeof templateFor>[1],
+    locale: locale as Locale,
     ...(r.name ? { name: r.name } : {}),
     roomUrl: r.roomUrl,
     durationMinutes: settings.maxDurationMinutes,
@@ -182,7 +228,7 @@ const sendWithRepeats = async (
       from: settings.sender,
       ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
       ...(ctx.deps.configurationSetName ? { configurationSetName: ctx.deps.configurationSetName } : {}),
-      template: templateFor(settings, job.locale as Parameters<typeof templateFor>[1]),
+      template: job.kind.template(settings, job.locale as Locale),
       // The tags come back in SES's events: they lead each event to its respondent without a lookup.
       tags: { [MESSAGE_TAGS.campaign]: job.campaignId },
       destinations: ready.map(({ respondent, data }) => ({
@@ -225,6 +271,7 @@ interface PausedRecipients {
  */
 const recordOutcomes = async (
   ctx: Ctx,
+  { job, attempt }: Attempt,
   ready: Ready[],
   outcomes: SendOutcome[],
   summary: SendSummary,
@@ -238,21 +285,15 @@ const recordOutcomes = async (
       paused ??= { kind: outcome.kind, reason: outcome.reason, respondents: [] };
       paused.respondents.push(respondent);
     } else if (outcome.status === 'sent') {
-      const ref = { campaignId: respondent.campaignId, sk: respondent.sk, nowMs: ctx.clock() };
-      if (
-        await ctx.store.transition(ref, {
-          kind: 'markEmailed',
-          messageId: outcome.messageId,
-          at: new Date(ctx.clock()).toISOString(),
-        })
-      ) {
+      const sent = { messageId: outcome.messageId, at: new Date(ctx.clock()).toISOString() };
+      if (await job.kind.markSent(ctx, respondent, attempt, sent)) {
         summary.emailed++;
-        ctx.logger.debug('emailed', { respondent: masked, messageId: outcome.messageId });
+        ctx.logger.debug('emailed', { respondent: masked, email: job.kind.label, messageId: sent.messageId });
       }
     } else if (outcome.status === 'failed') {
       ctx.logger.warn('recipient rejected', { respondent: masked, reason: outcome.reason });
-      if (await failRespondent(ctx, respondent, { kind: 'rejected', reason: outcome.reason }, true))
-        summary.failed++;
+      const failure = { kind: 'rejected', reason: outcome.reason } as const;
+      if (await job.kind.fail(ctx, respondent, attempt, failure)) summary.failed++;
     } else {
       summary.retry++;
       summary.retryReason = outcome.reason;

@@ -4,6 +4,7 @@ import type { Store } from '../ports.ts';
 import { dynamoCampaigns } from './campaigns.ts';
 import { dynamoCreateLock } from './create-lock.ts';
 import { dynamoDeliveries } from './deliveries.ts';
+import { dynamoFollowUps } from './follow-ups.ts';
 import { dynamoIngestItems, dynamoRespondents } from './respondents.ts';
 import { dynamoRooms } from './rooms.ts';
 import { dynamoSchedule } from './schedule.ts';
@@ -21,6 +22,7 @@ export const createDynamoStore = (options: DynamoStoreOptions): Store & { tableN
     ...dynamoCampaigns(table),
     ...dynamoIngestItems(table),
     ...dynamoRespondents(table),
+    ...dynamoFollowUps(table),
     ...dynamoCreateLock(table),
     ...dynamoRooms(table),
     ...dynamoSchedule(table),

@@ -1,7 +1,9 @@
 // Room tracking over the table: tracked campaigns are found through the sparse `tracking` index (only a
 // campaign still polled has `trackPk`), each poll holds the campaign by a lease on its record, and a room's
 // progress is one rank-guarded update on its respondent, so a repeated or concurrent poll changes nothing.
+
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { FOLLOW_UP_KINDS } from '#shared/campaign/follow-ups.ts';
 import { ROOM_RANK } from '#shared/tracker/progress.ts';
 import { campaignPk, META_SK, RESPONDENT_PREFIX, TRACKING_INDEX, TRACKING_OPEN } from '../keys.ts';
 import type { TrackingPort } from '../ports.ts';
@@ -12,6 +14,9 @@ type Port = TrackingPort;
 
 const HOLDER_FIELDS = [
   'sk',
+  'batch',
+  'emailedAt',
+  ...FOLLOW_UP_KINDS,
   'roomId',
   'roomCancelled',
   'roomExpiresAt',
@@ -124,6 +129,21 @@ const recordRoomProgress =
     );
   };
 
+const recordRoomExpiry =
+  (t: Table): Port['recordRoomExpiry'] =>
+  async ({ campaignId, sk, expiresAt, nowMs }) =>
+    applied(() =>
+      t.doc.send(
+        new UpdateCommand({
+          TableName: t.name,
+          Key: { pk: campaignPk(campaignId), sk },
+          UpdateExpression: 'SET roomExpiresAt = :expiresAt, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(roomId)',
+          ExpressionAttributeValues: { ':expiresAt': expiresAt, ':now': new Date(nowMs).toISOString() },
+        }),
+      ),
+    );
+
 /** The tracking port over the table. */
 export const dynamoTracking = (t: Table): TrackingPort => ({
   dueCampaigns: dueCampaigns(t),
@@ -131,4 +151,5 @@ export const dynamoTracking = (t: Table): TrackingPort => ({
   endPoll: endPoll(t),
   listRoomHolders: listRoomHolders(t),
   recordRoomProgress: recordRoomProgress(t),
+  recordRoomExpiry: recordRoomExpiry(t),
 });

@@ -3,6 +3,7 @@
 import type { Store } from '../ports.ts';
 import { memoryCampaigns } from './campaigns.ts';
 import { memoryDeliveries } from './deliveries.ts';
+import { memoryFollowUps } from './follow-ups.ts';
 import {
   memoryCreateLock,
   memoryIngestItems,
@@ -21,6 +22,7 @@ export const createMemoryStore = (): Store => {
     ...memoryCampaigns(table),
     ...memoryIngestItems(table),
     ...memoryRespondents(table),
+    ...memoryFollowUps(table),
     ...memoryCreateLock(table),
     ...memoryRooms(table),
     ...memorySchedule(table),

@@ -58,4 +58,10 @@ export const memoryTracking = (t: MemoryTable): TrackingPort => ({
     });
     return changed !== false;
   },
+  async recordRoomExpiry({ campaignId, sk, expiresAt, nowMs }) {
+    const changed = t.update<RespondentItem>(campaignPk(campaignId), sk, (r) =>
+      r?.roomId ? { ...r, roomExpiresAt: expiresAt, updatedAt: new Date(nowMs).toISOString() } : false,
+    );
+    return changed !== false;
+  },
 });
