@@ -98,6 +98,18 @@ Commands:
   preview <csv> --out <dir>   write one respondent's invitation as SES will render it (nothing is sent)
   test-send <csv> --to <addr> send that invitation to yourself through SES (--stack or --local), no room
 
+Settings (a JSON file, --settings; every key optional over the deployment's defaults, unknown keys refused):
+  projectId, maxDurationMinutes, expiresInDays, voice, realtimeProvider, language (auto|en|ru),
+  fallbackLocale, topicsForRespondent, sender, replyTo, templates.{en,ru}.{subject,text,html}, displayName,
+  columns.{email,name,language}
+  sendAt            ISO date-time with a zone: hold the validated campaign until then
+  maxTokens         fail a campaign whose rooms would reserve more tokens, before any room is created
+  reminders         up to 3, e.g. [{"afterDays":2},{"afterDays":5,"templates":{...}}]: same link, only to
+                    respondents not started, not bounced/complained/opted out, room still open
+  extendExpiryDays  move a pending room's expiry to this many days after its last reminder (PATCH)
+  thankYou          true or {"templates":{...}}: once, when the interview is completed
+The README's Settings section has the details; examples/settings.example.json a start.
+
 Run 'invites <command> --help' for the options of a command.
 Exit codes: 0 every accepted respondent reached a terminal state; 1 it did not (or the input is unusable);
 2 bad command line.
@@ -208,7 +220,7 @@ Options:
   report: `Usage: invites report <campaign> --stack <name> | --local [--out file]
 
 Writes the campaign's report (line,email,status,room_url,reason,name,room_status,emailed_at,delivered_at,
-started_at,completed_at; formula-safe cells) to a file or stdout.
+started_at,completed_at,reminders_sent,thanked_at; formula-safe cells) to a file or stdout.
 
 Options:
   --stack <name>           CloudFormation stack name (this or --local)

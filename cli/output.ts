@@ -19,6 +19,8 @@ export const REPORT_HEADER = [
   'delivered_at',
   'started_at',
   'completed_at',
+  'reminders_sent',
+  'thanked_at',
 ] as const;
 
 /** report.csv: header + one formula-safe, CRLF-terminated row per data row of the input. */
@@ -105,6 +107,9 @@ export const formatSummary = (
     5,
   ))
     out.push(`      - ${reason}`);
+  if (summary.reminders > 0)
+    out.push(`${pad('reminders', summary.reminders)} sent to ${summary.reminded} respondents`);
+  if (summary.thanked > 0) out.push(`${pad('thank-yous', summary.thanked)} sent (completed interviews)`);
   out.push(pad('failures', summary.failed));
   for (const reason of reasonsOf(report.filter((r) => r.status === 'failed'))) out.push(`      - ${reason}`);
   out.push(pad('time', seconds(summary.durationMs)));
@@ -154,6 +159,11 @@ export const formatTime = (t: TimeReport): string => {
     `  per poll: ${perPoll(t.listCalls)} API calls (max ${t.maxListCallsPerPoll}), ` +
       `${perPoll(t.progressWrites + t.leaseWrites)} DynamoDB writes (max ${t.maxWritesPerPoll}; ` +
       `${t.progressWrites} respondent changes in all, plus the poll's lease: 2 a poll)`,
+    ...(t.followUpMessages > 0 || t.roomsExtended > 0
+      ? [
+          `  follow-ups: ${t.followUpMessages} reminder or thank-you messages queued, ${t.roomsExtended} rooms' expiry moved`,
+        ]
+      : []),
     '',
   ].join('\n');
 };

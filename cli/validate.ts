@@ -75,6 +75,8 @@ const NOT_INVITED = {
   delivered_at: '',
   started_at: '',
   completed_at: '',
+  reminders_sent: 0,
+  thanked_at: '',
 } as const;
 
 /** True when ingest would fail the campaign on this input (at this price, for a campaign with a budget). */

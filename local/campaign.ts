@@ -46,7 +46,7 @@ import {
   type LocalProgress,
 } from './run-types.ts';
 import { type LocalStack, type LocalStackWiring, wireLocalStack } from './stack.ts';
-import { passDays, planVisits, simClock } from './time.ts';
+import { passDays, planVisits, type SimClock, simClock } from './time.ts';
 
 export * from './run-types.ts';
 
@@ -207,6 +207,8 @@ interface Run {
   invocations: InvocationSummary[];
   /** The SES layer's URL (its event channel feeds the events function). */
   sesEndpoint: string;
+  /** The run's clock (the stand-in's): simulated days move it for the handlers too. */
+  clock: SimClock;
 }
 
 /** The crash policy of the run, if it injects crashes. */
@@ -232,6 +234,8 @@ const inviteDepsOf = (run: Run): LocalStackWiring['invite'] => {
     store: createDynamoStore({ doc: clients.invite.doc, tableName: resources.tableName }),
     aseed: crashableObject(run.aseed, ['createRooms', 'listRooms', 'deleteRoom', 'updateRoom']),
     mailer: new Mailer({ client: clients.invite.ses }),
+    // Reminders fall due on the simulated days: the invite side reads the run's clock, as the tracker does.
+    clock: run.clock.now,
     // A configuration set of the run's own: its events are the ones the run's events function gets.
     ...(run.options.sesClient ? {} : { configurationSetName: configurationSetOf(resources) }),
     // Paced at the local account's MaxSendRate (GetAccount), capped at 500/s; a pause looks again in 5 s.
@@ -477,6 +481,7 @@ export const prepare = async (
     crashes: [],
     invocations: [],
     sesEndpoint: services.endpoints.ses,
+    clock: services.clock,
   };
 };
 
@@ -516,7 +521,7 @@ const execute = async (
   await stack.sesEvents?.drain({ idleMs: 400, timeoutMs: left() });
   const lastProgress = await stopWatching();
   const time = options.days
-    ? await letDaysPass(run, services, store, campaignId, (hours, joins) =>
+    ? await letDaysPass(run, stack, services, store, campaignId, (hours, joins) =>
         inputs.progress({
           ...lastProgress,
           phase: 'simulating',
@@ -564,6 +569,7 @@ const execute = async (
  */
 const letDaysPass = async (
   run: Run,
+  stack: LocalStack,
   services: Awaited<ReturnType<typeof startServices>>,
   store: Store,
   campaignId: string,
@@ -602,6 +608,12 @@ const letDaysPass = async (
     tracker: faultyTracker(run, { ...trackerDeps, store: dyingStore(run, store) }),
     settle: createTrackerHandler(trackerDeps),
     onHour: (hours, report) => onHour(hours, report.joins),
+    // What a poll handed the invite side is sent before time moves on (as it would be within minutes), and
+    // its SES events are in before the next poll.
+    afterEnqueue: async () => {
+      await stack.poller.drain({ idleMs: 300, timeoutMs: 120_000 });
+      await stack.sesEvents?.drain({ idleMs: 300, timeoutMs: 120_000 });
+    },
   });
 };
 

@@ -107,6 +107,9 @@ const summaryOf = (
     completed: count('completed'),
     expired: count('expired'),
     failed: count('failed'),
+    reminders: rows.reduce((sum, r) => sum + r.reminders_sent, 0),
+    reminded: rows.filter((r) => r.reminders_sent > 0).length,
+    thanked: rows.filter((r) => r.thanked_at !== '').length,
     roomsCreated: rooms.length,
     apiCreateCalls: from.standin
       ? from.standin.stats().createCalls - from.baseline.createCallsBefore

@@ -39,6 +39,10 @@ export interface CampaignSummary {
   completed: number;
   expired: number;
   failed: number;
+  /** Reminder emails sent in all, the respondents who got at least one, and thank-yous sent. */
+  reminders: number;
+  reminded: number;
+  thanked: number;
   roomsCreated: number;
   apiCreateCalls: number;
   sesCalls: number;

@@ -101,6 +101,9 @@ export interface TimeReport {
   maxWritesPerPoll: number;
   /** The tracker stopped polling the campaign (every room done). */
   trackingEnded: boolean;
+  /** Reminder and thank-you messages the polls handed the invite side; rooms whose expiry they moved. */
+  followUpMessages: number;
+  roomsExtended: number;
 }
 
 /** Lets `days` pass in ticks of `tickMs`: due visits made through the public endpoints, then a tracker run. */
@@ -115,6 +118,8 @@ export const passDays = async (args: {
   onHour?: (hours: number, report: TimeReport) => void;
   /** A clean tracker for the poll after the last day (the tracker may carry faults); default `tracker`. */
   settle?: TrackerHandler;
+  /** Called after a tracker run that handed follow-ups to the invite queue (the local runtime sends them). */
+  afterEnqueue?: () => Promise<void>;
   campaignId: string;
 }): Promise<TimeReport> => {
   const report: TimeReport = {
@@ -131,6 +136,8 @@ export const passDays = async (args: {
     maxListCallsPerPoll: 0,
     maxWritesPerPoll: 0,
     trackingEnded: false,
+    followUpMessages: 0,
+    roomsExtended: 0,
   };
   const endMs = args.clock.now() + args.days * DAY;
   let next = 0;
@@ -143,18 +150,20 @@ export const passDays = async (args: {
       else await args.api.leaveRoom(visit.accessToken);
       report[visit.kind === 'join' ? 'joins' : 'leaves']++;
     }
-    tally(report, await args.tracker(), args.campaignId);
+    const enqueued = tally(report, await args.tracker(), args.campaignId);
+    if (enqueued > 0) await args.afterEnqueue?.();
     if (report.ticks % Math.max(1, Math.round((60 * MINUTE) / args.tickMs)) === 0)
       args.onHour?.(Math.round((report.ticks * args.tickMs) / (60 * MINUTE)), report);
   }
   // One more poll after the longest interval, once every visit is made: the store then shows the last day.
   args.clock.advance(60 * MINUTE);
-  tally(report, await (args.settle ?? args.tracker)(), args.campaignId);
+  if (tally(report, await (args.settle ?? args.tracker)(), args.campaignId) > 0) await args.afterEnqueue?.();
   return report;
 };
 
-/** Adds one tracker run's polls of the campaign to the report. */
-const tally = (report: TimeReport, run: Awaited<ReturnType<TrackerHandler>>, campaignId: string) => {
+/** Adds one tracker run's polls of the campaign to the report; the follow-up messages it enqueued. */
+const tally = (report: TimeReport, run: Awaited<ReturnType<TrackerHandler>>, campaignId: string): number => {
+  let enqueued = 0;
   for (const result of run.results) {
     if (result.campaignId !== campaignId) continue;
     if (result.outcome === 'failed') report.failedPolls++;
@@ -167,5 +176,9 @@ const tally = (report: TimeReport, run: Awaited<ReturnType<TrackerHandler>>, cam
     report.maxListCallsPerPoll = Math.max(report.maxListCallsPerPoll, result.listCalls);
     report.maxWritesPerPoll = Math.max(report.maxWritesPerPoll, result.changed + 2);
     if (result.outcome === 'finished') report.trackingEnded = true;
+    enqueued += result.enqueued;
+    report.followUpMessages += result.enqueued;
+    report.roomsExtended += result.extended;
   }
+  return enqueued;
 };

@@ -1,5 +1,6 @@
 // The campaign report, mapped in one place: the store's respondents and rejected rows → report rows →
 // lines of report.csv. The store, the local runner and the CLI all read the report through these.
+import { REMINDER_KINDS } from '#shared/campaign/follow-ups.ts';
 import { journeyOf } from '#shared/events/journey.ts';
 import type { RespondentsPort } from '#shared/store/ports.ts';
 import type { RejectedRow, ReportRow, RespondentItem } from '#shared/store/types.ts';
@@ -20,7 +21,7 @@ export type ReportStatus =
 
 /**
  * One line of report.csv (`line,email,status,room_url,reason,name,room_status,emailed_at,delivered_at,
- * started_at,completed_at`); a running campaign shows in-progress states.
+ * started_at,completed_at,reminders_sent,thanked_at`); a running campaign shows in-progress states.
  */
 export interface ReportLine {
   line: number;
@@ -34,6 +35,8 @@ export interface ReportLine {
   delivered_at: string;
   started_at: string;
   completed_at: string;
+  reminders_sent: number;
+  thanked_at: string;
 }
 
 /** The API's name for where a respondent's room is, from what the store knows. */
@@ -72,6 +75,8 @@ export const reportRows = (
         deliveredAt: r.deliveredAt ?? '',
         startedAt: r.startedAt ?? '',
         completedAt: r.completedAt ?? '',
+        remindersSent: REMINDER_KINDS.filter((k) => r[k]?.state === 'sent').length,
+        thankedAt: r.thanks?.state === 'sent' ? (r.thanks.at ?? '') : '',
       };
     }),
     ...rejected.map((r) => ({
@@ -86,6 +91,8 @@ export const reportRows = (
       deliveredAt: '',
       startedAt: '',
       completedAt: '',
+      remindersSent: 0,
+      thankedAt: '',
     })),
   ];
   return rows.sort((a, b) => a.line - b.line);
@@ -104,6 +111,8 @@ export const reportLine = (row: ReportRow): ReportLine => ({
   delivered_at: row.deliveredAt,
   started_at: row.startedAt,
   completed_at: row.completedAt,
+  reminders_sent: row.remindersSent,
+  thanked_at: row.thankedAt,
 });
 
 const FINAL_STATUSES: readonly string[] = [

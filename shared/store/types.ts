@@ -326,6 +326,9 @@ export interface ReportRow {
   /** When the respondent joined the room and when the interview ended (ISO; '' if not). */
   startedAt: string;
   completedAt: string;
+  /** Reminders SES accepted for the respondent, and when it took the thank-you (ISO; '' if none). */
+  remindersSent: number;
+  thankedAt: string;
 }
 
 /** A room marker as a use case writes it: the store adds its keys, type, time and expiry. */

@@ -72,6 +72,8 @@ const readOut = async (dir: string): Promise<OutFiles> => {
         deliveredAt,
         startedAt,
         completedAt,
+        remindersSent,
+        thankedAt,
       ] = cells.map(readCell);
       return {
         line: Number(line),
@@ -85,6 +87,8 @@ const readOut = async (dir: string): Promise<OutFiles> => {
         delivered_at: deliveredAt ?? '',
         started_at: startedAt ?? '',
         completed_at: completedAt ?? '',
+        reminders_sent: Number(remindersSent),
+        thanked_at: thankedAt ?? '',
       };
     }),
     summary: JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')),

@@ -70,7 +70,7 @@ describe('invites up, then send, status and report --local', () => {
     expect(report.code).toBe(0);
     const lines = (await readFile(join(dir, 'report.csv'), 'utf8')).trim().split(/\r?\n/);
     expect(lines[0]).toBe(
-      'line,email,status,room_url,reason,name,room_status,emailed_at,delivered_at,started_at,completed_at',
+      'line,email,status,room_url,reason,name,room_status,emailed_at,delivered_at,started_at,completed_at,reminders_sent,thanked_at',
     );
     expect(lines).toHaveLength(25);
     expect(queued.code).toBe(0);

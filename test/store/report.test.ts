@@ -23,7 +23,16 @@ const respondent = (line: number, overrides: Partial<RespondentItem> = {}): Resp
 });
 
 /** The columns of a row nothing has filled yet. */
-const EMPTY = { name: '', roomStatus: '', emailedAt: '', deliveredAt: '', startedAt: '', completedAt: '' };
+const EMPTY = {
+  name: '',
+  roomStatus: '',
+  emailedAt: '',
+  deliveredAt: '',
+  startedAt: '',
+  completedAt: '',
+  remindersSent: 0,
+  thankedAt: '',
+};
 
 describe('reportRows', () => {
   it('sorts respondents, rejected and duplicate rows together by CSV line', () => {
@@ -154,6 +163,8 @@ describe('report lines', () => {
     deliveredAt: '',
     startedAt: '',
     completedAt: '',
+    remindersSent: 0,
+    thankedAt: '',
   };
   const columns = {
     name: 'Ann',
@@ -162,6 +173,8 @@ describe('report lines', () => {
     delivered_at: '',
     started_at: '',
     completed_at: '',
+    reminders_sent: 0,
+    thanked_at: '',
   };
 
   it('keeps an in-progress state in a line of a running campaign', () => {
