@@ -95,6 +95,7 @@ Commands:
   send <csv> --stack <name>   upload a campaign to the deployed stack (or --local) and watch it
   status <campaign> --stack   show a campaign's progress and funnel (or --local)
   report <campaign> --stack   write a campaign's report CSV (or --local)
+  cancel <campaign> --stack   stop a campaign, cancel its unsent rooms (or --local; --revoke-unstarted)
   preview <csv> --out <dir>   write one respondent's invitation as SES will render it (nothing is sent)
   test-send <csv> --to <addr> send that invitation to yourself through SES (--stack or --local), no room
 
@@ -215,6 +216,24 @@ Options:
   --local                  the local stack 'invites up' runs
   --settings <file>        campaign settings JSON (templates, language, sender, columns…)
   --line <N>               the data row whose invitation to send (default: the first accepted row)
+  -h, --help               this help
+`,
+  cancel: `Usage: invites cancel <campaign> --stack <name> | --local [--revoke-unstarted] [--json]
+
+Stops a campaign: from now on no invitation, reminder or thank-you of it goes out. Respondents not invited
+yet end 'cancelled' and their rooms are cancelled (DELETE: the tokens come back). Invited respondents keep
+their link; with --revoke-unstarted, the rooms of those who have not started are cancelled too (their links
+stop working) and they end 'cancelled'. Repeating the command is safe; adding --revoke-unstarted later
+revokes then. The one window: an SES call whose recipients were claimed before the cancel reached them
+(per invite invocation at most one call of <= 50 recipients, claims held <= 30 s) still goes out; those
+respondents count as invited (and are revoked after it with --revoke-unstarted). Waits up to 2 minutes
+for the cancel to be carried out, then prints what it did; exit 0 when nothing is left to cancel.
+
+Options:
+  --stack <name>           CloudFormation stack name (this or --local)
+  --local                  the local stack 'invites up' runs
+  --revoke-unstarted       also cancel the rooms of invited respondents who have not started
+  --json                   print the outcome as JSON on stdout
   -h, --help               this help
 `,
   report: `Usage: invites report <campaign> --stack <name> | --local [--out file]

@@ -2,118 +2,23 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { STACK_OUTPUTS, UPLOADS } from '#infra/definitions.ts';
-import { LOCAL_DEPLOYMENT_FILE, type LocalDeploymentInfo } from '#local/deployment-info.ts';
 import { PAUSE_LABEL } from '#shared/errors.ts';
-import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { Store } from '#shared/store/ports.ts';
 import { type ReportLine, readReport, reportLine } from '#shared/store/report.ts';
 import type { CampaignRecord } from '#shared/store/types.ts';
-import { EXIT, onePositional, parse, UsageError } from './args.ts';
+import { EXIT, onePositional, parse } from './args.ts';
 import { apiOption, fetchPrice, type Io, requireFile } from './local.ts';
 import { createProgress, type FunnelCounts, formatFunnel, reportCsv } from './output.ts';
+import { targetOf } from './target.ts';
 import { formatValidation, validateCampaign, wouldFail } from './validate.ts';
 
-const requestHandler = { requestTimeout: 15_000, connectionTimeout: 5_000 };
 /** How long `send` waits for the ingest to write the campaign record before it says the ingest failed. */
 const NO_RECORD_AFTER_MS = 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The deployed resources the CLI needs, from the stack's outputs. */
-export interface StackResources {
-  bucketName: string;
-  tableName: string;
-}
-
-/** Reads the stack's outputs (STACK_OUTPUTS keys) with DescribeStacks. */
-export const describeStack = async (stackName: string): Promise<StackResources> => {
-  const cfn = new CloudFormationClient({ requestHandler });
-  try {
-    const response = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-    const outputs = new Map((response.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
-    const bucketName = outputs.get(STACK_OUTPUTS.bucketName);
-    const tableName = outputs.get(STACK_OUTPUTS.tableName);
-    if (!bucketName || !tableName) {
-      throw new Error(
-        `stack ${stackName} has no ${!bucketName ? STACK_OUTPUTS.bucketName : STACK_OUTPUTS.tableName} output: is it the invites stack?`,
-      );
-    }
-    return { bucketName, tableName };
-  } finally {
-    cfn.destroy();
-  }
-};
-
-/** Where a command works: the deployed stack (through its outputs) or the local stack `invites up` runs. */
-interface Target {
-  /** How the user names it on the command line, for the hints we print. */
-  flag: string;
-  bucketName: string;
-  s3: S3Client;
-  store: Store;
-  destroy(): void;
-}
-
-/** The local stack's clients from `.invites/local.json` (any credentials do for the emulators). */
-const localTarget = async (command: string): Promise<Target> => {
-  let info: LocalDeploymentInfo;
-  try {
-    info = JSON.parse(await readFile(LOCAL_DEPLOYMENT_FILE, 'utf8')) as LocalDeploymentInfo;
-  } catch {
-    throw new UsageError(
-      `no local stack here (${LOCAL_DEPLOYMENT_FILE}): start one with 'invites up'`,
-      command,
-    );
-  }
-  const local = {
-    region: info.aws.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    requestHandler,
-  };
-  const s3 = new S3Client({ ...local, endpoint: info.aws.s3, forcePathStyle: true });
-  const dynamo = new DynamoDBClient({ ...local, endpoint: info.aws.dynamo });
-  const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  return {
-    flag: '--local',
-    bucketName: info.bucketName,
-    s3,
-    store: createDynamoStore({ doc, tableName: info.tableName }),
-    destroy: () => {
-      s3.destroy();
-      dynamo.destroy();
-    },
-  };
-};
-
-/** The target `--stack <name>` or `--local` names (exactly one of them). */
-const targetOf = async (
-  command: string,
-  values: { stack?: string | undefined; local?: boolean | undefined },
-) => {
-  if (values.local && values.stack) throw new UsageError('--stack and --local exclude each other', command);
-  if (values.local) return localTarget(command);
-  if (!values.stack) throw new UsageError('--stack <name> (or --local) is required', command);
-  const resources = await describeStack(values.stack);
-  const s3 = new S3Client({ requestHandler });
-  const dynamo = new DynamoDBClient({ requestHandler });
-  const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  return {
-    flag: `--stack ${values.stack}`,
-    bucketName: resources.bucketName,
-    s3,
-    store: createDynamoStore({ doc, tableName: resources.tableName }),
-    destroy: () => {
-      s3.destroy();
-      dynamo.destroy();
-    },
-  };
-};
 
 /** Report lines from the store (unfinished respondents show their state). */
 const reportLines = async (store: Store, campaignId: string): Promise<ReportLine[]> =>
@@ -143,6 +48,9 @@ const formatRecord = (record: CampaignRecord, funnel: FunnelCounts): string => {
       : '  rooms not tracked';
   return [
     `Campaign ${record.campaignId}: ${record.status}${record.failureReason ? ` (${record.failureReason})` : ''}`,
+    ...(record.cancelledAt
+      ? [`  cancelled   ${record.cancelledAt}${record.revokeUnstarted ? ' (unstarted rooms revoked)' : ''}`]
+      : []),
     `  source      s3://${record.source.bucket}/${record.source.key}`,
     ...(record.columns ? [`  columns     ${record.columns}`] : []),
     `  rows ${n(record.rows)}, accepted ${n(record.accepted)}, rejected ${n(record.rejected)}, duplicates ${n(record.duplicates)}, suppressed ${n(record.suppressed)}`,
@@ -272,7 +180,7 @@ export const sendCommand = async (args: string[], io: Io): Promise<number> => {
           : `emailed ${record?.emailed ?? 0}, failed ${record?.failed ?? 0}`,
         elapsedMs: Date.now() - started,
       });
-      if (record && (record.status === 'completed' || record.status === 'failed')) break;
+      if (record && record.status !== 'ingesting' && record.status !== 'enqueued') break;
       if (!record && Date.now() - started > NO_RECORD_AFTER_MS) {
         progress.done();
         io.stderr.write(
@@ -344,7 +252,7 @@ export const statusCommand = async (args: string[], io: Io): Promise<number> => 
         ? `${JSON.stringify(statusCounts(record, funnel), null, 2)}\n`
         : formatRecord(record, funnel),
     );
-    return record.status === 'completed' ? EXIT.ok : EXIT.failed;
+    return record.status === 'completed' || record.status === 'cancelled' ? EXIT.ok : EXIT.failed;
   });
 };
 

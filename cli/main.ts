@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   send: async () => (await import('./cloud.ts')).sendCommand,
   status: async () => (await import('./cloud.ts')).statusCommand,
   report: async () => (await import('./cloud.ts')).reportCommand,
+  cancel: async () => (await import('./cancel.ts')).cancelCommand,
   preview: async () => (await import('./preview.ts')).previewCommand,
   'test-send': async () => (await import('./test-send.ts')).testSendCommand,
 };

@@ -110,6 +110,8 @@ export const formatSummary = (
   if (summary.reminders > 0)
     out.push(`${pad('reminders', summary.reminders)} sent to ${summary.reminded} respondents`);
   if (summary.thanked > 0) out.push(`${pad('thank-yous', summary.thanked)} sent (completed interviews)`);
+  if (summary.cancelled > 0)
+    out.push(`${pad('cancelled', summary.cancelled)} (campaign cancelled: no email, room cancelled)`);
   out.push(pad('failures', summary.failed));
   for (const reason of reasonsOf(report.filter((r) => r.status === 'failed'))) out.push(`      - ${reason}`);
   out.push(pad('time', seconds(summary.durationMs)));

@@ -697,6 +697,7 @@ const resultOf = (
       },
       bucketName: run.resources.bucketName,
       tableName: run.resources.tableName,
+      inviteQueueUrl: run.resources.queueUrl,
       pid: process.pid,
       startedAt: new Date().toISOString(),
     },

@@ -13,6 +13,8 @@ export interface LocalDeploymentInfo {
   aws: { region: string; s3: string; sqs: string; dynamo: string };
   bucketName: string;
   tableName: string;
+  /** The invite queue (`invites cancel` sends its cancel messages there). */
+  inviteQueueUrl: string;
   pid: number;
   startedAt: string;
 }

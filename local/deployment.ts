@@ -80,6 +80,7 @@ export const startLocalDeployment = async (
       aws: { region: endpoints.region, s3: endpoints.s3, sqs: endpoints.sqs, dynamo: endpoints.dynamo },
       bucketName: resources.bucketName,
       tableName: resources.tableName,
+      inviteQueueUrl: resources.queueUrl,
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };

@@ -88,7 +88,7 @@ const summaryOf = (
 ): CampaignSummary => {
   const count = (status: FinalReportLine['status']) => rows.filter((r) => r.status === status).length;
   const emailed = rows.filter((r) => EMAILED_STATUSES.includes(r.status as JourneyStatus)).length;
-  const respondents = emailed + count('failed');
+  const respondents = emailed + count('failed') + count('cancelled');
   return {
     campaignId: from.campaignId,
     ...(record?.columns ? { columns: record.columns } : {}),
@@ -107,6 +107,7 @@ const summaryOf = (
     completed: count('completed'),
     expired: count('expired'),
     failed: count('failed'),
+    cancelled: count('cancelled'),
     reminders: rows.reduce((sum, r) => sum + r.reminders_sent, 0),
     reminded: rows.filter((r) => r.reminders_sent > 0).length,
     thanked: rows.filter((r) => r.thanked_at !== '').length,

@@ -39,6 +39,8 @@ export interface CampaignSummary {
   completed: number;
   expired: number;
   failed: number;
+  /** Respondents whose campaign was cancelled before they were invited (or whose unstarted room was revoked). */
+  cancelled: number;
   /** Reminder emails sent in all, the respondents who got at least one, and thank-yous sent. */
   reminders: number;
   reminded: number;

@@ -28,8 +28,9 @@ export const EMAILED_STATUSES: readonly JourneyStatus[] = [
 
 /**
  * The status and reason of a respondent: an interview started or completed above all (it happened, whatever
- * SES said); then a bounce or complaint with SES's words; a room that expired unstarted; a message SES
- * rejected or could not render as failed; a delivery as delivered; and otherwise the send state.
+ * SES said); then a bounce or complaint with SES's words; a message SES rejected or could not render as
+ * failed; its campaign's cancel; a room that expired unstarted; a delivery as delivered; and otherwise the
+ * send state.
  */
 export const journeyOf = (
   r: RespondentProgress & DeliveryProgress & RoomProgress,
@@ -44,6 +45,7 @@ export const journeyOf = (
     case 'render-failed':
       return { status: 'failed', reason: r.deliveryReason };
     default:
+      if (r.state === 'cancelled') return { status: 'cancelled', reason: r.reason };
       if (r.roomStatus === 'expired' && r.state === 'emailed')
         return { status: 'expired', reason: 'the room expired unstarted' };
       if (r.delivery === 'delivered') return { status: 'delivered', reason: undefined };

@@ -1,10 +1,12 @@
 // One invite message: a batch's respondents get rooms (exactly once), then emails (paced), then the batch
-// closes; for a `finalize` message, the campaign completes; a `followUp` one goes to remind.ts.
+// closes; for a `finalize` message, the campaign completes; a `followUp` one goes to remind.ts, a `cancel` one
+// to cancel.ts; any other message of a cancelled campaign is dropped.
 
 import type { InviteMessage } from '#shared/campaign/messages.ts';
 import { type CampaignSettings, DEFAULT_DISPLAY_NAME } from '#shared/campaign/settings.ts';
 import { OutOfTimeError, PAUSE_LABEL, PausedError, RetryableError } from '#shared/errors.ts';
 import type { CampaignRecord } from '#shared/store/types.ts';
+import { processCancel } from './cancel.ts';
 import { completeIfDone, finishBatch, isTerminal } from './close.ts';
 import { type Ctx, contextOf, type InviteDeps } from './context.ts';
 import { sendInvites } from './email/index.ts';
@@ -50,6 +52,12 @@ export const processMessage = async (ctx: Ctx, msg: InviteMessage): Promise<Batc
     ctx.logger.warn('message for a campaign that is missing or failed: dropped', {
       status: campaign?.status,
     });
+    return result;
+  }
+  if ('cancel' in msg) return processCancel(ctx, campaign, msg.batch, { ...result, batch: msg.batch });
+  if (campaign.status === 'cancelled') {
+    // Its cancel messages cancel what this one would have sent; spares go with them.
+    ctx.logger.info('message for a cancelled campaign: dropped');
     return result;
   }
   if (!('batch' in msg)) return { ...result, completed: await completeIfDone(ctx, campaign) };

@@ -8,7 +8,7 @@ import type { BatchTally } from '#shared/store/ports.ts';
 import type { CampaignRecord, RespondentItem } from '#shared/store/types.ts';
 import { type Ctx, messageOf } from './context.ts';
 import { failRespondent } from './fail.ts';
-import { isTerminalState } from './respondent.ts';
+import { isTerminalState, roomToCancel } from './respondent.ts';
 import { reconcileLeftovers } from './rooms/lock.ts';
 import { cancelRoom, cancelSpares } from './rooms/spares.ts';
 
@@ -23,12 +23,12 @@ export const tallyOf = (respondents: readonly RespondentItem[]): BatchTally => (
   roomsCancelled: respondents.filter((r) => r.roomCancelled).length,
 });
 
-/** Cancels the rooms of respondents that failed before any email could carry them (once each). */
+/** Cancels the rooms of respondents that failed or were cancelled before any email could carry them (once each). */
 const cancelUnsentRooms = async (ctx: Ctx, respondents: RespondentItem[], swallowErrors: boolean) => {
   for (const r of respondents) {
-    if (r.state !== 'failed' || !r.roomUnsent || !r.roomId || r.roomCancelled) continue;
+    if (!roomToCancel(r)) continue;
     try {
-      await cancelRoom(ctx, r.roomId);
+      await cancelRoom(ctx, r.roomId as string);
       await ctx.store.markRoomCancelled(r.campaignId, r.sk);
       r.roomCancelled = true;
     } catch (error) {
@@ -67,9 +67,10 @@ export const completeIfDone = async (ctx: Ctx, record: CampaignRecord): Promise<
   if (due && (await ctx.store.completeCampaign(record.campaignId, ctx.clock())))
     ctx.logger.info('campaign completed');
   const now = record.status === 'completed' ? record : await ctx.store.getCampaign(record.campaignId);
-  if (now?.status !== 'completed') return false;
+  // A cancelled campaign never completes, and nobody will draw its spares either.
+  if (now?.status !== 'completed' && now?.status !== 'cancelled') return false;
   await cancelSpares(ctx, record.campaignId, false);
-  return true;
+  return now.status === 'completed';
 };
 
 /**

@@ -32,19 +32,20 @@ export type FollowUpProgress = Partial<Record<FollowUpKind, FollowUpSend>>;
 export type FollowUpSubject = Pick<RespondentProgress, 'state'> &
   Pick<DeliveryProgress, 'delivery'> &
   Pick<RoomProgress, 'roomStatus' | 'roomRank'> &
+  Pick<RespondentProgress, 'followUpsStopped'> &
   FollowUpProgress & { roomCancelled?: boolean };
 
 /** The delivery outcomes after which a follow-up may still go (none yet, or delivered). */
 export const FOLLOW_UP_DELIVERIES = ['delivered'] as const;
 
 /**
- * True when the respondent may get this follow-up at all: invited (`emailed`), room not cancelled, and
- * nothing bad heard of the address (no bounce, complaint or reject). A reminder also needs a room that has
- * not moved (not started, completed or expired); the thank-you needs a completed interview. The store
- * checks the same in its claim's condition.
+ * True when the respondent may get this follow-up at all: invited (`emailed`), room not cancelled, follow-ups
+ * not stopped by a cancel, and nothing bad heard of the address (no bounce, complaint or reject). A reminder
+ * also needs a room that has not moved (not started, completed or expired); the thank-you needs a completed
+ * interview. The store checks the same in its claim's condition.
  */
 export const followUpEligible = (r: FollowUpSubject, kind: FollowUpKind): boolean => {
-  if (r.state !== 'emailed' || r.roomCancelled) return false;
+  if (r.state !== 'emailed' || r.roomCancelled || r.followUpsStopped) return false;
   if (r.delivery !== undefined && !(FOLLOW_UP_DELIVERIES as readonly string[]).includes(r.delivery)) {
     return false;
   }

@@ -126,8 +126,9 @@ const onFailedReceive = async (
   receiveCount: number,
   error: unknown,
 ): Promise<void> => {
-  // A follow-up that fails for good fails nobody: the respondent was invited, it only misses that email.
-  if (!('batch' in msg) || 'followUp' in msg || receiveCount < maxReceiveCount) {
+  // A follow-up that fails for good fails nobody: the respondent was invited, it only misses that email. A
+  // cancel neither: what it could not finish, the batch's other cancel messages or a new cancel carry out.
+  if (!('batch' in msg) || 'followUp' in msg || 'cancel' in msg || receiveCount < maxReceiveCount) {
     ctx.logger.warn('batch failed; SQS will redeliver', { receiveCount, ...errorFields(error) });
     return;
   }
@@ -152,7 +153,7 @@ export const processDeadLetterRecord = async (deps: InviteDeps, body: string): P
     ctx.logger.warn('dead-lettered message is not an invite message: nothing to record');
     return;
   }
-  if (!('batch' in msg) || 'followUp' in msg) return;
+  if (!('batch' in msg) || 'followUp' in msg || 'cancel' in msg) return;
   ctx.logger.appendKeys({ campaignId: msg.campaignId, batch: msg.batch });
   try {
     await deadLetterBatch(ctx, msg.campaignId, msg.batch, 'the batch failed on every allowed receive');

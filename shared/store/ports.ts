@@ -48,6 +48,11 @@ export interface BatchTally {
 /** Counters that are added as they happen (metrics, not idempotent). */
 export type OperationalCounts = Partial<Pick<CampaignCounts, 'createCalls' | 'sesCalls' | 'roomsCancelled'>>;
 
+/** Outcome of cancelling a campaign: the record after, or (not cancelled) the record as it is, if any. */
+export type CancelOutcome =
+  | { cancelled: true; record: CampaignRecord }
+  | { cancelled: false; record: CampaignRecord | undefined };
+
 /** The campaign record: ingest lease, status, counters. */
 export interface CampaignsPort {
   /** The campaign record, read strongly consistent. */
@@ -90,6 +95,15 @@ export interface CampaignsPort {
   setPause(campaignId: string, pause: CampaignPause | undefined): Promise<void>;
   /** Moves an enqueued campaign whose batches are all tallied to `completed`; false if not (yet) due. */
   completeCampaign(campaignId: string, nowMs: number): Promise<boolean>;
+  /**
+   * Cancels an `enqueued` or `completed` campaign (first `cancelledAt` kept); `revokeUnstarted` is only ever
+   * turned on. Not cancelled: the campaign is missing, still ingesting, or failed.
+   */
+  cancelCampaign(args: {
+    campaignId: string;
+    revokeUnstarted: boolean;
+    nowMs: number;
+  }): Promise<CancelOutcome>;
   /** Adds operational counters (call counts, cancelled spares). */
   addCounts(campaignId: string, counts: OperationalCounts): Promise<void>;
   /** Counts the rooms of one create intent into `roomsCreated`, once per intent. */

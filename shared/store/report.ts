@@ -17,7 +17,8 @@ export type ReportStatus =
   | 'rejected'
   | 'duplicate'
   | 'suppressed'
-  | 'failed';
+  | 'failed'
+  | 'cancelled';
 
 /**
  * One line of report.csv (`line,email,status,room_url,reason,name,room_status,emailed_at,delivered_at,
@@ -127,6 +128,7 @@ const FINAL_STATUSES: readonly string[] = [
   'rejected',
   'duplicate',
   'suppressed',
+  'cancelled',
 ] satisfies ReportStatus[];
 const isFinal = (status: ReportRow['status']): status is ReportStatus => FINAL_STATUSES.includes(status);
 

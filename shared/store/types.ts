@@ -9,8 +9,13 @@ import type { RoomProgress } from '#shared/tracker/progress.ts';
 export type { RespondentState } from '#shared/invite/respondent.ts';
 export { TERMINAL_STATES } from '#shared/invite/respondent.ts';
 
-/** Campaign lifecycle. `ingesting` → `enqueued` → `completed`, or `failed` (whole-file or settings error). */
-export type CampaignStatus = 'ingesting' | 'enqueued' | 'completed' | 'failed';
+/**
+ * Campaign lifecycle. `ingesting` → `enqueued` → `completed`, or `failed` (whole-file or settings error);
+ * an `enqueued` or `completed` campaign may be `cancelled` (`invites cancel`).
+ */
+export type CampaignStatus = 'ingesting' | 'enqueued' | 'completed' | 'failed' | 'cancelled';
+/** The statuses a cancel applies to (a cancelled one again: to add `revokeUnstarted`). */
+export const CANCELLABLE: readonly CampaignStatus[] = ['enqueued', 'completed', 'cancelled'];
 
 /** Where a campaign came from. */
 export interface CampaignSource {
@@ -64,6 +69,9 @@ export interface CampaignRecord extends Partial<CampaignCounts> {
   updatedAt: string;
   enqueuedAt?: string;
   completedAt?: string;
+  /** When the campaign was cancelled (the first cancel), and whether emailed, unstarted rooms are revoked. */
+  cancelledAt?: string;
+  revokeUnstarted?: boolean;
   /** Ingest lease: who ingests and until when; a duplicate event backs off, a crashed ingest is taken over. */
   leaseOwner?: string;
   leaseUntil?: number;
@@ -304,6 +312,7 @@ export type RoomHolder = Pick<
   | 'state'
   | 'delivery'
   | 'emailedAt'
+  | 'followUpsStopped'
   | keyof RoomProgress
   | keyof FollowUpProgress
 >;

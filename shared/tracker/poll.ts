@@ -130,6 +130,8 @@ const followUpsOf = async (
   moves: ReadonlyArray<{ holder: RoomHolder; observation: RoomObservation }>,
   last: boolean,
 ): Promise<{ enqueued: number; extended: number }> => {
+  // A cancelled campaign sends nothing more and keeps no room open longer.
+  if (record.status === 'cancelled') return { enqueued: 0, extended: 0 };
   const settings = { reminders: [], ...record.settings } as FollowUpSettings;
   const nowMs = run.clock();
   const extended = await extendRooms(
@@ -224,7 +226,7 @@ const nextPollOf = (
   open: number,
 ): number | undefined => {
   const nowMs = run.clock();
-  const sendingOver = record.status === 'completed' || record.status === 'failed';
+  const sendingOver = record.status !== 'ingesting' && record.status !== 'enqueued';
   if (sendingOver && open === 0) return undefined;
   const lastExpiry = Math.max(...holders.map((h) => (h.roomExpiresAt ? Date.parse(h.roomExpiresAt) : 0)));
   if (sendingOver && lastExpiry > 0 && nowMs > lastExpiry + run.config.graceAfterExpiryMs) return undefined;

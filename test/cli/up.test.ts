@@ -7,8 +7,8 @@ import { readSesStore } from '#local/aws.ts';
 import { LOCAL_DEPLOYMENT_FILE, type LocalDeploymentInfo } from '#local/deployment-info.ts';
 import { ROOT, spawnInvites, startInvites } from '#test/support/cli.ts';
 
-// `invites up` keeps the local stack running as a deployment; send, status and report --local then work
-// against it as they do against a deployed stack: this is the real test of those three commands.
+// `invites up` keeps the local stack running as a deployment; send, status, report and cancel --local then
+// work against it as they do against a deployed stack: this is the real test of those commands.
 let dir: string;
 let up: ReturnType<typeof startInvites>;
 beforeAll(async () => {
@@ -45,6 +45,14 @@ describe('invites up, then send, status and report --local', () => {
       status = await invites(['status', summary.campaignId, '--local']);
     }
     const report = await invites(['report', summary.campaignId, '--local', '--out', join(dir, 'report.csv')]);
+    const cancelled = await invites([
+      'cancel',
+      summary.campaignId,
+      '--local',
+      '--revoke-unstarted',
+      '--json',
+    ]);
+    const afterCancel = await invites(['report', summary.campaignId, '--local']);
     const queued = await invites(['send', csv, '--local', '--no-wait', '--json']);
     const since = Math.floor(Date.now() / 1000) - 1;
     const tested = await invites(['test-send', csv, '--to', 'tester@example.org', '--local', '--line', '3']);
@@ -73,6 +81,15 @@ describe('invites up, then send, status and report --local', () => {
       'line,email,status,room_url,reason,name,room_status,emailed_at,delivered_at,started_at,completed_at,reminders_sent,thanked_at',
     );
     expect(lines).toHaveLength(25);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({
+      revokeUnstarted: true,
+      left: 0,
+      cancelled: 20,
+      roomsCancelled: 20,
+      kept: 0,
+    });
+    expect(afterCancel.stdout.match(/^\d+,[^,]*,cancelled,/gm)).toHaveLength(20);
     expect(queued.code).toBe(0);
     expect(JSON.parse(queued.stdout)).toHaveProperty('campaignId');
     expect(tested.code, tested.stderr).toBe(0);

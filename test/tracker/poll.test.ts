@@ -262,6 +262,31 @@ describe.each(storeTargets())('room tracking on $name', ({ endpoint }) => {
     expect(await store.getRespondent(campaignId, sks[1] ?? '')).toMatchObject({ roomExpiresAt: newExpiry });
   });
 
+  it('queues no follow-up and moves no expiry for a cancelled campaign, and still records its rooms', async () => {
+    // Prepare: as above, but the campaign was cancelled before the reminder fell due.
+    const aseed = fakeAseed();
+    const settings = { reminders: [{ afterDays: 6 }], extendExpiryDays: 2 };
+    const { campaignId, rooms } = await trackedCampaign(store, aseed, 2, { settings, emailed: true });
+    const [started] = rooms;
+    if (!started) throw new Error('no rooms');
+    move(started, 'active', T0 + 10 * MIN);
+    await store.cancelCampaign({ campaignId, revokeUnstarted: false, nowMs: T0 + MIN });
+    const queue = fakeQueue();
+    const clock = { now: T0 + 6 * 24 * 60 * MIN + 2 * MIN };
+
+    // Act
+    const results = await pollDueCampaigns(depsOf(aseed, clock, 'p1', queue.queue));
+
+    // Assert
+    expect(results.find((r) => r.campaignId === campaignId)).toMatchObject({
+      enqueued: 0,
+      extended: 0,
+      changed: 1,
+    });
+    expect(queue.messages()).toEqual([]);
+    expect(aseed.calls.update).toBe(0);
+  });
+
   it('keeps polling the other campaigns when one project cannot be listed', async () => {
     // Prepare
     const aseed = fakeAseed();

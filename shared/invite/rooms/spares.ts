@@ -99,5 +99,6 @@ export const cancelSpares = async (ctx: Ctx, campaignId: string, swallowErrors: 
 /** Spares adopted into a campaign that is already over are cancelled at once: nobody will draw them. */
 export const cancelSparesIfOver = async (ctx: Ctx, campaignId: string): Promise<void> => {
   const campaign = await ctx.store.getCampaign(campaignId);
-  if (campaign?.status === 'completed') await cancelSpares(ctx, campaignId, true);
+  if (campaign?.status === 'completed' || campaign?.status === 'cancelled')
+    await cancelSpares(ctx, campaignId, true);
 };

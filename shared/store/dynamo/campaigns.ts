@@ -4,7 +4,7 @@ import { RetryableError } from '#shared/errors.ts';
 import { campaignRecordItem } from '../items.ts';
 import { campaignPk, META_SK, TRACKING_OPEN } from '../keys.ts';
 import { type CampaignsPort, LeaseLostError } from '../ports.ts';
-import type { CampaignRecord } from '../types.ts';
+import { CANCELLABLE, type CampaignRecord } from '../types.ts';
 import { applied, isConditionFailed, type Table, unlessConditionFails } from './table.ts';
 
 /** Attempts at taking over a crashed ingest's lease against concurrent takers. */
@@ -190,6 +190,29 @@ const completeCampaign =
       }),
     );
 
+const cancelCampaign =
+  (t: Table): Port['cancelCampaign'] =>
+  async ({ campaignId, revokeUnstarted, nowMs }) => {
+    const result = await unlessConditionFails(() =>
+      update(t, campaignId, {
+        UpdateExpression:
+          'SET #status = :cancelled, cancelledAt = if_not_exists(cancelledAt, :now), updatedAt = :now' +
+          (revokeUnstarted ? ', revokeUnstarted = :yes' : ''),
+        ConditionExpression: `#status IN (${CANCELLABLE.map((_, i) => `:s${i}`).join(', ')})`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':cancelled': 'cancelled',
+          ':now': new Date(nowMs).toISOString(),
+          ...Object.fromEntries(CANCELLABLE.map((status, i) => [`:s${i}`, status])),
+          ...(revokeUnstarted ? { ':yes': true } : {}),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    if (result) return { cancelled: true, record: result.Attributes as CampaignRecord };
+    return { cancelled: false, record: await getCampaign(t)(campaignId) };
+  };
+
 const addCounts =
   (t: Table): Port['addCounts'] =>
   async (campaignId, counts) => {
@@ -241,6 +264,7 @@ export const dynamoCampaigns = (t: Table): CampaignsPort => ({
   finishIngest: finishIngest(t),
   tallyBatch: tallyBatch(t),
   completeCampaign: completeCampaign(t),
+  cancelCampaign: cancelCampaign(t),
   addCounts: addCounts(t),
   setPause: setPause(t),
   countCreatedRooms: countCreatedRooms(t),

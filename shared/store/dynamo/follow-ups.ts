@@ -11,6 +11,7 @@ import { applied, type Table, unlessConditionFails } from './table.ts';
 /** The condition under which a respondent may get follow-up `kind` (followUpEligible, as an expression). */
 const ELIGIBLE =
   '#state = :emailed AND (attribute_not_exists(roomCancelled) OR roomCancelled = :no) ' +
+  'AND (attribute_not_exists(followUpsStopped) OR followUpsStopped = :no) ' +
   'AND (attribute_not_exists(delivery) OR delivery = :delivered)';
 const ELIGIBLE_FOR = (kind: FollowUpKind) =>
   kind === 'thanks' ? 'roomStatus = :completed' : 'attribute_not_exists(roomRank)';

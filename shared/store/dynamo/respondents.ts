@@ -68,6 +68,11 @@ export const transitionUpdate = (ref: RespondentRef, spec: TransitionSpec) => {
     values[':sendAttempt'] = spec.heldBy;
     condition += ' AND sendAttempt = :sendAttempt';
   }
+  if (spec.leaseEndedBefore !== undefined) {
+    values[':leaseEnd'] = spec.leaseEndedBefore;
+    condition += ' AND (attribute_not_exists(sendingUntil) OR sendingUntil < :leaseEnd)';
+  }
+  if (spec.unstarted) condition += ' AND attribute_not_exists(roomRank)';
   const removes = spec.remove.map((name, index) => {
     names[`#r${index}`] = name;
     return `#r${index}`;

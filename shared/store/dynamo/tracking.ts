@@ -19,6 +19,7 @@ const HOLDER_FIELDS = [
   ...FOLLOW_UP_KINDS,
   'roomId',
   'roomCancelled',
+  'followUpsStopped',
   'roomExpiresAt',
   'state',
   'delivery',

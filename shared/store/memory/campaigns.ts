@@ -3,7 +3,7 @@ import { RetryableError } from '#shared/errors.ts';
 import { campaignRecordItem } from '../items.ts';
 import { campaignPk, META_SK, TRACKING_OPEN } from '../keys.ts';
 import { type CampaignsPort, LeaseLostError } from '../ports.ts';
-import type { CampaignRecord } from '../types.ts';
+import { CANCELLABLE, type CampaignRecord } from '../types.ts';
 import type { MemoryTable } from './table.ts';
 
 type Port = CampaignsPort;
@@ -91,6 +91,25 @@ const tallyBatch =
       : { applied: false, record: t.get<CampaignRecord>(campaignPk(campaignId), META_SK) };
   };
 
+const cancelCampaign =
+  (t: MemoryTable): Port['cancelCampaign'] =>
+  async ({ campaignId, revokeUnstarted, nowMs }) => {
+    const record = change(t, campaignId, (r) =>
+      CANCELLABLE.includes(r.status)
+        ? {
+            ...r,
+            status: 'cancelled',
+            cancelledAt: r.cancelledAt ?? iso(nowMs),
+            updatedAt: iso(nowMs),
+            ...(revokeUnstarted ? { revokeUnstarted: true } : {}),
+          }
+        : false,
+    );
+    return record
+      ? { cancelled: true, record }
+      : { cancelled: false, record: t.get<CampaignRecord>(campaignPk(campaignId), META_SK) };
+  };
+
 /** The campaign record port in memory. */
 export const memoryCampaigns = (t: MemoryTable): CampaignsPort => ({
   getCampaign: async (campaignId) => t.get<CampaignRecord>(campaignPk(campaignId), META_SK),
@@ -122,6 +141,7 @@ export const memoryCampaigns = (t: MemoryTable): CampaignsPort => ({
         ? { ...r, status: 'completed', completedAt: iso(nowMs), updatedAt: iso(nowMs) }
         : false,
     ) !== false,
+  cancelCampaign: cancelCampaign(t),
   async addCounts(campaignId, counts) {
     const entries = Object.entries(counts).filter(([, value]) => value) as Array<
       [keyof CampaignRecord, number]

@@ -79,6 +79,9 @@ export const memoryRespondents = (t: MemoryTable): RespondentsPort => ({
       if (!item) return false;
       if (current && !spec.from.includes(current.state)) return false;
       if (spec.heldBy !== undefined && item.sendAttempt !== spec.heldBy) return false;
+      if (spec.leaseEndedBefore !== undefined && (item.sendingUntil ?? 0) >= spec.leaseEndedBefore)
+        return false;
+      if (spec.unstarted && item.roomRank !== undefined) return false;
       const next: RespondentItem = {
         ...item,
         ...definedOnly(spec.set),
