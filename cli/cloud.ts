@@ -28,10 +28,20 @@ const reportLines = async (store: Store, campaignId: string): Promise<ReportLine
 export const funnelOf = (lines: readonly ReportLine[]): FunnelCounts => {
   const count = (...statuses: string[]) => lines.filter((l) => statuses.includes(l.status)).length;
   return {
-    emailed: count('emailed', 'delivered', 'bounced', 'complained', 'started', 'completed', 'expired'),
+    emailed: count(
+      'emailed',
+      'delivered',
+      'bounced',
+      'complained',
+      'unsubscribed',
+      'started',
+      'completed',
+      'expired',
+    ),
     delivered: lines.filter((l) => l.delivered_at !== '').length,
     bounced: count('bounced'),
     complained: count('complained'),
+    unsubscribed: count('unsubscribed'),
     started: lines.filter((l) => l.started_at !== '').length,
     completed: count('completed'),
     expired: count('expired'),

@@ -122,7 +122,8 @@ export const formatSummary = (
 export type FunnelCounts = Pick<
   CampaignSummary,
   'emailed' | 'delivered' | 'bounced' | 'complained' | 'started' | 'completed' | 'expired'
->;
+> &
+  Partial<Pick<CampaignSummary, 'unsubscribed'>>;
 
 /**
  * The campaign's funnel, one line per step with its rate: invited (SES accepted the email) → delivered →
@@ -148,6 +149,9 @@ export const formatFunnel = (c: FunnelCounts): string[] => {
     ),
     row('bounced', c.bounced, `${rate(c.bounced, c.emailed)} of invited`),
     row('complained', c.complained, `${rate(c.complained, c.emailed)} of invited`),
+    ...(c.unsubscribed
+      ? [row('opted out', c.unsubscribed, `${rate(c.unsubscribed, c.emailed)} of invited`)]
+      : []),
     row('expired', c.expired, `${rate(c.expired, c.emailed)} of invited (room expired unstarted)`),
   ];
 };
@@ -156,7 +160,9 @@ export const formatFunnel = (c: FunnelCounts): string[] => {
 export const formatTime = (t: TimeReport): string => {
   const perPoll = (n: number) => (t.polls > 0 ? (n / t.polls).toFixed(2) : '0');
   return [
-    `Simulated ${t.days} days: ${t.joins} joined, ${t.leaves} completed; the tracker polled ${t.polls} times` +
+    `Simulated ${t.days} days: ${t.joins} joined, ${t.leaves} completed` +
+      (t.refusedJoins > 0 ? `, ${t.refusedJoins} came too late (room expired or cancelled)` : '') +
+      `; the tracker polled ${t.polls} times` +
       (t.trackingEnded ? ' and stopped (every room done)' : ''),
     `  per poll: ${perPoll(t.listCalls)} API calls (max ${t.maxListCallsPerPoll}), ` +
       `${perPoll(t.progressWrites + t.leaseWrites)} DynamoDB writes (max ${t.maxWritesPerPoll}; ` +

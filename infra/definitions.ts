@@ -75,6 +75,13 @@ export const FUNCTIONS = {
     timeoutSeconds: 30,
     memoryMb: 256,
   },
+  optOut: {
+    /** Entry point, relative to the repository root. */
+    entry: 'functions/optout/handler.ts',
+    /** One opt-out: a read, two conditional writes, one room cancellation through the API. */
+    timeoutSeconds: 30,
+    memoryMb: 256,
+  },
   tracker: {
     /** Entry point, relative to the repository root. */
     entry: 'functions/tracker/handler.ts',
@@ -163,6 +170,7 @@ export const STACK_OUTPUTS = {
   bucketName: 'UploadBucketName',
   tableName: 'TableName',
   inviteQueueUrl: 'InviteQueueUrl',
+  optOutUrl: 'OptOutUrl',
   inviteDeadLetterQueueUrl: 'InviteDeadLetterQueueUrl',
   aseedTokenSecretArn: 'AseedTokenSecretArn',
   sesConfigurationSetName: 'SesConfigurationSetName',

@@ -51,6 +51,7 @@ import {
 } from './config.ts';
 import { AppFunction } from './constructs/app-function.ts';
 import { queueSend, secretRead, sesSend, setting, tableAccess, uploadsRead } from './constructs/bindings.ts';
+import { OptOut } from './constructs/opt-out.ts';
 import { SesEvents } from './constructs/ses-events.ts';
 import {
   FUNCTIONS,
@@ -89,6 +90,7 @@ export class InvitesStack extends Stack {
   readonly inviteDeadLetterQueue: Queue;
   readonly ingest: AppFunction;
   readonly invite: AppFunction;
+  readonly optOut: OptOut;
   readonly deadLetter: AppFunction;
   readonly events: SesEvents;
   readonly tracker: AppFunction;
@@ -289,6 +291,19 @@ export class InvitesStack extends Stack {
         : [setting(ENV.sesSendRatePerSecond, config.ses.sendRatePerSecond)]),
       setting(ENV.inviteMaxReceiveCount, INVITE_QUEUE.maxReceiveCount),
     ];
+    // One-click opt-out (RFC 8058): the invite function signs each recipient's link, this endpoint checks it.
+    this.optOut = new OptOut(this, 'OptOut', {
+      bindings: [
+        tableAccess(ENV.tableName, this.table, [
+          'dynamodb:GetItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:PutItem',
+        ]),
+        secretRead(ENV.aseedTokenSecretArn, secret),
+        setting(ENV.aseedBaseUrl, config.aseedBaseUrl),
+      ],
+      common,
+    });
     this.invite = new AppFunction(this, 'Invite', {
       ...common,
       name: 'invite',
@@ -296,6 +311,8 @@ export class InvitesStack extends Stack {
       envSchema: InviteEnvSchema,
       bindings: [
         ...inviteSideBindings,
+        setting(ENV.optOutUrl, this.optOut.url.url),
+        secretRead(ENV.optOutKeySecretArn, this.optOut.key),
         // Batches an invocation has no time left for go back to the queue as fresh messages.
         queueSend(ENV.inviteQueueUrl, this.inviteQueue),
         sesSend(ENV.sesConfigurationSet, configurationSet, configurationSetArn, identityArns),
@@ -513,6 +530,7 @@ export class InvitesStack extends Stack {
     output(STACK_OUTPUTS.bucketName, this.bucket.bucketName, `Upload CSVs to s3://<this>/${UPLOADS.prefix}`);
     output(STACK_OUTPUTS.tableName, this.table.tableName, 'Campaign state table');
     output(STACK_OUTPUTS.inviteQueueUrl, this.inviteQueue.queueUrl, 'Invite queue');
+    output(STACK_OUTPUTS.optOutUrl, this.optOut.url.url, 'One-click opt-out endpoint of the emails');
     output(
       STACK_OUTPUTS.inviteDeadLetterQueueUrl,
       this.inviteDeadLetterQueue.queueUrl,

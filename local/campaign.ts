@@ -31,12 +31,15 @@ import { AseedClient } from '#shared/aseed/client.ts';
 import { journeyOf } from '#shared/events/journey.ts';
 import { sqsInviteQueue } from '#shared/ingest/aws.ts';
 import { isTerminalState } from '#shared/invite/respondent.ts';
+import { silentLogger } from '#shared/log.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
 import { AccountQuota, sesQuotaSource } from '#shared/mail/quota.ts';
+import type { OptOutConfig } from '#shared/optout/link.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { Store } from '#shared/store/ports.ts';
 import type { TrackerDeps } from '#shared/tracker/poll.ts';
+import { serveOptOut } from './opt-out.ts';
 import { baselineOf, collectResults, problemsOf } from './results.ts';
 import {
   type InvocationSummary,
@@ -209,6 +212,8 @@ interface Run {
   sesEndpoint: string;
   /** The run's clock (the stand-in's): simulated days move it for the handlers too. */
   clock: SimClock;
+  /** The run's opt-out endpoint, which the invite side signs each recipient's link for. */
+  optOut: OptOutConfig;
 }
 
 /** The crash policy of the run, if it injects crashes. */
@@ -236,6 +241,7 @@ const inviteDepsOf = (run: Run): LocalStackWiring['invite'] => {
     mailer: new Mailer({ client: clients.invite.ses }),
     // Reminders fall due on the simulated days: the invite side reads the run's clock, as the tracker does.
     clock: run.clock.now,
+    optOut: run.optOut,
     // A configuration set of the run's own: its events are the ones the run's events function gets.
     ...(run.options.sesClient ? {} : { configurationSetName: configurationSetOf(resources) }),
     // Paced at the local account's MaxSendRate (GetAccount), capped at 500/s; a pause looks again in 5 s.
@@ -470,6 +476,15 @@ export const prepare = async (
     projectId: services.standin?.projectId ?? DEMO_PROJECT_ID,
     sender: LOCAL_SENDER,
   };
+  const optOut = await serveOptOut(
+    {
+      store: createDynamoStore({ doc: clients.own.doc, tableName: resources.tableName }),
+      aseed,
+      logger: options.logger ?? silentLogger,
+      clock: services.clock.now,
+    },
+    cleanups,
+  );
   return {
     options,
     seed,
@@ -482,6 +497,7 @@ export const prepare = async (
     invocations: [],
     sesEndpoint: services.endpoints.ses,
     clock: services.clock,
+    optOut,
   };
 };
 
@@ -609,9 +625,9 @@ const letDaysPass = async (
     settle: createTrackerHandler(trackerDeps),
     onHour: (hours, report) => onHour(hours, report.joins),
     // What a poll handed the invite side is sent before time moves on (as it would be within minutes), and
-    // its SES events are in before the next poll.
+    // its SES events are in before the next poll. The poller keeps running between these drains.
     afterEnqueue: async () => {
-      await stack.poller.drain({ idleMs: 300, timeoutMs: 120_000 });
+      await stack.poller.drain({ idleMs: 300, timeoutMs: 120_000, keepRunning: true });
       await stack.sesEvents?.drain({ idleMs: 300, timeoutMs: 120_000 });
     },
   });

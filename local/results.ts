@@ -102,6 +102,7 @@ const summaryOf = (
     delivered: rows.filter((r) => r.delivered_at !== '').length,
     bounced: count('bounced'),
     complained: count('complained'),
+    unsubscribed: count('unsubscribed'),
     // Started: every respondent who joined, including those who completed since.
     started: rows.filter((r) => r.started_at !== '').length,
     completed: count('completed'),

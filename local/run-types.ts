@@ -34,6 +34,8 @@ export interface CampaignSummary {
   delivered: number;
   bounced: number;
   complained: number;
+  /** Opted out through the link in the email (one-click). */
+  unsubscribed: number;
   /** Of those emailed, who joined their room (started, completed or not), who completed, whose room expired. */
   started: number;
   completed: number;

@@ -3,6 +3,7 @@
 // tracker handler polls on that clock, tick by tick, as the deployed schedule would.
 import type { TrackerHandler } from '#functions/tracker/app.ts';
 import type { AseedClient } from '#shared/aseed/client.ts';
+import { AseedRejectedError } from '#shared/aseed/errors.ts';
 import { mulberry32 as seededRandom } from './standin/faults.ts';
 
 const MINUTE = 60_000;
@@ -101,6 +102,8 @@ export interface TimeReport {
   maxWritesPerPoll: number;
   /** The tracker stopped polling the campaign (every room done). */
   trackingEnded: boolean;
+  /** Joins the room refused: it had expired or was cancelled (an opt-out, a revoke) before the visit. */
+  refusedJoins: number;
   /** Reminder and thank-you messages the polls handed the invite side; rooms whose expiry they moved. */
   followUpMessages: number;
   roomsExtended: number;
@@ -136,19 +139,18 @@ export const passDays = async (args: {
     maxListCallsPerPoll: 0,
     maxWritesPerPoll: 0,
     trackingEnded: false,
+    refusedJoins: 0,
     followUpMessages: 0,
     roomsExtended: 0,
   };
   const endMs = args.clock.now() + args.days * DAY;
+  const refused = new Set<string>();
   let next = 0;
   while (args.clock.now() < endMs) {
     args.clock.advance(Math.min(args.tickMs, endMs - args.clock.now()));
     report.ticks++;
     for (; next < args.visits.length && (args.visits[next]?.atMs ?? endMs) <= args.clock.now(); next++) {
-      const visit = args.visits[next] as Visit;
-      if (visit.kind === 'join') await args.api.joinRoom(visit.accessToken, visit.email);
-      else await args.api.leaveRoom(visit.accessToken);
-      report[visit.kind === 'join' ? 'joins' : 'leaves']++;
+      await visitRoom(args.api, args.visits[next] as Visit, report, refused);
     }
     const enqueued = tally(report, await args.tracker(), args.campaignId);
     if (enqueued > 0) await args.afterEnqueue?.();
@@ -159,6 +161,29 @@ export const passDays = async (args: {
   args.clock.advance(60 * MINUTE);
   if (tally(report, await (args.settle ?? args.tracker)(), args.campaignId) > 0) await args.afterEnqueue?.();
   return report;
+};
+
+/** One visit through the public endpoints; a room no longer open refuses the join (409), as the page would. */
+const visitRoom = async (
+  api: Pick<AseedClient, 'joinRoom' | 'leaveRoom'>,
+  visit: Visit,
+  report: TimeReport,
+  refused: Set<string>,
+): Promise<void> => {
+  if (visit.kind === 'leave') {
+    if (refused.has(visit.accessToken)) return;
+    await api.leaveRoom(visit.accessToken);
+    report.leaves++;
+    return;
+  }
+  try {
+    await api.joinRoom(visit.accessToken, visit.email);
+    report.joins++;
+  } catch (error) {
+    if (!(error instanceof AseedRejectedError)) throw error;
+    refused.add(visit.accessToken);
+    report.refusedJoins++;
+  }
 };
 
 /** Adds one tracker run's polls of the campaign to the report; the follow-up messages it enqueued. */

@@ -13,6 +13,8 @@ export const ENV = {
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   sesSendRatePerSecond: 'SES_SEND_RATE',
   inviteMaxReceiveCount: 'INVITE_MAX_RECEIVE_COUNT',
+  optOutUrl: 'OPT_OUT_URL',
+  optOutKeySecretArn: 'OPT_OUT_KEY_SECRET_ARN',
 } as const;
 
 const nonEmpty = z.string().trim().min(1);
@@ -47,10 +49,18 @@ export const DeadLetterEnvSchema = z.object({
   [ENV.inviteMaxReceiveCount]: z.coerce.number().int().positive(),
 });
 
-/** Environment of the invite function (its own queue: batches it has no time for go back to it). */
+/**
+ * Environment of the invite function (its own queue: batches it has no time for go back to it; the opt-out
+ * endpoint and the key its links are signed with).
+ */
 export const InviteEnvSchema = DeadLetterEnvSchema.extend({
   [ENV.inviteQueueUrl]: nonEmpty,
+  [ENV.optOutUrl]: z.url(),
+  [ENV.optOutKeySecretArn]: nonEmpty,
 });
+
+/** Environment of the opt-out function (the respondent, the suppression list, the room to cancel). */
+export const OptOutEnvSchema = EventsEnvSchema.extend({ [ENV.optOutKeySecretArn]: nonEmpty });
 
 /** Raised at cold start when the environment is incomplete; the message names every bad variable. */
 export class ConfigError extends Error {

@@ -10,7 +10,7 @@ import { createLogger } from '#shared/log.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
 import { AccountQuota, sesQuotaSource } from '#shared/mail/quota.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
-import { aseedFromEnv } from '../aseed.ts';
+import { aseedFromEnv, secretReader } from '../aseed.ts';
 import type { InviteHandlerDeps } from './app.ts';
 
 const requestHandler = { requestTimeout: 10_000, connectionTimeout: 3_000 };
@@ -41,6 +41,10 @@ export const inviteDepsFromEnv = (service: string): InviteHandlerDeps => {
   const queueUrl = env[ENV.inviteQueueUrl];
   return {
     ...sharedDeps(env, service),
+    optOut: {
+      baseUrl: env[ENV.optOutUrl],
+      key: secretReader(env[ENV.optOutKeySecretArn], 'the opt-out signing key'),
+    },
     requeue: async (body, delayMs) => {
       const DelaySeconds = delayMs ? Math.min(900, Math.ceil(delayMs / 1000)) : undefined;
       await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, DelaySeconds }));

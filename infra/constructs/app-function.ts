@@ -141,7 +141,11 @@ const checkEnvironment = (id: string, schema: z.ZodObject, environment: Record<s
     (key) => !declared.has(key) && !COMMON_ENV_PREFIXES.some((prefix) => key.startsWith(prefix)),
   );
   const probe = Object.fromEntries(
-    Object.entries(environment).map(([key, value]) => [key, Token.isUnresolved(value) ? 'token' : value]),
+    // A deploy-time reference (an ARN, a queue or function URL) is a string, URL-shaped for URL schemas.
+    Object.entries(environment).map(([key, value]) => [
+      key,
+      Token.isUnresolved(value) ? 'https://unresolved-token.invalid/' : value,
+    ]),
   );
   const result = schema.safeParse(probe);
   // Lambda refuses environments over 4 KB; an unresolved token (ARN, URL) is counted generously.

@@ -98,9 +98,15 @@ export interface SqsPoller {
   stop(): Promise<void>;
   /**
    * Runs until the queue holds no message (visible, in flight or delayed) and no invocation runs, for
-   * `idleMs` (default 300 ms); then stops. `drained` is false if `timeoutMs` (default 120 s) passed first.
+   * `idleMs` (default 300 ms); then stops, unless `keepRunning`. `drained` is false if `timeoutMs` (default
+   * 120 s) passed first. Drains in a row should keep it running: a long poll the stop aborts stays waiting in
+   * the emulator, which hands the next message sent to that dead receive (it comes back 30 s later).
    */
-  drain(options?: { idleMs?: number; timeoutMs?: number }): Promise<SqsPollerStats & { drained: boolean }>;
+  drain(options?: {
+    idleMs?: number;
+    timeoutMs?: number;
+    keepRunning?: boolean;
+  }): Promise<SqsPollerStats & { drained: boolean }>;
   stats(): SqsPollerStats;
 }
 
@@ -434,7 +440,7 @@ export const createSqsPoller = (options: SqsPollerOptions): SqsPoller => {
     start,
     stop,
     stats: () => ({ ...stats }),
-    drain: async ({ idleMs = 300, timeoutMs: drainTimeoutMs = 120_000 } = {}) => {
+    drain: async ({ idleMs = 300, timeoutMs: drainTimeoutMs = 120_000, keepRunning = false } = {}) => {
       start();
       await sleep(0);
       const deadline = Date.now() + drainTimeoutMs;
@@ -456,7 +462,7 @@ export const createSqsPoller = (options: SqsPollerOptions): SqsPoller => {
         }
         await sleep(50);
       }
-      await stop();
+      if (!keepRunning || startError) await stop();
       if (startError) throw startError;
       return { ...stats, drained };
     },

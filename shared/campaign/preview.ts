@@ -6,14 +6,19 @@ import {
   type EmailTemplate,
   inviteData,
   type MergeData,
+  mergeData,
   type RenderedEmail,
   sesTemplateData,
   toSesTemplate,
 } from '#shared/mail/template.ts';
+import { OPT_OUT_FIELD, withOptOutFooter } from '#shared/optout/footer.ts';
 import { type CampaignSettings, languageFor, templateFor } from './settings.ts';
 
 /** The link a preview or a test send carries instead of a room: clearly not one, and going nowhere. */
 export const PLACEHOLDER_ROOM_URL = 'https://aseed.invalid/interview/PREVIEW-no-room-was-created';
+
+/** The opt-out link a preview or test send carries in its footer: no respondent's, so it signs nothing. */
+export const PLACEHOLDER_OPT_OUT_URL = 'https://aseed.invalid/opt-out/PREVIEW-no-link-was-signed';
 
 /** A rendered invitation and the locale its template was chosen for. */
 export interface InvitationPreview extends RenderedEmail {
@@ -36,7 +41,9 @@ export const invitationOf = (
     expiresAt: new Date(now.getTime() + settings.expiresInDays * 86_400_000),
     fields: respondent.fields,
   });
-  return { locale, template: templateFor(settings, locale), data };
+  // Every email the stack sends ends with the opt-out footer: the preview shows it too.
+  const withLink: MergeData = new Map([...data, ...mergeData({ [OPT_OUT_FIELD]: PLACEHOLDER_OPT_OUT_URL })]);
+  return { locale, template: withOptOutFooter(templateFor(settings, locale), locale), data: withLink };
 };
 
 /**

@@ -11,6 +11,7 @@ export type JourneyStatus =
   | 'delivered'
   | 'bounced'
   | 'complained'
+  | 'unsubscribed'
   | 'started'
   | 'completed'
   | 'expired';
@@ -21,6 +22,7 @@ export const EMAILED_STATUSES: readonly JourneyStatus[] = [
   'delivered',
   'bounced',
   'complained',
+  'unsubscribed',
   'started',
   'completed',
   'expired',
@@ -41,6 +43,8 @@ export const journeyOf = (
     case 'bounced':
     case 'complained':
       return { status: r.delivery, reason: r.deliveryReason };
+    case 'unsubscribed':
+      return { status: 'unsubscribed', reason: 'opted out through the link in the email' };
     case 'rejected':
     case 'render-failed':
       return { status: 'failed', reason: r.deliveryReason };

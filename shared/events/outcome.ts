@@ -3,12 +3,19 @@
 // a rank and the store applies one only over a lower rank; every kind's first time is kept either way.
 
 /** An outcome SES reports for one message to one respondent. */
-export type DeliveryOutcome = 'delivered' | 'rejected' | 'render-failed' | 'bounced' | 'complained';
+export type DeliveryOutcome =
+  | 'delivered'
+  | 'rejected'
+  | 'render-failed'
+  | 'bounced'
+  | 'complained'
+  /** Not SES's: the respondent opted out through the link in the email (one-click, RFC 8058). */
+  | 'unsubscribed';
 
 /**
  * Rank of each outcome: a later event applies only over a lower rank. A complaint comes after a delivery;
  * a bounce can follow a delivery (an asynchronous bounce); SES's own rejects and rendering failures replace
- * the delivery; a complaint is the strongest signal of all.
+ * the delivery; a complaint is the strongest signal SES sends, and the respondent's own opt-out ranks above all.
  */
 export const OUTCOME_RANK: Record<DeliveryOutcome, number> = {
   delivered: 1,
@@ -16,10 +23,11 @@ export const OUTCOME_RANK: Record<DeliveryOutcome, number> = {
   'render-failed': 2,
   bounced: 3,
   complained: 4,
+  unsubscribed: 5,
 };
 
 /** Outcomes that end the respondent's invitation: no reminder, the room's tokens can come back. */
-export const UNREACHABLE_OUTCOMES: readonly DeliveryOutcome[] = ['bounced', 'complained'];
+export const UNREACHABLE_OUTCOMES: readonly DeliveryOutcome[] = ['bounced', 'complained', 'unsubscribed'];
 
 /** The attribute holding an outcome's first time (ISO), e.g. `deliveredAt`. */
 export const OUTCOME_TIME_FIELD = {
@@ -28,6 +36,7 @@ export const OUTCOME_TIME_FIELD = {
   'render-failed': 'renderFailedAt',
   bounced: 'bouncedAt',
   complained: 'complainedAt',
+  unsubscribed: 'unsubscribedAt',
 } as const satisfies Record<DeliveryOutcome, string>;
 
 /** The delivery attributes of a respondent item (all absent until SES reports on it). */
@@ -42,6 +51,7 @@ export interface DeliveryProgress {
   renderFailedAt?: string;
   bouncedAt?: string;
   complainedAt?: string;
+  unsubscribedAt?: string;
   /** Latest transient trouble (DeliveryDelay, transient bounce): recorded, not an outcome. */
   delayedAt?: string;
   delayReason?: string;

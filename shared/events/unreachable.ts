@@ -1,4 +1,4 @@
-// After a bounce or a complaint: the address joins the deployment's suppression list, and the respondent's
+// After a bounce, a complaint or an opt-out: the address joins the deployment's suppression list, and the respondent's
 // room, if still pending, is cancelled so its tokens come back. Both steps are idempotent (the list keeps its
 // first entry, the room's cancellation is flagged on the respondent), so a repeated event does nothing twice.
 
@@ -6,8 +6,8 @@ import { cancelPendingRoom } from '#shared/aseed/cancel.ts';
 import type { AseedClient } from '#shared/aseed/client.ts';
 import type { AppLogger } from '#shared/log.ts';
 import type { RespondentsPort, SuppressionPort } from '#shared/store/ports.ts';
-import type { RespondentItem } from '#shared/store/types.ts';
-import { OUTCOME_TIME_FIELD } from './outcome.ts';
+import type { RespondentItem, SuppressionReason } from '#shared/store/types.ts';
+import { OUTCOME_TIME_FIELD, UNREACHABLE_OUTCOMES } from './outcome.ts';
 
 /** The Aseed calls settling an unreachable respondent makes. */
 export type UnreachableAseed = Pick<AseedClient, 'deleteRoom' | 'getRoom'>;
@@ -36,11 +36,11 @@ export const settleUnreachable = async (
   sk: string,
 ): Promise<Settlement | undefined> => {
   const r = await deps.store.getRespondent(campaignId, sk);
-  if (!r || (r.delivery !== 'bounced' && r.delivery !== 'complained')) return undefined;
+  if (!r?.delivery || !UNREACHABLE_OUTCOMES.includes(r.delivery)) return undefined;
   const nowMs = deps.clock();
   const suppressed = await deps.store.suppress({
     emailKey: r.emailKey,
-    reason: r.delivery,
+    reason: r.delivery as SuppressionReason,
     ...(r.deliveryReason ? { detail: r.deliveryReason } : {}),
     at: r[OUTCOME_TIME_FIELD[r.delivery]] ?? new Date(nowMs).toISOString(),
     campaignId,

@@ -6,6 +6,7 @@ import type { Pacer, SendSlot } from '#shared/campaign/pacer.ts';
 import { type AppLogger, silentLogger } from '#shared/log.ts';
 import type { Mailer } from '#shared/mail/mailer.ts';
 import type { AccountQuota } from '#shared/mail/quota.ts';
+import type { OptOutConfig } from '#shared/optout/link.ts';
 import { realSleep, type Sleep } from '#shared/store/concurrency.ts';
 import type { InviteStore } from '#shared/store/ports.ts';
 import { type InviteConfig, type InviteOptions, resolveInviteConfig } from './config.ts';
@@ -30,6 +31,8 @@ export interface InviteDeps extends InviteOptions {
   mailer: InviteMailer;
   /** SES configuration set to send through, if any. */
   configurationSetName?: string;
+  /** Signs each recipient's opt-out link (List-Unsubscribe headers, the footer); none: emails carry neither. */
+  optOut?: OptOutConfig;
   /** Pacing of SES sends, shared by every invocation (createSharedPacer); none if absent. */
   pacer?: Pacer;
   /** The SES account's quota (GetAccount, cached): sending waits when it is used up. None: unchecked. */

@@ -26,11 +26,13 @@ import {
 /** Most destinations SES v2 accepts in one SendBulkEmail call. */
 export const MAX_BULK_DESTINATIONS = 50;
 
-/** One recipient of a bulk send: address, merge data, optional message tags. */
+/** One recipient of a bulk send: address, merge data, optional message tags and headers of its own. */
 export interface BulkDestination {
   to: string;
   data: MergeData | Record<string, string>;
   tags?: Record<string, string>;
+  /** Headers of this recipient's message only (SendBulkEmail ReplacementHeaders), e.g. List-Unsubscribe. */
+  headers?: Record<string, string>;
 }
 
 /** A bulk send: one template, many recipients. `from`/`replyTo` may be `Name <email>`. */
@@ -261,6 +263,14 @@ const entriesOf = (email: BulkEmail) => {
         Destination: { ToAddresses: [to.email] },
         ReplacementEmailContent: { ReplacementTemplate: { ReplacementTemplateData: data } },
         ReplacementTags: toTags(destination.tags),
+        ...(destination.headers
+          ? {
+              ReplacementHeaders: Object.entries(destination.headers).map(([Name, Value]) => ({
+                Name,
+                Value,
+              })),
+            }
+          : {}),
       },
     });
   });

@@ -11,6 +11,7 @@ export type ReportStatus =
   | 'delivered'
   | 'bounced'
   | 'complained'
+  | 'unsubscribed'
   | 'started'
   | 'completed'
   | 'expired'
@@ -121,6 +122,7 @@ const FINAL_STATUSES: readonly string[] = [
   'delivered',
   'bounced',
   'complained',
+  'unsubscribed',
   'started',
   'completed',
   'expired',

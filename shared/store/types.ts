@@ -282,7 +282,7 @@ export interface SpareRoomItem {
 }
 
 /** Why an address is on the deployment's suppression list. */
-export type SuppressionReason = 'bounced' | 'complained';
+export type SuppressionReason = 'bounced' | 'complained' | 'unsubscribed';
 
 /**
  * An address on the deployment's suppression list (`SUPPRESSION` / `ADDR#<address>`): it bounced or

@@ -261,11 +261,23 @@ describe('the stack', () => {
 
     // Assert: every function but the bucket-notification helper reads the secret (the ingest for the token
     // price of a budget); only the invite function sends.
-    const read = { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } };
-    expect(secretStatements).toEqual([read, read, read, read, read]);
-    for (const role of ['IngestRole', 'SesEventsRole', 'TrackerRole', 'InviteRole', 'DeadLetterRole']) {
-      expect(roleStatementsOf(stack, role)).toContainEqual(read);
+    const keyId = logicalIdOf(stack, 'AWS::SecretsManager::Secret', 'OptOutSigningKey');
+    const secretsReadBy = (of: Statement[]) =>
+      of
+        .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))
+        .flatMap((s) => [s.Resource].flat().map((r) => (r as { Ref: string }).Ref))
+        .sort();
+    expect(secretStatements.flatMap(actionsOf).every((a) => a === 'secretsmanager:GetSecretValue')).toBe(
+      true,
+    );
+    for (const role of ['IngestRole', 'SesEventsRole', 'TrackerRole', 'DeadLetterRole']) {
+      expect(secretsReadBy(roleStatementsOf(stack, role))).toEqual([secretId]);
     }
+    // The signing key: the invite function signs links with it, the opt-out endpoint checks them.
+    for (const role of ['InviteRole', 'OptOutEndpointRole']) {
+      expect(secretsReadBy(roleStatementsOf(stack, role))).toEqual([secretId, keyId].sort());
+    }
+    expect(secretsReadBy(secretStatements)).toHaveLength(8);
     expect(sesStatements).toHaveLength(1);
     expect(roleStatementsOf(stack, 'InviteRole')).toContainEqual(sesStatements[0]);
     const resources = JSON.stringify(sesStatements[0]?.Resource);
@@ -291,7 +303,9 @@ describe('the stack', () => {
   it('never puts the Aseed token in a function environment or in the template', () => {
     // Act
     const functions = Object.values(resourcesOf(stack, 'AWS::Lambda::Function'));
-    const secret = Object.values(resourcesOf(stack, 'AWS::SecretsManager::Secret'))[0];
+    const secret = resourcesOf(stack, 'AWS::SecretsManager::Secret')[
+      logicalIdOf(stack, 'AWS::SecretsManager::Secret', 'AseedToken')
+    ];
 
     // Assert
     const template = JSON.stringify(stack.template.toJSON());
@@ -301,6 +315,10 @@ describe('the stack', () => {
       for (const [name, value] of Object.entries(environmentOf(fn))) {
         if (name === ENV.aseedTokenSecretArn) {
           expect(value).toEqual({ Ref: logicalIdOf(stack, 'AWS::SecretsManager::Secret', 'AseedToken') });
+        } else if (name === ENV.optOutKeySecretArn) {
+          expect(value).toEqual({
+            Ref: logicalIdOf(stack, 'AWS::SecretsManager::Secret', 'OptOutSigningKey'),
+          });
         } else {
           expect(name).not.toMatch(/TOKEN|SECRET/);
           expect(JSON.stringify(value)).not.toContain('AseedToken');
@@ -675,6 +693,40 @@ describe('the stack', () => {
         MetricName: metric,
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
       });
+  });
+
+  it('serves the opt-out endpoint on a public function URL that the invite function signs links for', () => {
+    // Act
+    const urls = Object.values(resourcesOf(stack, 'AWS::Lambda::Url'));
+    const fnId = logicalIdOf(stack, 'AWS::Lambda::Function', 'OptOutEndpointFunction');
+    const urlId = logicalIdOf(stack, 'AWS::Lambda::Url', 'OptOutEndpointFunction');
+    const invite = environmentOf(functionNamed(stack, 'InviteFunction'));
+    const optOut = environmentOf(functionNamed(stack, 'OptOutEndpointFunction'));
+    const statements = roleStatementsOf(stack, 'OptOutEndpointRole');
+    const key = resourcesOf(stack, 'AWS::SecretsManager::Secret')[
+      logicalIdOf(stack, 'AWS::SecretsManager::Secret', 'OptOutSigningKey')
+    ];
+
+    // Assert: the only URL is the endpoint's (no credentials: a mail client posts to it; the HMAC guards it).
+    expect(urls).toEqual([
+      expect.objectContaining({
+        Properties: expect.objectContaining({
+          AuthType: 'NONE',
+          TargetFunctionArn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        }),
+      }),
+    ]);
+    expect(invite[ENV.optOutUrl]).toEqual({ 'Fn::GetAtt': [urlId, 'FunctionUrl'] });
+    expect(key?.Properties?.GenerateSecretString).toMatchObject({ PasswordLength: 48 });
+    expect(
+      Object.keys(optOut)
+        .filter((k) => !/^(POWERTOOLS_|LOG_LEVEL|NODE_OPTIONS)/.test(k))
+        .sort(),
+    ).toEqual([ENV.aseedBaseUrl, ENV.aseedTokenSecretArn, ENV.optOutKeySecretArn, ENV.tableName].sort());
+    expect(statements.flatMap(actionsOf).filter((a) => /^(ses|sqs|s3):/.test(a))).toEqual([]);
+    expect(Object.values(stack.template.findOutputs('OptOutUrl')).map((o) => o.Value)).toEqual([
+      { 'Fn::GetAtt': [urlId, 'FunctionUrl'] },
+    ]);
   });
 
   it('gives the events function the table and the Aseed API: item reads, updates and puts, the token secret', () => {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeSesClient, readSesStore } from '#local/aws.ts';
-import { previewInvitation } from '#shared/campaign/preview.ts';
+import { invitationOf, previewInvitation } from '#shared/campaign/preview.ts';
 import { resolveSettings } from '#shared/campaign/settings.ts';
 import { DEFAULT_TEMPLATES } from '#shared/campaign/templates/default.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
@@ -76,23 +76,12 @@ describe('Mailer against the SES v2 emulator', () => {
     const roomUrl = 'https://app.example.com/interview/tok-p?a=1&b=2';
     const preview = previewInvitation(settings, respondent, { roomUrl, now });
 
-    // Act
+    // Act: what the invite side sends for this respondent (the template with its opt-out footer).
+    const { template, data } = invitationOf(settings, respondent, { roomUrl, now });
     const outcomes = await new Mailer({ client }).sendBulk({
       from: settings.sender,
-      template: settings.templates.ru,
-      destinations: [
-        {
-          to: `p@${domain}`,
-          data: inviteData({
-            locale: 'ru',
-            name: respondent.name,
-            roomUrl,
-            durationMinutes: settings.maxDurationMinutes,
-            expiresAt: new Date(now.getTime() + settings.expiresInDays * 86_400_000),
-            fields: respondent.fields,
-          }),
-        },
-      ],
+      template,
+      destinations: [{ to: `p@${domain}`, data }],
     });
 
     // Assert
@@ -105,5 +94,7 @@ describe('Mailer against the SES v2 emulator', () => {
       html: preview.html,
     });
     expect(preview.html).toContain('Анна &lt;b&gt;&amp;&lt;/b&gt;');
+    // The footer every email ends with, with the preview's placeholder opt-out link.
+    expect(preview.text).toMatch(/Отписаться: https:\/\/aseed\.invalid\/opt-out\/\S+\n$/);
   });
 });

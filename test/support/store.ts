@@ -1,6 +1,6 @@
 // Stores on fresh tables for tests that hold every store to one contract: each DynamoDB emulator of the run,
 // and the in-memory store.
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { makeDocClient, makeDynamoClient } from '#local/aws.ts';
 import { tableInput } from '#local/runtime/resources.ts';
@@ -31,6 +31,13 @@ export const respondent = (campaignId: string, batch: number, seq: number): Resp
 /** A table with the stack's key schema and indexes. */
 export const createTable = async (dynamo: ReturnType<typeof makeDynamoClient>, tableName: string) => {
   await dynamo.send(new CreateTableCommand(tableInput(tableName)));
+  // An emulator may answer ResourceNotFound for a table still CREATING: wait until it is ACTIVE.
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE within 10 s`);
 };
 
 /** Every store these tests hold to one contract: each DynamoDB emulator, and the in-memory store. */

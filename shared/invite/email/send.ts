@@ -14,6 +14,7 @@ import type { RespondentItem } from '#shared/store/types.ts';
 import { type Ctx, messageOf } from '../context.ts';
 import type { Failure } from '../respondent.ts';
 import type { SendClaim } from './claim.ts';
+import { optOutSigner, recipientParts, withOptOut } from './opt-out.ts';
 import { claimLeadMs, fadeWorst, sendMarginMs, throttlePauseMs } from './plan.ts';
 import { ensureQuotaFor } from './quota.ts';
 
@@ -223,17 +224,18 @@ const sendWithRepeats = async (
   summary: SendSummary,
 ) => {
   const { settings } = job;
+  const signer = await optOutSigner(ctx);
   const send = () =>
     ctx.deps.mailer.sendBulk({
       from: settings.sender,
       ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
       ...(ctx.deps.configurationSetName ? { configurationSetName: ctx.deps.configurationSetName } : {}),
-      template: job.kind.template(settings, job.locale as Locale),
+      template: withOptOut(signer, job.kind.template(settings, job.locale as Locale), job.locale as Locale),
       // The tags come back in SES's events: they lead each event to its respondent without a lookup.
       tags: { [MESSAGE_TAGS.campaign]: job.campaignId },
       destinations: ready.map(({ respondent, data }) => ({
         to: respondent.email,
-        data,
+        ...recipientParts(signer, respondent, data),
         tags: { [MESSAGE_TAGS.respondent]: respondentTag(respondent.batch, respondent.seq) },
       })),
     });
