@@ -147,8 +147,9 @@ Options:
   --days <n>               after the sends, let n simulated days pass (stand-in only): respondents join
                            and leave their rooms, rooms expire on the stand-in's clock, the tracker polls
                            every 5 simulated minutes as deployed; the report shows who started and completed
-  --respondents <spec>     with --days: start=P,complete=Q, the chance a respondent starts and that one who
-                           started completes (default start=0.5,complete=0.8; --seed replays it)
+  --respondents <spec>     with --days: start=P,complete=Q[,optout=R], the chance a respondent starts, that
+                           one who started completes, and that one opts out through the email's link
+                           (default start=0.5,complete=0.8; --seed replays it)
   -h, --help               this help
 `,
   up: `Usage: invites up [--json]

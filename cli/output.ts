@@ -162,6 +162,7 @@ export const formatTime = (t: TimeReport): string => {
   return [
     `Simulated ${t.days} days: ${t.joins} joined, ${t.leaves} completed` +
       (t.refusedJoins > 0 ? `, ${t.refusedJoins} came too late (room expired or cancelled)` : '') +
+      (t.optOuts.length > 0 ? `, ${t.optOuts.length} opted out` : '') +
       `; the tracker polled ${t.polls} times` +
       (t.trackingEnded ? ' and stopped (every room done)' : ''),
     `  per poll: ${perPoll(t.listCalls)} API calls (max ${t.maxListCallsPerPoll}), ` +

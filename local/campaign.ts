@@ -34,7 +34,7 @@ import { isTerminalState } from '#shared/invite/respondent.ts';
 import { silentLogger } from '#shared/log.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
 import { AccountQuota, sesQuotaSource } from '#shared/mail/quota.ts';
-import type { OptOutConfig } from '#shared/optout/link.ts';
+import { type OptOutConfig, optOutUrl } from '#shared/optout/link.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { Store } from '#shared/store/ports.ts';
@@ -593,11 +593,13 @@ const letDaysPass = async (
 ) => {
   const { options } = run;
   const tokens = new Map((services.standin?.rooms() ?? []).map((room) => [room.id, room.access_token]));
+  const signer = { baseUrl: run.optOut.baseUrl, key: await run.optOut.key() };
   const invitees = (await store.listRespondents(campaignId)).flatMap((r) => {
     const status = journeyOf(r).status;
     const token = r.roomId && !r.roomCancelled ? tokens.get(r.roomId) : undefined;
+    const optOut = optOutUrl(signer, { campaignId, batch: r.batch, seq: r.seq });
     return token && (status === 'emailed' || status === 'delivered')
-      ? [{ email: r.email, accessToken: token }]
+      ? [{ email: r.email, accessToken: token, optOutUrl: optOut }]
       : [];
   });
   const days = options.days ?? 0;
@@ -627,7 +629,7 @@ const letDaysPass = async (
     // What a poll handed the invite side is sent before time moves on (as it would be within minutes), and
     // its SES events are in before the next poll. The poller keeps running between these drains.
     afterEnqueue: async () => {
-      await stack.poller.drain({ idleMs: 300, timeoutMs: 120_000, keepRunning: true });
+      await stack.poller.drain({ idleMs: 300, timeoutMs: 120_000, keepRunning: true, fastForward: true });
       await stack.sesEvents?.drain({ idleMs: 300, timeoutMs: 120_000 });
     },
   });

@@ -26,38 +26,54 @@ export const simClock = (): SimClock => {
   };
 };
 
-/** How the simulated respondents behave: the chance each starts, and that one who started completes. */
+/**
+ * How the simulated respondents behave: the chance each starts, that one who started completes, and that
+ * one opts out through the link in the email (at a random moment; a room it cancels refuses a later join).
+ */
 export interface Behaviour {
   start: number;
   complete: number;
+  optOut?: number;
 }
 
-/** Parses `start=P,complete=Q` (each a probability; both default 0). */
+/** Parses `start=P,complete=Q,optout=R` (each a probability; all default 0). */
 export const parseBehaviour = (spec: string): Behaviour => {
   const behaviour: Behaviour = { start: 0, complete: 0 };
   for (const part of spec.split(',').filter((p) => p.trim() !== '')) {
     const [key, value] = part.split('=').map((s) => s.trim());
     const p = Number(value);
-    if ((key !== 'start' && key !== 'complete') || value === undefined || !(p >= 0 && p <= 1)) {
-      throw new Error(`--respondents: "${part}" is not start=P or complete=Q with P, Q between 0 and 1`);
+    if (
+      (key !== 'start' && key !== 'complete' && key !== 'optout') ||
+      value === undefined ||
+      !(p >= 0 && p <= 1)
+    ) {
+      throw new Error(
+        `--respondents: "${part}" is not start=P, complete=Q or optout=R with P, Q, R between 0 and 1`,
+      );
     }
-    behaviour[key] = p;
+    behaviour[key === 'optout' ? 'optOut' : key] = p;
   }
   return behaviour;
 };
 
-/** One respondent's visit to the interview page: joining, or leaving (which completes the interview). */
+/**
+ * One respondent's visit: joining the interview page, leaving it (which completes the interview), or the
+ * one-click opt-out through the link in the email.
+ */
 export interface Visit {
   atMs: number;
-  kind: 'join' | 'leave';
+  kind: 'join' | 'leave' | 'optout';
   accessToken: string;
   email: string;
+  optOutUrl?: string;
 }
 
 /** A respondent who got the email with a working room: whom the simulation may send to the page. */
 export interface Invitee {
   email: string;
   accessToken: string;
+  /** The respondent's signed opt-out link (from the email's List-Unsubscribe). */
+  optOutUrl?: string;
 }
 
 /**
@@ -79,6 +95,16 @@ export const planVisits = (
     if (random() < behaviour.complete) {
       visits.push({ atMs: joinAt + (5 + Math.floor(random() * 40)) * MINUTE, kind: 'leave', ...invitee });
     }
+  }
+  // Drawn after the visits above, from a generator of its own: the visits of a seed stay what they were.
+  const optOuts = seededRandom(seed ^ 0x0f7007);
+  for (const invitee of invitees) {
+    if (!behaviour.optOut || !invitee.optOutUrl || optOuts() >= behaviour.optOut) continue;
+    visits.push({
+      atMs: window.fromMs + Math.floor(optOuts() * window.days * DAY),
+      kind: 'optout',
+      ...invitee,
+    });
   }
   return visits.sort((a, b) => a.atMs - b.atMs);
 };
@@ -104,6 +130,8 @@ export interface TimeReport {
   trackingEnded: boolean;
   /** Joins the room refused: it had expired or was cancelled (an opt-out, a revoke) before the visit. */
   refusedJoins: number;
+  /** One-click opt-outs made (a POST to the email's link): who, and when on the simulated clock. */
+  optOuts: Array<{ email: string; atMs: number }>;
   /** Reminder and thank-you messages the polls handed the invite side; rooms whose expiry they moved. */
   followUpMessages: number;
   roomsExtended: number;
@@ -140,6 +168,7 @@ export const passDays = async (args: {
     maxWritesPerPoll: 0,
     trackingEnded: false,
     refusedJoins: 0,
+    optOuts: [],
     followUpMessages: 0,
     roomsExtended: 0,
   };
@@ -150,7 +179,7 @@ export const passDays = async (args: {
     args.clock.advance(Math.min(args.tickMs, endMs - args.clock.now()));
     report.ticks++;
     for (; next < args.visits.length && (args.visits[next]?.atMs ?? endMs) <= args.clock.now(); next++) {
-      await visitRoom(args.api, args.visits[next] as Visit, report, refused);
+      await visitRoom(args.api, args.visits[next] as Visit, report, refused, args.clock.now());
     }
     const enqueued = tally(report, await args.tracker(), args.campaignId);
     if (enqueued > 0) await args.afterEnqueue?.();
@@ -169,7 +198,19 @@ const visitRoom = async (
   visit: Visit,
   report: TimeReport,
   refused: Set<string>,
+  nowMs: number,
 ): Promise<void> => {
+  if (visit.kind === 'optout') {
+    // As a mail client does it (RFC 8058): a POST to the List-Unsubscribe URL.
+    const response = await fetch(visit.optOutUrl ?? '', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    if (!response.ok) throw new Error(`opt-out of ${visit.email} answered ${response.status}`);
+    report.optOuts.push({ email: visit.email, atMs: nowMs });
+    return;
+  }
   if (visit.kind === 'leave') {
     if (refused.has(visit.accessToken)) return;
     await api.leaveRoom(visit.accessToken);

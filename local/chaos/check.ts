@@ -5,6 +5,13 @@ import type { CrashRecord } from '#local/runtime/lambda.ts';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
 import type { CampaignRecord, RejectedRow, RespondentItem } from '#shared/store/types.ts';
 import type { GeneratedCsv } from './csv.ts';
+import {
+  checkFollowUps,
+  emailKindOf,
+  type FollowUpObservation,
+  type FollowUpViolation,
+  type ReceivedFollowUps,
+} from './follow-ups.ts';
 
 /** A broken guarantee. */
 export type ViolationKind =
@@ -39,7 +46,9 @@ export type ViolationKind =
   /** A room's progress in the store (started, completed, their times) differs from the stand-in's room. */
   | 'progress-mismatch'
   /** The run itself did not finish (queue not drained, ingest never finished…). */
-  | 'run-problem';
+  | 'run-problem'
+  /** Reminders and the thank-you: see follow-ups.ts. */
+  | FollowUpViolation;
 
 /** Outcomes the guarantees in docs/DESIGN.md allow, reported separately from violations. */
 export type DocumentedKind =
@@ -88,6 +97,8 @@ export interface RunObservation {
   deliveriesExpected?: boolean;
   /** Simulated days passed with the tracker: every room's progress must be recorded as the API shows it. */
   progressExpected?: boolean;
+  /** The run sent reminders and thank-yous, and some respondents opted out (follow-ups.ts). */
+  followUps?: FollowUpObservation;
 }
 
 /** What the store must show for a room the API lists in this status (pending and cancelled: nothing). */
@@ -156,9 +167,22 @@ export const checkRun = (obs: RunObservation): CheckResult => {
 
   // Emails: recipients, one URL each, URLs known; gather per recipient and per URL.
   const byRecipient = new Map<string, { urls: string[]; count: number }>();
+  const followUpsOf = new Map<string, ReceivedFollowUps>();
   const recipientsByUrl = new Map<string, Set<string>>();
   for (const email of obs.emails) {
     const recipients = email.to.map(addressOf);
+    const kind = obs.followUps ? emailKindOf(email.subject) : 'invitation';
+    if (kind !== 'invitation') {
+      for (const address of recipients) {
+        if (!obs.csv.accepted.has(address))
+          flag('unexpected-recipient', `a ${kind} went to ${address}`, address);
+        const entry = followUpsOf.get(address) ?? { reminders: 0, thanks: 0, urls: [] };
+        entry[kind === 'reminder' ? 'reminders' : 'thanks']++;
+        entry.urls.push(...roomUrlsOf(email));
+        followUpsOf.set(address, entry);
+      }
+      continue;
+    }
     const who = recipients.join(', ');
     if (recipients.length !== 1 || email.cc.length + email.bcc.length > 0) {
       flag(
@@ -196,7 +220,7 @@ export const checkRun = (obs: RunObservation): CheckResult => {
     if (recipients.size > 1) flag('url-shared', `${url} reached ${[...recipients].join(', ')}`);
     const room = roomsByUrl.get(url);
     if (!room) flag('unknown-url', `${url} is no room the API created`, [...recipients].join(', '));
-    else if (room.status === 'cancelled') {
+    else if (room.status === 'cancelled' && ![...recipients].every((r) => obs.followUps?.optOuts.has(r))) {
       flag(
         'cancelled-room-emailed',
         `room ${room.id} was emailed, then cancelled`,
@@ -333,7 +357,8 @@ export const checkRun = (obs: RunObservation): CheckResult => {
     const progress = obs.progressExpected && room ? progressMismatch(stored, room) : undefined;
     if (progress) flag('progress-mismatch', progress, key, expected.line);
     // The run's addresses are ordinary ones: SES publishes a Delivery for each message it received.
-    if (obs.deliveriesExpected && count > 0 && stored.delivery !== 'delivered') {
+    const optedOut = obs.followUps?.optOuts.has(key) === true;
+    if (obs.deliveriesExpected && count > 0 && stored.delivery !== 'delivered' && !optedOut) {
       const recorded = stored.delivery ?? 'nothing';
       flag(
         'delivery-lost',
@@ -341,6 +366,21 @@ export const checkRun = (obs: RunObservation): CheckResult => {
         key,
         expected.line,
       );
+    }
+    if (stored.state === 'emailed' && obs.followUps) {
+      checkFollowUps({
+        f: obs.followUps,
+        email: key,
+        line: expected.line,
+        stored,
+        room,
+        invitationUrl: stored.roomUrl,
+        got: followUpsOf.get(key),
+        windowEvents,
+        flag: (kind, detail, respondent, line) => flag(kind, detail, respondent, line),
+        onWindowRepeat: (detail) =>
+          documented.push({ kind: 'window-duplicate', respondent: key, line: expected.line, detail }),
+      });
     }
     if (stored.state === 'emailed') {
       if (count === 0) flag('store-mismatch', 'store says emailed, SES received nothing', key, expected.line);

@@ -2,7 +2,7 @@
 // profile and generated CSV, each checked against the ground truth (SES emulator, stand-in rooms).
 import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { clearSesStore, makeAwsClients, readSesStore } from '#local/aws.ts';
+import { clearSesStore, makeAwsClients, readSesStore, type SesMessage } from '#local/aws.ts';
 import { type LocalCampaignResult, type LocalTimings, runLocalCampaign } from '#local/campaign.ts';
 import { type EmulatorEndpoints, type Emulators, startEmulators } from '#local/emulators.ts';
 import type { Standin } from '#local/standin/server.ts';
@@ -16,7 +16,8 @@ import {
   type ViolationKind,
 } from './check.ts';
 import { generateCsv } from './csv.ts';
-import { CHAOS_DAYS, describeProfile, drawProfile, type FaultProfile } from './profile.ts';
+import { emailKindOf } from './follow-ups.ts';
+import { CHAOS_DAYS, CHAOS_FOLLOW_UPS, describeProfile, drawProfile, type FaultProfile } from './profile.ts';
 
 /** Faults one run injected, by kind, as counted by the component that injected them. */
 export interface InjectedCounts {
@@ -45,6 +46,11 @@ export interface InjectedCounts {
   trackerBusy: number;
   /** Runs whose Aseed account started without tokens (creates refused with 402 until a top-up). */
   tokenShortRuns: number;
+  /** Runs with reminders and the thank-you; what SES received of them; one-click opt-outs made. */
+  followUpRuns: number;
+  reminders: number;
+  thankYous: number;
+  optOuts: number;
 }
 
 /** What one run did and found. */
@@ -125,10 +131,19 @@ const emptyCounts = (): InjectedCounts => ({
   trackerCrashes: 0,
   trackerBusy: 0,
   tokenShortRuns: 0,
+  followUpRuns: 0,
+  reminders: 0,
+  thankYous: 0,
+  optOuts: 0,
 });
 
-const injected = (result: LocalCampaignResult, profile: FaultProfile): InjectedCounts => {
+const injected = (
+  result: LocalCampaignResult,
+  profile: FaultProfile,
+  emails: readonly SesMessage[],
+): InjectedCounts => {
   const api = result.faults.api;
+  const kinds = profile.followUps ? emails.map((m) => emailKindOf(m.subject)) : [];
   return {
     api429: api['429'] ?? 0,
     api500: api['500'] ?? 0,
@@ -150,6 +165,10 @@ const injected = (result: LocalCampaignResult, profile: FaultProfile): InjectedC
     trackerCrashes: result.time?.failedPolls ?? 0,
     trackerBusy: result.time?.busyPolls ?? 0,
     tokenShortRuns: profile.tokensShortMs ? 1 : 0,
+    followUpRuns: profile.followUps ? 1 : 0,
+    reminders: kinds.filter((k) => k === 'reminder').length,
+    thankYous: kinds.filter((k) => k === 'thanks').length,
+    optOuts: result.time?.optOuts.length ?? 0,
   };
 };
 
@@ -207,6 +226,7 @@ export const runOne = async (
     chaos: profile.chaos,
     days: CHAOS_DAYS,
     behaviour: profile.respondents,
+    ...(profile.followUps ? { settings: { ...CHAOS_FOLLOW_UPS } } : {}),
     deadlineMs:
       options.deadlineMs ??
       (12 * ((options.timings ?? DEFAULT_TIMINGS).visibilityTimeoutSeconds ?? 4) + 60) * 1000,
@@ -245,6 +265,15 @@ export const runOne = async (
       ingestExhausted: result.ingest.every((report) => report.deliveries.every((d) => !d.succeeded)),
       deliveriesExpected: true,
       progressExpected: true,
+      ...(profile.followUps
+        ? {
+            followUps: {
+              reminderDays: CHAOS_FOLLOW_UPS.reminders.map((r) => r.afterDays),
+              thankYou: true,
+              optOuts: new Map((result.time?.optOuts ?? []).map((o) => [o.email.toLowerCase(), o.atMs])),
+            },
+          }
+        : {}),
     });
   } finally {
     clients.destroy();
@@ -260,7 +289,7 @@ export const runOne = async (
     emails: emails.length,
     rooms: result.rooms.length,
     deadLetteredBatches,
-    faults: injected(result, profile),
+    faults: injected(result, profile, emails),
     violations: check.violations,
     documented: check.documented,
     startedAt: started,
@@ -364,6 +393,11 @@ const VIOLATION_KINDS: ViolationKind[] = [
   'delivery-lost',
   'progress-mismatch',
   'run-problem',
+  'follow-up-missing',
+  'follow-up-duplicate',
+  'follow-up-unwanted',
+  'follow-up-link',
+  'opt-out-lost',
 ];
 
 /** Total violations of a report. */
@@ -391,6 +425,10 @@ const FAULT_ROWS: Array<[keyof InjectedCounts, string]> = [
   ['trackerCrashes', 'tracker polls killed mid-way'],
   ['trackerBusy', 'tracker polls kept out by a racing poll'],
   ['tokenShortRuns', 'runs starting without Aseed tokens (402 until a top-up)'],
+  ['followUpRuns', 'runs with two reminders (6 h, 12 h) and thank-yous'],
+  ['reminders', 'reminders SES received'],
+  ['thankYous', 'thank-yous SES received'],
+  ['optOuts', 'one-click opt-outs (POST to the link) mid-campaign'],
 ];
 
 /** The summary table (Markdown, readable in a terminal too). */

@@ -27,7 +27,18 @@ export interface FaultProfile {
    * creates are refused with 402, the campaign pauses, and goes on once the tokens are there.
    */
   tokensShortMs: number;
+  /**
+   * Reminders (6 and 12 hours after the invitation) and the thank-you go out during the simulated day, and
+   * `respondents.optOut` of the invitees opt out through their link at a random moment.
+   */
+  followUps: boolean;
 }
+
+/** The follow-up settings of a run with `followUps`: both reminders fall due inside the simulated day. */
+export const CHAOS_FOLLOW_UPS = {
+  reminders: [{ afterDays: 0.25 }, { afterDays: 0.5 }],
+  thankYou: true,
+} as const;
 
 /** Simulated days of every chaos run (one: 288 ticks of the 5-minute schedule). */
 export const CHAOS_DAYS = 1;
@@ -50,10 +61,11 @@ export const drawProfile = (seed: number): FaultProfile => {
       chaos: { duplicateS3Events: 0, concurrentS3Events: false, reupload: false, duplicateSqsProbability: 0 },
       respondents: { start: 0.6, complete: 0.7 },
       tokensShortMs: 0,
+      followUps: false,
     };
   }
   const latencies = [0, 0, 5, 20, 50];
-  return {
+  const profile: Omit<FaultProfile, 'followUps'> = {
     api: {
       p429: maybe(0.7, 0.02, 0.2),
       p500: maybe(0.5, 0.02, 0.1),
@@ -80,6 +92,10 @@ export const drawProfile = (seed: number): FaultProfile => {
     // Drawn after everything else, so earlier seeds keep the rest of their profile.
     tokensShortMs: random() < 0.3 ? Math.round(1000 + random() * 3000) : 0,
   };
+  // Drawn after everything else, so earlier seeds keep the rest of their profile.
+  const followUps = random() < 0.5;
+  if (followUps) profile.respondents.optOut = round(0.05 + random() * 0.15);
+  return { ...profile, followUps };
 };
 
 /** One-line description of a profile (for failure reports). */
@@ -107,6 +123,7 @@ export const describeProfile = (p: FaultProfile): string => {
   if (p.chaos.trackerCrash) parts.push(`trackerCrash=${p.chaos.trackerCrash}`);
   if (p.chaos.concurrentPolls) parts.push('concurrentPolls');
   if (p.tokensShortMs) parts.push(`tokensShort=${p.tokensShortMs}ms`);
+  if (p.followUps) parts.push(`followUps optOut=${p.respondents.optOut ?? 0}`);
   const respondents = `respondents start=${p.respondents.start},complete=${p.respondents.complete}`;
   return `${parts.length > 0 ? parts.join(' ') : 'calm'}; ${respondents}`;
 };

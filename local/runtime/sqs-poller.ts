@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
@@ -106,6 +107,12 @@ export interface SqsPoller {
     idleMs?: number;
     timeoutMs?: number;
     keepRunning?: boolean;
+    /**
+     * Messages a crashed or failed invocation left (not a timed-out one, which may still run) are made visible
+     * again at once instead of after the visibility timeout: for simulated time, which stands still while it
+     * drains, so the wait would cost real seconds and change nothing.
+     */
+    fastForward?: boolean;
   }): Promise<SqsPollerStats & { drained: boolean }>;
   stats(): SqsPollerStats;
 }
@@ -346,7 +353,33 @@ export const createSqsPoller = (options: SqsPollerOptions): SqsPoller => {
     }
     // Failed messages are left alone: they reappear when their visibility timeout expires, as with Lambda.
     stats.messagesFailed += report.failedIds.length;
+    // Only an invocation that died (not one that timed out and may still run, nor one whose record asked to
+    // be retried later) leaves messages a fast-forward drain shows again at once.
+    if (report.batchFailure === 'crash' || report.batchFailure === 'error') {
+      for (const message of messages) {
+        if (report.failedIds.includes(message.MessageId as string) && message.ReceiptHandle)
+          leftBehind.set(message.MessageId as string, message.ReceiptHandle);
+      }
+    }
     options.onInvocation?.(report);
+  };
+
+  /** Receipts of messages failed invocations left in flight (made visible early by a fast-forward drain). */
+  const leftBehind = new Map<string, string>();
+  const showLeftBehind = async () => {
+    const receipts = [...leftBehind.values()];
+    leftBehind.clear();
+    for (const ReceiptHandle of receipts) {
+      await options.sqs
+        .send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: options.queueUrl,
+            ReceiptHandle,
+            VisibilityTimeout: 0,
+          }),
+        )
+        .catch(() => {});
+    }
   };
 
   const worker = async () => {
@@ -440,7 +473,12 @@ export const createSqsPoller = (options: SqsPollerOptions): SqsPoller => {
     start,
     stop,
     stats: () => ({ ...stats }),
-    drain: async ({ idleMs = 300, timeoutMs: drainTimeoutMs = 120_000, keepRunning = false } = {}) => {
+    drain: async ({
+      idleMs = 300,
+      timeoutMs: drainTimeoutMs = 120_000,
+      keepRunning = false,
+      fastForward = false,
+    } = {}) => {
       start();
       await sleep(0);
       const deadline = Date.now() + drainTimeoutMs;
@@ -459,6 +497,7 @@ export const createSqsPoller = (options: SqsPollerOptions): SqsPoller => {
           }
         } else {
           idleSince = undefined;
+          if (fastForward && handling === 0) await showLeftBehind();
         }
         await sleep(50);
       }

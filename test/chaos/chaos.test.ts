@@ -4,7 +4,8 @@ import { emulatorEndpoints } from '#test/support/aws.ts';
 
 // The short chaos run of `npm test` (the long one is `npm run chaos`, figures in docs/RELIABILITY.md).
 // It runs 8 runs × 200 rows: about 210 s on a 2-core machine, since each run also lets a simulated day pass
-// (288 tracker ticks) and each fault that makes SQS redeliver costs one 15 s visibility timeout. CHAOS_RUNS / CHAOS_RESPONDENTS /
+// (288 tracker ticks) and each fault that makes SQS redeliver costs one 15 s visibility timeout. About half the
+// profiles also send two reminders and thank-yous that day, with some respondents opting out mid-campaign. CHAOS_RUNS / CHAOS_RESPONDENTS /
 // CHAOS_SEED override it; a failing seed printed below replays with `npm run chaos -- --runs 1 --seed <seed>`.
 // Base seed 4000: its first four profiles already cover every fault kind (429/500/503/drop/latency, SES
 // throttling, crashes, duplicate SQS deliveries, duplicate S3 events, re-upload).
