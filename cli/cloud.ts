@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { STACK_OUTPUTS, UPLOADS } from '#infra/definitions.ts';
 import { PAUSE_LABEL } from '#shared/errors.ts';
+import { EMAILED_STATUSES } from '#shared/events/journey.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { Store } from '#shared/store/ports.ts';
 import { type ReportLine, readReport, reportLine } from '#shared/store/report.ts';
@@ -28,16 +29,7 @@ const reportLines = async (store: Store, campaignId: string): Promise<ReportLine
 export const funnelOf = (lines: readonly ReportLine[]): FunnelCounts => {
   const count = (...statuses: string[]) => lines.filter((l) => statuses.includes(l.status)).length;
   return {
-    emailed: count(
-      'emailed',
-      'delivered',
-      'bounced',
-      'complained',
-      'unsubscribed',
-      'started',
-      'completed',
-      'expired',
-    ),
+    emailed: count(...EMAILED_STATUSES),
     delivered: lines.filter((l) => l.delivered_at !== '').length,
     bounced: count('bounced'),
     complained: count('complained'),

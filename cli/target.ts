@@ -86,17 +86,21 @@ const clientsOf = (
   };
 };
 
-/** The local stack's clients from `.invites/local.json` (any credentials do for the emulators). */
-const localTarget = async (command: string): Promise<Target> => {
-  let info: LocalDeploymentInfo;
+/** What `invites up` wrote about the running local stack; a usage error naming the fix when none runs. */
+export const localDeployment = async (command: string): Promise<LocalDeploymentInfo> => {
   try {
-    info = JSON.parse(await readFile(LOCAL_DEPLOYMENT_FILE, 'utf8')) as LocalDeploymentInfo;
+    return JSON.parse(await readFile(LOCAL_DEPLOYMENT_FILE, 'utf8')) as LocalDeploymentInfo;
   } catch {
     throw new UsageError(
       `no local stack here (${LOCAL_DEPLOYMENT_FILE}): start one with 'invites up'`,
       command,
     );
   }
+};
+
+/** The local stack's clients from `.invites/local.json` (any credentials do for the emulators). */
+const localTarget = async (command: string): Promise<Target> => {
+  const info = await localDeployment(command);
   const local = { region: info.aws.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
   return clientsOf('--local', info, {
     s3: { ...local, endpoint: info.aws.s3, forcePathStyle: true },

@@ -1,16 +1,15 @@
 // `invites test-send`: one respondent's invitation sent for real through SES (the stack's, or the local
 // stack's emulator) to an address of yours, marked as a test, with a placeholder link: no room, no tokens.
-import { readFile } from 'node:fs/promises';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { STACK_OUTPUTS } from '#infra/definitions.ts';
-import { LOCAL_DEPLOYMENT_FILE, type LocalDeploymentInfo } from '#local/deployment-info.ts';
 import { invitationOf, PLACEHOLDER_ROOM_URL } from '#shared/campaign/preview.ts';
 import { checkEmail } from '#shared/mail/address.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
 import { EXIT, integer, onePositional, parse, UsageError } from './args.ts';
 import type { Io } from './local.ts';
 import { findRespondent } from './preview.ts';
+import { localDeployment } from './target.ts';
 import { checkSettings } from './validate.ts';
 
 const requestHandler = { requestTimeout: 15_000, connectionTimeout: 5_000 };
@@ -27,15 +26,7 @@ interface SendTarget {
 
 /** The local stack `invites up` runs: its SES emulator and the local sender. */
 const localSes = async (command: string): Promise<SendTarget> => {
-  let info: LocalDeploymentInfo;
-  try {
-    info = JSON.parse(await readFile(LOCAL_DEPLOYMENT_FILE, 'utf8')) as LocalDeploymentInfo;
-  } catch {
-    throw new UsageError(
-      `no local stack here (${LOCAL_DEPLOYMENT_FILE}): start one with 'invites up'`,
-      command,
-    );
-  }
+  const info = await localDeployment(command);
   const ses = new SESv2Client({
     region: info.aws.region,
     endpoint: info.ses.endpoint,

@@ -291,17 +291,16 @@ export class InvitesStack extends Stack {
         : [setting(ENV.sesSendRatePerSecond, config.ses.sendRatePerSecond)]),
       setting(ENV.inviteMaxReceiveCount, INVITE_QUEUE.maxReceiveCount),
     ];
+    // What settling a respondent's outcome needs (an SES event, an opt-out): item reads and updates, puts to
+    // the suppression list, and the Aseed API to cancel the pending room.
+    const settleBindings = [
+      tableAccess(ENV.tableName, this.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']),
+      secretRead(ENV.aseedTokenSecretArn, secret),
+      setting(ENV.aseedBaseUrl, config.aseedBaseUrl),
+    ];
     // One-click opt-out (RFC 8058): the invite function signs each recipient's link, this endpoint checks it.
     this.optOut = new OptOut(this, 'OptOut', {
-      bindings: [
-        tableAccess(ENV.tableName, this.table, [
-          'dynamodb:GetItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:PutItem',
-        ]),
-        secretRead(ENV.aseedTokenSecretArn, secret),
-        setting(ENV.aseedBaseUrl, config.aseedBaseUrl),
-      ],
+      bindings: [...settleBindings],
       common,
     });
     this.invite = new AppFunction(this, 'Invite', {
@@ -346,14 +345,8 @@ export class InvitesStack extends Stack {
     this.events = new SesEvents(this, 'SesEvents', {
       configurationSetName: configurationSet.configurationSetName,
       bindings: [
-        tableAccess(ENV.tableName, this.table, [
-          'dynamodb:GetItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:PutItem',
-        ]),
         // Rooms of bounced and complained respondents are cancelled, giving their tokens back.
-        secretRead(ENV.aseedTokenSecretArn, secret),
-        setting(ENV.aseedBaseUrl, config.aseedBaseUrl),
+        ...settleBindings,
       ],
       common,
     });

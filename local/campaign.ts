@@ -28,6 +28,7 @@ import {
   startStandin,
 } from '#local/standin/server.ts';
 import { AseedClient } from '#shared/aseed/client.ts';
+import { requestCancel } from '#shared/campaign/cancel.ts';
 import { journeyOf } from '#shared/events/journey.ts';
 import { sqsInviteQueue } from '#shared/ingest/aws.ts';
 import { isTerminalState } from '#shared/invite/respondent.ts';
@@ -626,10 +627,24 @@ const letDaysPass = async (
     tracker: faultyTracker(run, { ...trackerDeps, store: dyingStore(run, store) }),
     settle: createTrackerHandler(trackerDeps),
     onHour: (hours, report) => onHour(hours, report.joins),
+    ...(options.chaos?.cancel
+      ? {
+          cancel: {
+            afterMs: options.chaos.cancel.afterMs,
+            run: async () => {
+              const revokeUnstarted = options.chaos?.cancel?.revokeUnstarted ?? false;
+              const deps = { store, queue: trackerDeps.queue, clock: services.clock.now };
+              await requestCancel(deps, campaignId, { revokeUnstarted });
+            },
+          },
+        }
+      : {}),
     // What a poll handed the invite side is sent before time moves on (as it would be within minutes), and
     // its SES events are in before the next poll. The poller keeps running between these drains.
     afterEnqueue: async () => {
       await stack.poller.drain({ idleMs: 300, timeoutMs: 120_000, keepRunning: true, fastForward: true });
+      // A message that used up its receives (a cancel) reaches the dead-letter function before time goes on.
+      await stack.dlqPoller?.drain({ idleMs: 300, timeoutMs: 120_000, keepRunning: true, fastForward: true });
       await stack.sesEvents?.drain({ idleMs: 300, timeoutMs: 120_000 });
     },
   });

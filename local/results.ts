@@ -147,7 +147,7 @@ export const problemsOf = (run: {
   if (unfinished > 0) problems.push(`${unfinished} accepted respondents did not reach a terminal state`);
   if (!run.drained.invite) problems.push(`the invite queue was not drained within ${run.deadlineMs} ms`);
   if (!run.drained.dlq) problems.push(`the dead-letter queue was not drained within ${run.deadlineMs} ms`);
-  const respondents = summary.emailed + summary.failed;
+  const respondents = summary.emailed + summary.failed + summary.cancelled;
   if (record && summary.accepted !== respondents) {
     problems.push(`the store holds ${respondents} respondents, the campaign counted ${summary.accepted}`);
   }

@@ -84,6 +84,8 @@ export interface ChaosSwitches {
   trackerCrash?: number;
   /** With simulated days: every tracker run is two runs at once, racing for the same campaigns. */
   concurrentPolls?: boolean;
+  /** With simulated days: `invites cancel` this long into the day (simulated ms), revoking unstarted rooms or not. */
+  cancel?: { afterMs: number; revokeUnstarted: boolean };
 }
 
 /** Progress of a run, for a progress bar. */

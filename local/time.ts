@@ -132,6 +132,8 @@ export interface TimeReport {
   refusedJoins: number;
   /** One-click opt-outs made (a POST to the email's link): who, and when on the simulated clock. */
   optOuts: Array<{ email: string; atMs: number }>;
+  /** When the campaign was cancelled (simulated clock), if it was. */
+  cancelledAtMs?: number;
   /** Reminder and thank-you messages the polls handed the invite side; rooms whose expiry they moved. */
   followUpMessages: number;
   roomsExtended: number;
@@ -151,6 +153,8 @@ export const passDays = async (args: {
   settle?: TrackerHandler;
   /** Called after a tracker run that handed follow-ups to the invite queue (the local runtime sends them). */
   afterEnqueue?: () => Promise<void>;
+  /** Cancels the campaign this long into the days (simulated ms); its messages are sent like follow-ups. */
+  cancel?: { afterMs: number; run: () => Promise<void> };
   campaignId: string;
 }): Promise<TimeReport> => {
   const report: TimeReport = {
@@ -172,7 +176,8 @@ export const passDays = async (args: {
     followUpMessages: 0,
     roomsExtended: 0,
   };
-  const endMs = args.clock.now() + args.days * DAY;
+  const startMs = args.clock.now();
+  const endMs = startMs + args.days * DAY;
   const refused = new Set<string>();
   let next = 0;
   while (args.clock.now() < endMs) {
@@ -180,6 +185,15 @@ export const passDays = async (args: {
     report.ticks++;
     for (; next < args.visits.length && (args.visits[next]?.atMs ?? endMs) <= args.clock.now(); next++) {
       await visitRoom(args.api, args.visits[next] as Visit, report, refused, args.clock.now());
+    }
+    if (
+      args.cancel &&
+      report.cancelledAtMs === undefined &&
+      args.clock.now() >= startMs + args.cancel.afterMs
+    ) {
+      await args.cancel.run();
+      report.cancelledAtMs = args.clock.now();
+      await args.afterEnqueue?.();
     }
     const enqueued = tally(report, await args.tracker(), args.campaignId);
     if (enqueued > 0) await args.afterEnqueue?.();

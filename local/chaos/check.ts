@@ -147,6 +147,13 @@ export const roomUrlsOf = (email: Pick<SesMessage, 'text' | 'html'>): string[] =
  */
 const WINDOW_POINT = /after SendBulkEmail|UpdateCommand|UpdateItemCommand|before return/;
 
+/** True when the harness itself had this recipient's room cancelled: an opt-out, or a revoking cancel. */
+const cancelledOnPurpose = (obs: RunObservation, address: string): boolean => {
+  if (obs.followUps?.optOuts.has(address)) return true;
+  const stored = obs.respondents.find((r) => r.emailKey === address);
+  return obs.followUps?.cancel?.revoke === true && stored?.state === 'cancelled' && stored.revoked === true;
+};
+
 /** Checks one run; pure, so it is unit-tested with hand-made observations. */
 export const checkRun = (obs: RunObservation): CheckResult => {
   const violations: Finding<ViolationKind>[] = [];
@@ -220,7 +227,7 @@ export const checkRun = (obs: RunObservation): CheckResult => {
     if (recipients.size > 1) flag('url-shared', `${url} reached ${[...recipients].join(', ')}`);
     const room = roomsByUrl.get(url);
     if (!room) flag('unknown-url', `${url} is no room the API created`, [...recipients].join(', '));
-    else if (room.status === 'cancelled' && ![...recipients].every((r) => obs.followUps?.optOuts.has(r))) {
+    else if (room.status === 'cancelled' && ![...recipients].every((r) => cancelledOnPurpose(obs, r))) {
       flag(
         'cancelled-room-emailed',
         `room ${room.id} was emailed, then cancelled`,
@@ -315,7 +322,7 @@ export const checkRun = (obs: RunObservation): CheckResult => {
       if (other) flag('url-shared', `the store gave room ${stored.roomId} to ${other} and ${key}`, key);
       roomOwners.set(stored.roomId, key);
     }
-    if (stored && stored.state !== 'emailed' && stored.state !== 'failed') {
+    if (stored && stored.state !== 'emailed' && stored.state !== 'failed' && stored.state !== 'cancelled') {
       flag('unfinished', `left in state ${stored.state}`, key, expected.line);
     }
     if (count === 0) {
@@ -367,7 +374,7 @@ export const checkRun = (obs: RunObservation): CheckResult => {
         expected.line,
       );
     }
-    if (stored.state === 'emailed' && obs.followUps) {
+    if ((stored.state === 'emailed' || stored.state === 'cancelled') && obs.followUps) {
       checkFollowUps({
         f: obs.followUps,
         email: key,
@@ -436,8 +443,13 @@ export const checkRun = (obs: RunObservation): CheckResult => {
   const record = obs.record;
   if (!record) flag('store-counts', 'no campaign record');
   else {
-    if (record.status !== 'completed') flag('store-counts', `campaign status is ${record.status}`);
-    const emailedRows = obs.respondents.filter((r) => r.state === 'emailed').length;
+    const wantStatus = obs.followUps?.cancel ? 'cancelled' : 'completed';
+    if (record.status !== wantStatus)
+      flag('store-counts', `campaign status is ${record.status}, not ${wantStatus}`);
+    // Respondents a revoking cancel moved on after their invitation count as the emailed they were.
+    const emailedRows = obs.respondents.filter(
+      (r) => r.state === 'emailed' || (r.state === 'cancelled' && r.emailedAt !== undefined),
+    ).length;
     const failedRows = obs.respondents.filter((r) => r.state === 'failed').length;
     const expectedCount = (kind: string) => obs.csv.rows.filter((r) => r.kind === kind).length;
     const checks: Array<[string, number | undefined, number]> = [

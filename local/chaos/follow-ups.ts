@@ -18,6 +18,8 @@ export interface FollowUpObservation {
   thankYou: boolean;
   /** Who opted out, and when (simulated clock, epoch ms). */
   optOuts: ReadonlyMap<string, number>;
+  /** The campaign was cancelled at this moment (simulated clock), unstarted rooms revoked or not. */
+  cancel?: { atMs: number; revoke: boolean };
 }
 
 /** An email's kind, from its subject: the shipped follow-up texts (chaos runs use them). */
@@ -49,7 +51,9 @@ export type FollowUpViolation =
   | 'follow-up-missing'
   | 'follow-up-unwanted'
   | 'follow-up-link'
-  | 'opt-out-lost';
+  | 'opt-out-lost'
+  /** A cancel with revocation left an unstarted room live, or its respondent not `cancelled`. */
+  | 'revoke-missed';
 
 /** How many of the reminders are due to this respondent: at least `min`, at most `max` (near calls). */
 const remindersDue = (
@@ -61,11 +65,12 @@ const remindersDue = (
   const emailedMs = Date.parse(stored.emailedAt ?? '');
   const startedMs = room?.started_at ? Date.parse(room.started_at) : Number.POSITIVE_INFINITY;
   const optOutMs = f.optOuts.get(email) ?? Number.POSITIVE_INFINITY;
+  const cancelMs = f.cancel?.atMs ?? Number.POSITIVE_INFINITY;
   let min = 0;
   let max = 0;
   for (const days of f.reminderDays) {
     const dueMs = emailedMs + days * DAY;
-    const stop = Math.min(startedMs, optOutMs);
+    const stop = Math.min(startedMs, optOutMs, cancelMs);
     if (stop > dueMs + TOLERANCE_MS) min++;
     if (stop > dueMs - TOLERANCE_MS) max++;
   }
@@ -76,11 +81,11 @@ const remindersDue = (
 const thanksDue = (f: FollowUpObservation, room: InterviewRoom | undefined, email: string) => {
   if (!f.thankYou || room?.status !== 'completed' || !room.finished_at) return { min: 0, max: 0 };
   const finishedMs = Date.parse(room.finished_at);
-  const optOutMs = f.optOuts.get(email) ?? Number.POSITIVE_INFINITY;
-  return {
-    min: optOutMs > finishedMs + TOLERANCE_MS ? 1 : 0,
-    max: optOutMs > finishedMs - TOLERANCE_MS ? 1 : 0,
-  };
+  const stop = Math.min(
+    f.optOuts.get(email) ?? Number.POSITIVE_INFINITY,
+    f.cancel?.atMs ?? Number.POSITIVE_INFINITY,
+  );
+  return { min: stop > finishedMs + TOLERANCE_MS ? 1 : 0, max: stop > finishedMs - TOLERANCE_MS ? 1 : 0 };
 };
 
 /**
@@ -131,4 +136,24 @@ export const checkFollowUps = (args: {
   if (f.optOuts.has(email) && stored.delivery !== 'unsubscribed') {
     flag('opt-out-lost', `opted out, the store records ${stored.delivery ?? 'no outcome'}`, email, line);
   }
+  const revoked = revokeExpected(f, room, email);
+  if (revoked === true && (room?.status !== 'cancelled' || stored.state !== 'cancelled')) {
+    flag(
+      'revoke-missed',
+      `room ${room?.status ?? 'unknown'}, respondent ${stored.state} after the revoking cancel`,
+      email,
+      line,
+    );
+  } else if (revoked === false && stored.state === 'cancelled') {
+    flag('revoke-missed', 'cancelled, though its room had started before the cancel', email, line);
+  }
+};
+
+/** Whether a revoking cancel had to revoke this room (undefined: no such cancel, an opt-out, or a near call). */
+const revokeExpected = (f: FollowUpObservation, room: InterviewRoom | undefined, email: string) => {
+  if (!f.cancel?.revoke || f.optOuts.has(email) || !room) return undefined;
+  const startedMs = room.started_at ? Date.parse(room.started_at) : Number.POSITIVE_INFINITY;
+  if (startedMs > f.cancel.atMs + TOLERANCE_MS) return true;
+  if (startedMs < f.cancel.atMs - TOLERANCE_MS) return false;
+  return undefined;
 };

@@ -51,6 +51,9 @@ export interface InjectedCounts {
   reminders: number;
   thankYous: number;
   optOuts: number;
+  /** Runs cancelled during the day, and those of them that revoked unstarted rooms. */
+  cancelledRuns: number;
+  revokingRuns: number;
 }
 
 /** What one run did and found. */
@@ -135,6 +138,8 @@ const emptyCounts = (): InjectedCounts => ({
   reminders: 0,
   thankYous: 0,
   optOuts: 0,
+  cancelledRuns: 0,
+  revokingRuns: 0,
 });
 
 const injected = (
@@ -169,6 +174,8 @@ const injected = (
     reminders: kinds.filter((k) => k === 'reminder').length,
     thankYous: kinds.filter((k) => k === 'thanks').length,
     optOuts: result.time?.optOuts.length ?? 0,
+    cancelledRuns: result.time?.cancelledAtMs !== undefined ? 1 : 0,
+    revokingRuns: result.time?.cancelledAtMs !== undefined && profile.chaos.cancel?.revokeUnstarted ? 1 : 0,
   };
 };
 
@@ -271,6 +278,14 @@ export const runOne = async (
               reminderDays: CHAOS_FOLLOW_UPS.reminders.map((r) => r.afterDays),
               thankYou: true,
               optOuts: new Map((result.time?.optOuts ?? []).map((o) => [o.email.toLowerCase(), o.atMs])),
+              ...(result.time?.cancelledAtMs !== undefined
+                ? {
+                    cancel: {
+                      atMs: result.time.cancelledAtMs,
+                      revoke: profile.chaos.cancel?.revokeUnstarted ?? false,
+                    },
+                  }
+                : {}),
             },
           }
         : {}),
@@ -398,6 +413,7 @@ const VIOLATION_KINDS: ViolationKind[] = [
   'follow-up-unwanted',
   'follow-up-link',
   'opt-out-lost',
+  'revoke-missed',
 ];
 
 /** Total violations of a report. */
@@ -429,6 +445,8 @@ const FAULT_ROWS: Array<[keyof InjectedCounts, string]> = [
   ['reminders', 'reminders SES received'],
   ['thankYous', 'thank-yous SES received'],
   ['optOuts', 'one-click opt-outs (POST to the link) mid-campaign'],
+  ['cancelledRuns', 'runs cancelled during the day (invites cancel)'],
+  ['revokingRuns', '… with --revoke-unstarted'],
 ];
 
 /** The summary table (Markdown, readable in a terminal too). */

@@ -19,6 +19,7 @@ export interface FaultProfile {
       | 'reverseSesEvents'
       | 'trackerCrash'
       | 'concurrentPolls'
+      | 'cancel'
     >;
   /** A simulated day after the sends: respondents join and leave, the tracker polls (with its own faults). */
   respondents: Behaviour;
@@ -95,6 +96,11 @@ export const drawProfile = (seed: number): FaultProfile => {
   // Drawn after everything else, so earlier seeds keep the rest of their profile.
   const followUps = random() < 0.5;
   if (followUps) profile.respondents.optOut = round(0.05 + random() * 0.15);
+  // Some of those runs are cancelled during the day (2–20 h in), half of them revoking unstarted rooms.
+  if (followUps && random() < 0.4) {
+    const afterMs = Math.round((2 + random() * 18) * 3_600_000);
+    profile.chaos.cancel = { afterMs, revokeUnstarted: random() < 0.5 };
+  }
   return { ...profile, followUps };
 };
 
@@ -124,6 +130,11 @@ export const describeProfile = (p: FaultProfile): string => {
   if (p.chaos.concurrentPolls) parts.push('concurrentPolls');
   if (p.tokensShortMs) parts.push(`tokensShort=${p.tokensShortMs}ms`);
   if (p.followUps) parts.push(`followUps optOut=${p.respondents.optOut ?? 0}`);
+  const cancel = p.chaos.cancel;
+  if (cancel)
+    parts.push(
+      `cancel@${(cancel.afterMs / 3_600_000).toFixed(1)}h${cancel.revokeUnstarted ? ' revoke' : ''}`,
+    );
   const respondents = `respondents start=${p.respondents.start},complete=${p.respondents.complete}`;
   return `${parts.length > 0 ? parts.join(' ') : 'calm'}; ${respondents}`;
 };

@@ -142,7 +142,8 @@ const onFailedReceive = async (
 
 /**
  * Handles one record of the dead-letter queue: makes sure its batch is recorded as dead-lettered on the
- * campaign even when the last receive died before it could (a crash or timeout). Idempotent.
+ * campaign even when the last receive died before it could (a crash or timeout); a cancel message is carried
+ * out instead, so a cancel is never lost to the DLQ. Idempotent.
  */
 export const processDeadLetterRecord = async (deps: InviteDeps, body: string): Promise<void> => {
   const ctx = contextOf(deps);
@@ -153,7 +154,17 @@ export const processDeadLetterRecord = async (deps: InviteDeps, body: string): P
     ctx.logger.warn('dead-lettered message is not an invite message: nothing to record');
     return;
   }
-  if (!('batch' in msg) || 'followUp' in msg || 'cancel' in msg) return;
+  if (!('batch' in msg) || 'followUp' in msg) return;
+  if ('cancel' in msg) {
+    // A cancel that used up its receives is carried out here once more; failing again, it stays in the DLQ
+    // (alarmed) for a redrive, and `invites cancel` may be repeated.
+    ctx.logger.warn('dead-lettered cancel: carrying it out', {
+      campaignId: msg.campaignId,
+      batch: msg.batch,
+    });
+    await processMessage(ctx, msg);
+    return;
+  }
   ctx.logger.appendKeys({ campaignId: msg.campaignId, batch: msg.batch });
   try {
     await deadLetterBatch(ctx, msg.campaignId, msg.batch, 'the batch failed on every allowed receive');

@@ -93,6 +93,25 @@ describe('the follow-up oracle', () => {
     expect(check({ f: early, room: done, reminders: 0, thanks: 0 }).found).toEqual(['opt-out-lost']);
   });
 
+  it('wants no follow-up after a cancel, and a revoking cancel to cancel every unstarted room', () => {
+    const cancelAt = T0 + 9 * HOUR;
+    const cancelled = { ...observation(), cancel: { atMs: cancelAt, revoke: false } };
+    const revoking = { ...observation(), cancel: { atMs: cancelAt, revoke: true } };
+    const revokedRoom = { status: 'cancelled' } as InterviewRoom;
+    const revokedRespondent = { ...stored, state: 'cancelled', revoked: true } as RespondentItem;
+    // Only the 6-hour reminder was due before the cancel at 9 hours.
+    expect(check({ f: cancelled, reminders: 1, thanks: 0 }).found).toEqual([]);
+    expect(check({ f: cancelled, reminders: 2, thanks: 0 }).found).toEqual(['follow-up-duplicate']);
+    expect(
+      check({ f: revoking, room: revokedRoom, r: revokedRespondent, reminders: 1, thanks: 0 }).found,
+    ).toEqual([]);
+    expect(check({ f: revoking, room: room(), reminders: 1, thanks: 0 }).found).toEqual(['revoke-missed']);
+    const startedEarly = room(T0 + HOUR);
+    expect(
+      check({ f: revoking, room: startedEarly, r: revokedRespondent, reminders: 0, thanks: 0 }).found,
+    ).toEqual(['revoke-missed']);
+  });
+
   it('wants every follow-up to carry the invitation link', () => {
     expect(check({ reminders: 2, thanks: 0, urls: ['u1', 'u2'] }).found).toEqual(['follow-up-link']);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { requestCancel } from '#shared/campaign/cancel.ts';
 import type { CampaignSettings } from '#shared/campaign/settings.ts';
 import { RetryableError } from '#shared/errors.ts';
-import { type InviteDeps, processInviteMessage } from '#shared/invite/index.ts';
+import { type InviteDeps, processDeadLetterRecord, processInviteMessage } from '#shared/invite/index.ts';
 import type { Store } from '#shared/store/ports.ts';
 import { fakeQueue } from '../ingest/fakes.ts';
 import { fakeAseed, fakeMailer, inviteDeps, seededCampaign } from './fakes.ts';
@@ -204,6 +204,22 @@ describe('cancelling a campaign', () => {
     expect(r).toMatchObject({ state: 'cancelled', revoked: false });
     expect(r?.reason).toMatch(/may have gone/);
     expect(run.aseed.rooms.map((room) => room.status)).toEqual(['pending']);
+  });
+
+  it('carries out a cancel message that reached the dead-letter queue, and dead-letters nobody', async () => {
+    // Prepare: invited respondents; the cancel's message used up its receives.
+    const run = await campaign([2]);
+    await processInviteMessage(run.deps, { campaignId: run.campaignId, batch: 0 });
+    await run.cancel(true);
+    const [message] = run.queue.messages();
+
+    // Act
+    await processDeadLetterRecord(run.deps, JSON.stringify(message));
+
+    // Assert
+    const respondents = await run.store.listRespondents(run.campaignId);
+    expect(respondents.map((r) => [r.state, r.roomCancelled])).toEqual(Array(2).fill(['cancelled', true]));
+    expect(respondents.some((r) => r.failureKind === 'dead-lettered')).toBe(false);
   });
 
   it('refuses a campaign that is still ingesting, failed or unknown, saying why', async () => {
