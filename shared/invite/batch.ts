@@ -13,29 +13,9 @@ import { sendInvites } from './email/index.ts';
 import { dueForEmail } from './email/plan.ts';
 import { ensureQuotaFor } from './email/quota.ts';
 import { processFollowUp } from './remind.ts';
+import { type BatchResult, emptyResult } from './result.ts';
 import { ensureRooms } from './rooms/create.ts';
 import { labelRooms } from './rooms/label.ts';
-
-/** What one processed batch did (for logs and tests). */
-export interface BatchResult {
-  campaignId: string;
-  batch?: number;
-  emailed: number;
-  failed: number;
-  skipped: number;
-  completed: boolean;
-  /** Handed to a fresh message because the invocation ran out of time. */
-  deferred?: boolean;
-}
-
-/** A result with nothing done yet. */
-export const emptyResult = (campaignId: string): BatchResult => ({
-  campaignId,
-  emailed: 0,
-  failed: 0,
-  skipped: 0,
-  completed: false,
-});
 
 /**
  * Invite use case for one message. Respondents already done are skipped, so redelivery is harmless. Throws a

@@ -7,9 +7,9 @@ import { RetryableError } from '#shared/errors.ts';
 import { errorFields, maskEmail } from '#shared/log.ts';
 import { mapLimit } from '#shared/store/concurrency.ts';
 import type { CampaignRecord, RespondentItem } from '#shared/store/types.ts';
-import type { BatchResult } from './batch.ts';
 import type { Ctx } from './context.ts';
 import { type RespondentTransition, roomToCancel } from './respondent.ts';
+import type { BatchResult } from './result.ts';
 import { cancelRoom, cancelSpares } from './rooms/spares.ts';
 
 /** What cancelling did to one respondent. */

@@ -10,9 +10,10 @@ import {
   PermanentError,
 } from '#shared/errors.ts';
 import { errorFields } from '#shared/log.ts';
-import { type BatchResult, emptyResult, processMessage } from './batch.ts';
+import { processMessage } from './batch.ts';
 import { deadLetterBatch } from './close.ts';
 import { type Ctx, contextOf, type InviteDeps } from './context.ts';
+import { type BatchResult, emptyResult } from './result.ts';
 
 /** How the caller lets a record be retried without spending one of its receives. */
 export interface InviteRecordOptions {

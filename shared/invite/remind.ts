@@ -4,11 +4,11 @@ import type { FollowUpKind } from '#shared/campaign/follow-ups.ts';
 import type { CampaignSettings } from '#shared/campaign/settings.ts';
 import { OutOfTimeError, RetryableError } from '#shared/errors.ts';
 import type { CampaignRecord } from '#shared/store/types.ts';
-import type { BatchResult } from './batch.ts';
 import type { Ctx } from './context.ts';
 import { sendFollowUps } from './email/index.ts';
 import { ensureQuotaFor } from './email/quota.ts';
 import { followUpDue } from './follow-up.ts';
+import type { BatchResult } from './result.ts';
 
 /**
  * Sends follow-up `kind` to the batch's respondents due it and not sent it yet (one a crashed attempt left
