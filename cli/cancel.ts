@@ -1,7 +1,7 @@
 // `invites cancel`: cancels a campaign on the deployed stack (or the local one), then waits until the invite
 // side has carried the cancel out on every batch and says what it did.
 import { requestCancel } from '#shared/campaign/cancel.ts';
-import { roomToCancel } from '#shared/invite/respondent.ts';
+import { cancelLeft } from '#shared/invite/cancel.ts';
 import type { Store } from '#shared/store/ports.ts';
 import type { RespondentItem } from '#shared/store/types.ts';
 import { EXIT, onePositional, parse } from './args.ts';
@@ -25,13 +25,7 @@ export interface CancelProgress {
 
 /** The cancel's progress from the respondents as stored now. */
 export const cancelProgress = (respondents: readonly RespondentItem[], revoke: boolean): CancelProgress => {
-  const open = (r: RespondentItem) =>
-    r.state === 'accepted' ||
-    r.state === 'room_assigned' ||
-    r.state === 'sending' ||
-    roomToCancel(r) ||
-    (r.state === 'emailed' &&
-      (!r.followUpsStopped || (revoke && r.roomRank === undefined && !r.roomCancelled)));
+  const open = (r: RespondentItem) => cancelLeft(r, revoke);
   return {
     left: respondents.filter(open).length,
     cancelled: respondents.filter((r) => r.state === 'cancelled').length,

@@ -148,9 +148,13 @@ export const roomUrlsOf = (email: Pick<SesMessage, 'text' | 'html'>): string[] =
 const WINDOW_POINT = /after SendBulkEmail|UpdateCommand|UpdateItemCommand|before return/;
 
 /** True when the harness itself had this recipient's room cancelled: an opt-out, or a revoking cancel. */
-const cancelledOnPurpose = (obs: RunObservation, address: string): boolean => {
+const cancelledOnPurpose = (
+  obs: RunObservation,
+  byKey: ReadonlyMap<string, RespondentItem>,
+  address: string,
+): boolean => {
   if (obs.followUps?.optOuts.has(address)) return true;
-  const stored = obs.respondents.find((r) => r.emailKey === address);
+  const stored = byKey.get(address);
   return obs.followUps?.cancel?.revoke === true && stored?.state === 'cancelled' && stored.revoked === true;
 };
 
@@ -170,6 +174,7 @@ export const checkRun = (obs: RunObservation): CheckResult => {
     obs.crashes.filter((c) => c.functionName === 'invite' && WINDOW_POINT.test(c.point)).length +
     obs.inviteTimeouts;
   const roomsByUrl = new Map(obs.rooms.map((room) => [room.url, room]));
+  const respondentsByKey = new Map(obs.respondents.map((r) => [r.emailKey, r]));
   const roomsById = new Map(obs.rooms.map((room) => [room.id, room]));
 
   // Emails: recipients, one URL each, URLs known; gather per recipient and per URL.
@@ -227,7 +232,10 @@ export const checkRun = (obs: RunObservation): CheckResult => {
     if (recipients.size > 1) flag('url-shared', `${url} reached ${[...recipients].join(', ')}`);
     const room = roomsByUrl.get(url);
     if (!room) flag('unknown-url', `${url} is no room the API created`, [...recipients].join(', '));
-    else if (room.status === 'cancelled' && ![...recipients].every((r) => cancelledOnPurpose(obs, r))) {
+    else if (
+      room.status === 'cancelled' &&
+      ![...recipients].every((r) => cancelledOnPurpose(obs, respondentsByKey, r))
+    ) {
       flag(
         'cancelled-room-emailed',
         `room ${room.id} was emailed, then cancelled`,
@@ -310,10 +318,9 @@ export const checkRun = (obs: RunObservation): CheckResult => {
   }
 
   // Accepted respondents: exactly one email each (or a documented outcome), and the store agrees.
-  const storeByKey = new Map(obs.respondents.map((r) => [r.emailKey, r]));
   const roomOwners = new Map<string, string>();
   for (const [key, expected] of obs.csv.accepted) {
-    const stored = storeByKey.get(key);
+    const stored = respondentsByKey.get(key);
     const got = byRecipient.get(key);
     const count = got?.count ?? 0;
     const urls = [...new Set(got?.urls ?? [])];

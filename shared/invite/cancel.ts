@@ -60,6 +60,10 @@ const moveOf = (
   }
 };
 
+/** True while a cancel still has something to do for this respondent: a move to make, or a room to cancel. */
+export const cancelLeft = (r: RespondentItem, revoke: boolean): boolean =>
+  roomToCancel(r) || moveOf(r, { reason: '', revoke, nowMs: 0 }) !== undefined;
+
 /** Cancels the rooms of the batch's cancelled respondents that still hold one (once each). */
 const cancelRooms = async (ctx: Ctx, respondents: readonly RespondentItem[]): Promise<number> => {
   let cancelled = 0;
