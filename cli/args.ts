@@ -240,7 +240,8 @@ Options:
   report: `Usage: invites report <campaign> --stack <name> | --local [--out file]
 
 Writes the campaign's report (line,email,status,room_url,reason,name,room_status,emailed_at,delivered_at,
-started_at,completed_at,reminders_sent,thanked_at; formula-safe cells) to a file or stdout.
+started_at,completed_at,reminders_sent,thanked_at,upload; formula-safe cells) to a file or stdout. A
+campaign uploaded more than once (send --campaign) numbers its uploads: line is a line of that upload's file.
 
 Options:
   --stack <name>           CloudFormation stack name (this or --local)

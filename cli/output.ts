@@ -21,6 +21,7 @@ export const REPORT_HEADER = [
   'completed_at',
   'reminders_sent',
   'thanked_at',
+  'upload',
 ] as const;
 
 /** report.csv: header + one formula-safe, CRLF-terminated row per data row of the input. */

@@ -77,6 +77,7 @@ const NOT_INVITED = {
   completed_at: '',
   reminders_sent: 0,
   thanked_at: '',
+  upload: 1,
 } as const;
 
 /** True when ingest would fail the campaign on this input (at this price, for a campaign with a budget). */

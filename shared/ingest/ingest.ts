@@ -16,9 +16,11 @@ import { realSleep, type Sleep } from '#shared/store/concurrency.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { StartIngestOutcome } from '#shared/store/ports.ts';
 import type { CampaignRecord, SuppressionEntry } from '#shared/store/types.ts';
+import { uploadOf, uploadTagOf } from '#shared/store/uploads.ts';
 import { checkBudget, countInvitees } from './budget.ts';
 import { DEFAULT_INGEST_LEASE_MS } from './config.ts';
 import type { IngestStore, InviteQueue, UploadRef, UploadSource } from './ports.ts';
+import { keepsSettings, type PriorRespondent, priorRespondents, statusAfterFailure } from './uploads.ts';
 import { BatchWriter } from './writer.ts';
 
 /** What the ingest use case needs; everything is injectable so tests and the local runtime pass their own. */
@@ -53,6 +55,8 @@ export type IngestOutcome =
   | 'resumed'
   /** The campaign already existed past ingesting: duplicate event or identical re-upload. */
   | 'duplicate'
+  /** A changed upload to a cancelled campaign: nobody new is taken in. */
+  | 'refused'
   /** The file or its settings were unusable: the campaign is `failed`, nothing was enqueued. */
   | 'failed'
   /** Not a campaign CSV (e.g. the settings object). */
@@ -78,6 +82,8 @@ interface Run {
   clock: () => number;
   sleep: Sleep;
   logger: AppLogger;
+  /** The status a failure of this upload leaves (a later upload of a running campaign: the one before). */
+  restore?: CampaignRecord['status'];
 }
 
 /** A whole-file problem ends the campaign `failed`, with the reason; anything else is thrown (retried). */
@@ -85,8 +91,9 @@ class CampaignFailure extends Error {}
 
 /**
  * Ingest use case: campaign record and lease, settings, the CSV into batches, final counts. The campaign id
- * comes from bucket + key + ETag, a finished campaign is never re-ingested, and a crashed ingest is resumed
- * from its checkpoint without overwriting respondents the invite side already progressed.
+ * comes from bucket + key; the same content is never ingested twice, changed content under the key is the
+ * campaign's next upload, and a crashed ingest is resumed from its checkpoint without overwriting
+ * respondents the invite side already progressed.
  */
 export const ingestUpload = async (deps: IngestDeps, request: IngestRequest): Promise<IngestResult> => {
   const campaignId = campaignIdFor(request);
@@ -104,10 +111,13 @@ export const ingestUpload = async (deps: IngestDeps, request: IngestRequest): Pr
   run.logger.appendKeys({ campaignId });
   try {
     const started = await startCampaign(run);
-    if (started.outcome === 'done') {
-      run.logger.info('duplicate upload event: campaign already ingested', { status: started.record.status });
-      return { campaignId, outcome: 'duplicate', record: started.record };
+    if (started.outcome === 'done' || started.outcome === 'closed') {
+      const cancelled = started.outcome === 'closed';
+      if (cancelled) run.logger.warn('changed upload to a cancelled campaign: nobody new is invited');
+      else run.logger.info('duplicate upload event: already ingested', { status: started.record.status });
+      return { campaignId, outcome: cancelled ? 'refused' : 'duplicate', record: started.record };
     }
+    run.restore = statusAfterFailure(started.record.upload);
     return await ingestStarted(run, started);
   } catch (error) {
     if (error instanceof CampaignFailure) return await fail(run, error.message);
@@ -117,49 +127,57 @@ export const ingestUpload = async (deps: IngestDeps, request: IngestRequest): Pr
   }
 };
 
-/** The campaign record with this ingest's lease: created, taken over from a crashed ingest, or done. */
+/**
+ * The campaign record with this ingest's lease: created, reopened for this upload, taken over from a crashed
+ * ingest, or done. While another upload's ingest holds the campaign this waits; if that ingest crashed, this
+ * one finishes it first (its own event may never come back).
+ */
 const startCampaign = async (run: Run): Promise<StartIngestOutcome> => {
   const { request, campaignId, owner, clock } = run;
-  const start = (source: CampaignRecord['source']) =>
-    run.deps.store.startIngest({ campaignId, owner, nowMs: clock(), leaseMs: run.leaseMs, source });
-  let started = await start({
+  const source: CampaignRecord['source'] = {
     bucket: request.bucket,
     key: request.key,
     settingsKey: settingsKeyFor(request.key),
     ...(request.etag ? { etag: request.etag.replace(/"/g, '') } : {}),
     ...(request.versionId ? { versionId: request.versionId } : {}),
-  });
+  };
+  const start = () =>
+    run.deps.store.startIngest({ campaignId, owner, nowMs: clock(), leaseMs: run.leaseMs, source });
+  let started = await start();
   while (started.outcome === 'busy') {
     const until = started.record.leaseUntil ?? clock();
-    if (request.deadlineMs !== undefined && until + 1000 > request.deadlineMs) {
-      throw new RetryableError(`campaign ${campaignId} is being ingested by another invocation`);
+    if (until <= clock() && uploadOf(started.record).tag !== uploadTagOf(source)) {
+      run.logger.info('finishing the crashed ingest of the upload before', {
+        key: started.record.source.key,
+      });
+      await ingestUpload(run.deps, { ...started.record.source, ...deadlineOf(request) });
+    } else {
+      if (request.deadlineMs !== undefined && until + 1000 > request.deadlineMs) {
+        throw new RetryableError(`campaign ${campaignId} is being ingested by another invocation`);
+      }
+      run.logger.info('ingest busy elsewhere; waiting', { leaseUntil: until });
+      await run.sleep(Math.max(200, Math.min(2000, until - clock() + 50)));
     }
-    run.logger.info('ingest busy elsewhere; waiting', { leaseUntil: until });
-    await run.sleep(Math.max(200, Math.min(2000, until - clock() + 50)));
-    started = await start(started.record.source);
+    started = await start();
   }
   return started;
 };
 
-/** Settings, then the CSV into batches, then the final counts. */
+const deadlineOf = (request: IngestRequest) =>
+  request.deadlineMs === undefined ? {} : { deadlineMs: request.deadlineMs };
+
+/** Settings, then the CSV into batches, then the upload's counts added to the campaign's. */
 const ingestStarted = async (run: Run, started: StartIngestOutcome): Promise<IngestResult> => {
   const resumed = started.outcome === 'taken-over';
-  const checkpoint = resumed ? (started.record.checkpoint ?? 0) : 0;
+  const upload = uploadOf(started.record);
+  const checkpoint = resumed ? (started.record.checkpoint ?? upload.firstBatch) : upload.firstBatch;
   run.logger.info(resumed ? 'resuming a crashed ingest' : 'ingest started', {
     key: run.request.key,
+    upload: upload.number,
     checkpoint,
   });
-  const settings = await settingsOf(run, resumed ? started.record : undefined);
-  // Addresses suppressed before this campaign began: a resumed ingest sees the same list, so the same batches.
-  const suppressed = suppressionsOf(
-    await run.deps.store.listSuppressed(Date.parse(started.record.createdAt)),
-  );
-  const reservation = await wholeFile(() =>
-    checkBudget(settings, run.deps.price, async () =>
-      countInvitees(await run.deps.source.openCsv(run.request), settings, new Set(suppressed.keys())),
-    ),
-  );
-  if (reservation) run.logger.info('within budget', { reservedTokens: reservation.tokens });
+  const settings = await settingsOf(run, keepsSettings(started) ? started.record : undefined);
+  const screen = await screenOf(run, settings, started.record);
   const body = await wholeFile(() => run.deps.source.openCsv(run.request));
   const writer = new BatchWriter(
     {
@@ -168,26 +186,61 @@ const ingestStarted = async (run: Run, started: StartIngestOutcome): Promise<Ing
       campaignId: run.campaignId,
       owner: run.owner,
       checkpoint,
+      upload,
       leaseMs: run.leaseMs,
       clock: run.clock,
     },
     settings,
   );
-  const { counts, columns } = await parseInto(body, writer, settings, suppressed);
-  const batches = await writer.finish();
+  const { counts, columns } = await parseInto(body, writer, settings, screen);
+  const { batches, chunks } = await writer.finish();
   const record = await run.deps.store.finishIngest({
     campaignId: run.campaignId,
     owner: run.owner,
     nowMs: run.clock(),
     counts: { ...counts, batches },
+    chunks,
+    empty: (started.record.accepted ?? 0) + counts.accepted === 0,
     columns,
   });
-  // The invite side already finished every batch: a finalize message lets it complete the campaign.
-  if (record.status === 'enqueued' && (record.batchesDone ?? 0) >= batches) {
-    await run.deps.queue.send([{ campaignId: run.campaignId, finalize: true }]);
-  }
+  await finalizeIfDone(run, record);
   run.logger.info('ingest finished', { ...counts, batches, columns, status: record.status });
   return { campaignId: run.campaignId, outcome: resumed ? 'resumed' : 'ingested', record };
+};
+
+/** The invite side already finished every batch: a finalize message lets it complete the campaign. */
+const finalizeIfDone = async (run: Run, record: CampaignRecord | undefined) => {
+  if (record?.status === 'enqueued' && (record.batchesDone ?? 0) >= (record.batches ?? 0)) {
+    await run.deps.queue.send([{ campaignId: run.campaignId, finalize: true }]);
+  }
+};
+
+/** Who of the file is not invited: suppressed addresses, and people already in the campaign. */
+interface Screen {
+  suppressed: ReadonlyMap<string, SuppressionEntry>;
+  prior: ReadonlyMap<string, PriorRespondent>;
+}
+
+/**
+ * The screen of this upload, and (with `maxTokens`) the budget check over the whole campaign: those already
+ * in it plus the file's new invitees. A resumed ingest sees the same suppression list (as of the upload's
+ * start) and the same earlier respondents, so it cuts the same batches.
+ */
+const screenOf = async (run: Run, settings: CampaignSettings, record: CampaignRecord): Promise<Screen> => {
+  const upload = uploadOf(record);
+  const suppressed = suppressionsOf(await run.deps.store.listSuppressed(Date.parse(upload.at)));
+  const prior = await priorRespondents(run.deps.store, run.campaignId, upload);
+  const reservation = await wholeFile(() =>
+    checkBudget(settings, run.deps.price, async () => {
+      const skip = new Set([...suppressed.keys(), ...prior.keys()]);
+      return (
+        (record.accepted ?? 0) +
+        (await countInvitees(await run.deps.source.openCsv(run.request), settings, skip))
+      );
+    }),
+  );
+  if (reservation) run.logger.info('within budget', { reservedTokens: reservation.tokens });
+  return { suppressed, prior };
 };
 
 /** Runs a step whose whole-file or settings problem fails the campaign (a CampaignFailure). */
@@ -224,33 +277,35 @@ const settingsOf = async (run: Run, resumedFrom: CampaignRecord | undefined): Pr
  * Parses the CSV into the writer; returns the row counts. The header comes before any batch: a merge field
  * neither built in nor a column fails the campaign there, before a room is created.
  */
-const parseInto = async (
-  body: CsvInput,
-  writer: BatchWriter,
-  settings: CampaignSettings,
-  suppressed: ReadonlyMap<string, SuppressionEntry>,
-) => {
+const parseInto = async (body: CsvInput, writer: BatchWriter, settings: CampaignSettings, screen: Screen) => {
   const counts = { rows: 0, accepted: 0, rejected: 0, duplicates: 0, suppressed: 0 };
   let columns = '';
   const onFileInfo = (info: CsvFileInfo) => {
     checkMergeFields(settings, info.fieldKeys);
     columns = info.columns;
   };
+  const screening = screen.suppressed.size > 0 || screen.prior.size > 0;
   try {
     for await (const rows of parseRespondentBatches(body, { onFileInfo, columns: settings.columns })) {
       for (const row of rows) {
         counts.rows++;
-        const entry =
-          row.kind === 'accepted' && suppressed.size > 0
-            ? suppressed.get(row.respondent.email.toLowerCase())
-            : undefined;
-        if (entry) counts.suppressed++;
-        else if (row.kind === 'accepted') counts.accepted++;
-        else if (row.kind === 'rejected') counts.rejected++;
-        else counts.duplicates++;
         // Most rows only join a group: no promise, no await.
-        const flushing =
-          entry && row.kind === 'accepted' ? writer.addSuppressed(row, entry) : writer.add(row);
+        let flushing: Promise<void> | undefined;
+        const key = screening && row.kind === 'accepted' ? row.respondent.emailKey : undefined;
+        const prior = key === undefined ? undefined : screen.prior.get(key);
+        const entry = key === undefined || prior ? undefined : screen.suppressed.get(key);
+        if (prior && row.kind === 'accepted') {
+          counts.duplicates++;
+          flushing = writer.addAlready(row, prior);
+        } else if (entry && row.kind === 'accepted') {
+          counts.suppressed++;
+          flushing = writer.addSuppressed(row, entry);
+        } else {
+          counts[
+            row.kind === 'accepted' ? 'accepted' : row.kind === 'rejected' ? 'rejected' : 'duplicates'
+          ]++;
+          flushing = writer.add(row);
+        }
         if (flushing) await flushing;
       }
     }
@@ -267,18 +322,18 @@ const parseInto = async (
 const suppressionsOf = (entries: readonly SuppressionEntry[]): Map<string, SuppressionEntry> =>
   new Map(entries.map((entry) => [entry.emailKey, entry]));
 
-/** Ends the campaign `failed` with one clear reason. */
+/** Ends the campaign `failed` with one clear reason; a later upload of a running campaign fails alone. */
 const fail = async (run: Run, reason: string): Promise<IngestResult> => {
-  run.logger.warn('campaign failed', { reason });
+  run.logger.warn(run.restore ? 'upload failed; the campaign goes on' : 'campaign failed', { reason });
   await run.deps.store.failCampaign({
     campaignId: run.campaignId,
     owner: run.owner,
     reason,
     nowMs: run.clock(),
+    ...(run.restore ? { restore: run.restore } : {}),
   });
-  return {
-    campaignId: run.campaignId,
-    outcome: 'failed',
-    record: await run.deps.store.getCampaign(run.campaignId),
-  };
+  const record = await run.deps.store.getCampaign(run.campaignId);
+  // Back to `enqueued`: the batches may all have finished while this upload was read.
+  await finalizeIfDone(run, record);
+  return { campaignId: run.campaignId, outcome: 'failed', ...(record ? { record } : {}) };
 };

@@ -1,7 +1,12 @@
 // What the ingest reaches outside itself: the uploaded objects, the invite queue, and the store.
 import type { InviteMessage } from '#shared/campaign/messages.ts';
 import type { CsvInput } from '#shared/csv/encoding.ts';
-import type { CampaignsPort, IngestItemsPort, SuppressionPort } from '#shared/store/ports.ts';
+import type {
+  CampaignsPort,
+  IngestItemsPort,
+  RespondentsPort,
+  SuppressionPort,
+} from '#shared/store/ports.ts';
 
 /** One uploaded object, as the S3 event names it (key already URL-decoded). */
 export interface UploadRef {
@@ -27,7 +32,7 @@ export interface InviteQueue {
 
 /** The store methods the ingest uses (a small slice, so a fake or another store fits). */
 export type IngestStore = Pick<
-  CampaignsPort & IngestItemsPort & SuppressionPort,
+  CampaignsPort & IngestItemsPort & SuppressionPort & Pick<RespondentsPort, 'listRespondents'>,
   | 'getCampaign'
   | 'startIngest'
   | 'renewIngestLease'
@@ -36,4 +41,5 @@ export type IngestStore = Pick<
   | 'writeBatches'
   | 'writeRejected'
   | 'listSuppressed'
+  | 'listRespondents'
 >;

@@ -5,7 +5,7 @@ import { roomKeyOf, roomParamsFor } from '#shared/campaign/rooms.ts';
 import { type CampaignSettings, languageFor } from '#shared/campaign/settings.ts';
 import type { ParsedRow } from '#shared/csv/parse.ts';
 import type { NewBatch } from '#shared/store/items.ts';
-import type { IngestedRespondent, RejectedRow, SuppressionEntry } from '#shared/store/types.ts';
+import type { IngestedRespondent, RejectedRow, SuppressionEntry, UploadRound } from '#shared/store/types.ts';
 import {
   BATCH_SIZE,
   CHECKPOINT_EVERY_MS,
@@ -15,6 +15,7 @@ import {
   REJECTED_CHUNK_SIZE,
 } from './config.ts';
 import type { IngestStore, InviteQueue } from './ports.ts';
+import { alreadyReason, type PriorRespondent } from './uploads.ts';
 
 type AcceptedRow = Extract<ParsedRow, { kind: 'accepted' }>;
 
@@ -26,6 +27,8 @@ export interface WriterContext {
   owner: string;
   /** Batches below this were written and enqueued before a crash: skipped. */
   checkpoint: number;
+  /** The upload being ingested: its number marks its rows, its batches and chunks number on from the last. */
+  upload: Pick<UploadRound, 'number' | 'firstBatch' | 'firstChunk'>;
   leaseMs: number;
   clock: () => number;
 }
@@ -70,11 +73,23 @@ export const suppressedRowOf = (row: AcceptedRow, entry: SuppressionEntry): Reje
     (entry.detail ? ` (${truncate(entry.detail)})` : ''),
 });
 
-/** Accepted rows as the batch record keeps them; empty name/language are left out, as the item leaves them. */
-const ingestedOf = (rows: AcceptedRow[]): IngestedRespondent[] =>
+/** A row whose address is in the campaign from an earlier upload: reported, invited no second time. */
+export const alreadyRowOf = (row: AcceptedRow, prior: PriorRespondent): RejectedRow => ({
+  line: row.line,
+  kind: 'duplicate',
+  email: truncate(row.respondent.email),
+  reason: alreadyReason(prior),
+});
+
+/**
+ * Accepted rows as the batch record keeps them; empty name/language are left out, as the item leaves them,
+ * and so is the upload number of a first upload.
+ */
+const ingestedOf = (rows: AcceptedRow[], upload: number): IngestedRespondent[] =>
   rows.map((row, seq) => {
     const { email, name, language, fields } = row.respondent;
     const respondent: IngestedRespondent = { seq, line: row.line, email, fields };
+    if (upload > 1) respondent.upload = upload;
     if (name) respondent.name = name;
     if (language) respondent.language = language;
     return respondent;
@@ -94,8 +109,8 @@ export class BatchWriter {
   private inFlight: Promise<void> = Promise.resolve();
   private checkpointedAt: number;
   private rejected: RejectedRow[] = [];
-  private nextBatch = 0;
-  private nextChunk = 0;
+  private nextBatch: number;
+  private nextChunk: number;
   private leaseRenewedAt: number;
 
   constructor(
@@ -104,6 +119,13 @@ export class BatchWriter {
   ) {
     this.leaseRenewedAt = ctx.clock();
     this.checkpointedAt = ctx.clock();
+    this.nextBatch = ctx.upload.firstBatch;
+    this.nextChunk = ctx.upload.firstChunk;
+  }
+
+  /** A rejected row as this upload reports it (rows of a later upload say which upload). */
+  private report(row: RejectedRow): void {
+    this.rejected.push(this.ctx.upload.number > 1 ? { ...row, upload: this.ctx.upload.number } : row);
   }
 
   /** Adds one row; returns a promise only when it filled a batch or a chunk, or the lease is due. */
@@ -111,7 +133,7 @@ export class BatchWriter {
     let flushing: Promise<void> | undefined;
     if (row.kind === 'accepted') flushing = this.addAccepted(row);
     else {
-      this.rejected.push(rejectedRowOf(row));
+      this.report(rejectedRowOf(row));
       if (this.rejected.length >= REJECTED_CHUNK_SIZE) flushing = this.flushRejected();
     }
     // A long run of rejected rows writes nothing to the lease: keep it alive anyway.
@@ -121,7 +143,13 @@ export class BatchWriter {
 
   /** Adds an accepted row whose address is suppressed: reported, given no room. */
   addSuppressed(row: AcceptedRow, entry: SuppressionEntry): Promise<void> | undefined {
-    this.rejected.push(suppressedRowOf(row, entry));
+    this.report(suppressedRowOf(row, entry));
+    return this.rejected.length >= REJECTED_CHUNK_SIZE ? this.flushRejected() : undefined;
+  }
+
+  /** Adds an accepted row whose address came in with an earlier upload: reported, given no room. */
+  addAlready(row: AcceptedRow, prior: PriorRespondent): Promise<void> | undefined {
+    this.report(alreadyRowOf(row, prior));
     return this.rejected.length >= REJECTED_CHUNK_SIZE ? this.flushRejected() : undefined;
   }
 
@@ -149,14 +177,14 @@ export class BatchWriter {
     await this.renew();
   }
 
-  /** Flushes the remainders; returns the number of batches. */
-  async finish(): Promise<number> {
+  /** Flushes the remainders; returns the campaign's batches and rejected-row chunks so far. */
+  async finish(): Promise<{ batches: number; chunks: number }> {
     for (const [key, group] of this.groups) await this.flushBatch(key, group);
     this.groups.clear();
     await this.flushRejected();
     await this.sendPending();
     await this.inFlight;
-    return this.nextBatch;
+    return { batches: this.nextBatch, chunks: this.nextChunk };
   }
 
   private async flushBatch(roomKey: string, rows: AcceptedRow[]): Promise<void> {
@@ -166,7 +194,7 @@ export class BatchWriter {
       campaignId: this.ctx.campaignId,
       batch,
       roomKey,
-      parts: encodeParts(ingestedOf(rows)),
+      parts: encodeParts(ingestedOf(rows, this.ctx.upload.number)),
     });
     if (this.pending.length >= GROUP_BATCHES) await this.sendPending();
   }

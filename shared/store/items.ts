@@ -27,6 +27,7 @@ import type {
   RoomMarkerItem,
   SpareRoomItem,
 } from './types.ts';
+import { firstUpload, uploadTagOf } from './uploads.ts';
 
 /** Days after which items may be removed by the table's TTL (housekeeping; never relied on). */
 export const DEFAULT_RETENTION_DAYS = 180;
@@ -53,6 +54,8 @@ export const campaignRecordItem = (args: {
     leaseOwner: args.owner,
     leaseUntil: args.nowMs + args.leaseMs,
     checkpoint: 0,
+    upload: firstUpload(args.source, iso),
+    uploadTags: new Set([uploadTagOf(args.source)]),
     expiresAt: args.expiresAt,
   };
 };
@@ -64,6 +67,7 @@ export const respondentCreatedFields = (r: RespondentItem): Record<string, unkno
   batch: r.batch,
   seq: r.seq,
   line: r.line,
+  upload: r.upload,
   email: r.email,
   emailKey: r.emailKey,
   name: r.name,

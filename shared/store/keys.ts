@@ -54,17 +54,11 @@ export const roomPk = (roomId: string): string => `ROOM#${roomId}`;
 export const ROOM_SK = 'ROOM';
 
 /**
- * Campaign id derived from the upload: the same bucket + key + content (ETag, or versionId when there is no
- * ETag) always gives the same id, so a duplicate S3 event or an identical re-upload maps to one campaign.
+ * Campaign id derived from where the CSV was uploaded (bucket + key): every upload under one key belongs to one
+ * campaign. Which uploads it has already seen is the campaign record's business (see uploads.ts).
  */
-export const campaignIdFor = (source: { bucket: string; key: string; etag?: string; versionId?: string }) => {
-  const etag = source.etag?.replace(/"/g, '');
-  const content = etag ? `etag:${etag}` : `version:${source.versionId ?? ''}`;
-  return createHash('sha256')
-    .update(`${source.bucket}\n${source.key}\n${content}`)
-    .digest('base64url')
-    .slice(0, 22);
-};
+export const campaignIdFor = (source: { bucket: string; key: string }) =>
+  createHash('sha256').update(`${source.bucket}\n${source.key}`).digest('base64url').slice(0, 22);
 
 /** Short stable hash of a JSON-able value (room-settings keys). */
 export const shortHash = (value: unknown): string =>

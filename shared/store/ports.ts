@@ -13,6 +13,7 @@ import type {
   CampaignPause,
   CampaignRecord,
   CampaignSource,
+  CampaignStatus,
   CreatedRoom,
   CreatedRoomsItem,
   CreateIntent,
@@ -33,6 +34,10 @@ export class LeaseLostError extends RetryableError {}
 /** Outcome of starting (or resuming) the ingest of a campaign. */
 export type StartIngestOutcome =
   | { outcome: 'created'; record: CampaignRecord }
+  /** A changed upload under the campaign's key: the campaign is ingesting its next upload under this lease. */
+  | { outcome: 'reopened'; record: CampaignRecord }
+  /** A changed upload under the key of a cancelled campaign: it takes no one new. */
+  | { outcome: 'closed'; record: CampaignRecord }
   | { outcome: 'taken-over'; record: CampaignRecord }
   | { outcome: 'busy'; record: CampaignRecord }
   | { outcome: 'done'; record: CampaignRecord };
@@ -57,7 +62,10 @@ export type CancelOutcome =
 export interface CampaignsPort {
   /** The campaign record, read strongly consistent. */
   getCampaign(campaignId: string): Promise<CampaignRecord | undefined>;
-  /** Creates the record with an ingest lease, or takes over a crashed ingest's lease. */
+  /**
+   * Creates the record with an ingest lease, takes over a crashed ingest's lease, or, for content the campaign
+   * has not seen, reopens it for that upload (once the ingest before is done).
+   */
   startIngest(args: {
     campaignId: string;
     source: CampaignSource;
@@ -73,14 +81,30 @@ export interface CampaignsPort {
     checkpoint?: number;
     settings?: Record<string, unknown>;
   }): Promise<void>;
-  /** Marks an ingesting campaign failed with one clear reason and drops the lease. */
-  failCampaign(args: { campaignId: string; owner: string; reason: string; nowMs: number }): Promise<void>;
-  /** Ends the ingest: final counts, `enqueued` (or `completed` when nobody was accepted), lease dropped. */
+  /**
+   * Marks an ingesting campaign failed with one clear reason and drops the lease; with `restore`, only the
+   * upload failed: the campaign goes back to that status, the reason kept as `uploadFailure`.
+   */
+  failCampaign(args: {
+    campaignId: string;
+    owner: string;
+    reason: string;
+    nowMs: number;
+    restore?: CampaignStatus;
+  }): Promise<void>;
+  /**
+   * Ends the upload's ingest: its counts added to the campaign's, `batches` and `chunks` the totals so far,
+   * `enqueued` (or `completed` when the campaign has nobody at all), lease dropped.
+   */
   finishIngest(args: {
     campaignId: string;
     owner: string;
     nowMs: number;
     counts: Pick<CampaignCounts, 'rows' | 'accepted' | 'rejected' | 'duplicates' | 'suppressed' | 'batches'>;
+    /** Rejected-row chunks written so far (left as it is when absent). */
+    chunks?: number;
+    /** Nobody accepted in any upload: the campaign is complete at once (default: none in this upload). */
+    empty?: boolean;
     /** What the CSV's columns were read as (see `describeColumns`). */
     columns?: string;
   }): Promise<CampaignRecord>;

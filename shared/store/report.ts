@@ -23,7 +23,7 @@ export type ReportStatus =
 
 /**
  * One line of report.csv (`line,email,status,room_url,reason,name,room_status,emailed_at,delivered_at,
- * started_at,completed_at,reminders_sent,thanked_at`); a running campaign shows in-progress states.
+ * started_at,completed_at,reminders_sent,thanked_at,upload`); a running campaign shows in-progress states.
  */
 export interface ReportLine {
   line: number;
@@ -39,6 +39,8 @@ export interface ReportLine {
   completed_at: string;
   reminders_sent: number;
   thanked_at: string;
+  /** Which upload of the campaign the line is in: `line` is a line of that upload's file. */
+  upload: number;
 }
 
 /** The API's name for where a respondent's room is, from what the store knows. */
@@ -55,7 +57,7 @@ export interface FinalReportLine extends ReportLine {
 }
 
 /**
- * The report rows of a campaign, sorted by CSV line: one per respondent (its journey status; no room URL once
+ * The report rows of a campaign, sorted by upload and CSV line: one per respondent (its journey status; no room URL once
  * its room was cancelled, since that link no longer works) and one per rejected, duplicate or suppressed row.
  */
 export const reportRows = (
@@ -79,6 +81,7 @@ export const reportRows = (
         completedAt: r.completedAt ?? '',
         remindersSent: REMINDER_KINDS.filter((k) => r[k]?.state === 'sent').length,
         thankedAt: r.thanks?.state === 'sent' ? (r.thanks.at ?? '') : '',
+        upload: r.upload ?? 1,
       };
     }),
     ...rejected.map((r) => ({
@@ -95,9 +98,10 @@ export const reportRows = (
       completedAt: '',
       remindersSent: 0,
       thankedAt: '',
+      upload: r.upload ?? 1,
     })),
   ];
-  return rows.sort((a, b) => a.line - b.line);
+  return rows.sort((a, b) => a.upload - b.upload || a.line - b.line);
 };
 
 /** A report row as a line of report.csv, its status as stored (in-progress states included). */
@@ -115,6 +119,7 @@ export const reportLine = (row: ReportRow): ReportLine => ({
   completed_at: row.completedAt,
   reminders_sent: row.remindersSent,
   thanked_at: row.thankedAt,
+  upload: row.upload,
 });
 
 const FINAL_STATUSES: readonly string[] = [

@@ -11,7 +11,8 @@ export { TERMINAL_STATES } from '#shared/invite/respondent.ts';
 
 /**
  * Campaign lifecycle. `ingesting` → `enqueued` → `completed`, or `failed` (whole-file or settings error);
- * an `enqueued` or `completed` campaign may be `cancelled` (`invites cancel`).
+ * an `enqueued` or `completed` campaign may be `cancelled` (`invites cancel`). A changed upload under the
+ * campaign's key turns it `ingesting` again, then back (see uploads.ts).
  */
 export type CampaignStatus = 'ingesting' | 'enqueued' | 'completed' | 'failed' | 'cancelled';
 /** The statuses a cancel applies to (a cancelled one again: to add `revokeUnstarted`). */
@@ -24,6 +25,21 @@ export interface CampaignSource {
   etag?: string;
   versionId?: string;
   settingsKey?: string;
+}
+
+/** One upload of a campaign's CSV, as its record keeps the latest. */
+export interface UploadRound {
+  /** 1 for the campaign's first upload. */
+  number: number;
+  /** What identifies the upload's content ({@link uploadTagOf}): the same content is never ingested twice. */
+  tag: string;
+  /** When its ingest began (ISO); the suppression list is read as of then. */
+  at: string;
+  /** Its first batch and first rejected-row chunk: numbering goes on from the uploads before it. */
+  firstBatch: number;
+  firstChunk: number;
+  /** The campaign's status before this upload reopened it: restored if this upload fails. */
+  reopened?: CampaignStatus;
 }
 
 /** Counters on the campaign record. Batch-level ones are added exactly once per batch (see tallyBatch). */
@@ -77,6 +93,13 @@ export interface CampaignRecord extends Partial<CampaignCounts> {
   leaseUntil?: number;
   /** Batches below this number are fully written and enqueued (resume point of a taken-over ingest). */
   checkpoint?: number;
+  /** The latest upload of the campaign's CSV, and the content tags of every upload ingested. */
+  upload?: UploadRound;
+  uploadTags?: Set<string>;
+  /** Why the latest upload after the first failed (the campaign went on as it was). */
+  uploadFailure?: string;
+  /** Rejected-row chunks written (the next upload's chunks number on from here). */
+  chunks?: number;
   /** Batch numbers already tallied (makes the per-batch ADD idempotent). */
   doneBatches?: Set<string>;
   /** Create intents already counted in roomsCreated. */
@@ -116,8 +139,10 @@ export interface RespondentItem extends RespondentProgress, DeliveryProgress, Ro
   campaignId: string;
   batch: number;
   seq: number;
-  /** Spreadsheet row number of the respondent in the CSV. */
+  /** Spreadsheet row number of the respondent in the CSV of its upload. */
   line: number;
+  /** Which upload of the campaign the respondent came in (absent: the first). */
+  upload?: number;
   email: string;
   emailKey: string;
   name?: string;
@@ -141,7 +166,7 @@ export interface RespondentItem extends RespondentProgress, DeliveryProgress, Ro
  */
 export type IngestedRespondent = Pick<
   RespondentItem,
-  'seq' | 'line' | 'email' | 'name' | 'language' | 'fields'
+  'seq' | 'line' | 'upload' | 'email' | 'name' | 'language' | 'fields'
 >;
 
 /**
@@ -169,6 +194,8 @@ export interface BatchRecordItem {
 /** One rejected or duplicate row, as kept for the report. */
 export interface RejectedRow {
   line: number;
+  /** Which upload of the campaign the row is in (absent: the first). */
+  upload?: number;
   kind: 'rejected' | 'duplicate' | 'suppressed';
   email?: string;
   reason: string;
@@ -338,6 +365,8 @@ export interface ReportRow {
   /** Reminders SES accepted for the respondent, and when it took the thank-you (ISO; '' if none). */
   remindersSent: number;
   thankedAt: string;
+  /** Which upload of the campaign the row is in (1: the first; `line` is a line of that upload's file). */
+  upload: number;
 }
 
 /** A room marker as a use case writes it: the store adds its keys, type, time and expiry. */

@@ -74,6 +74,7 @@ const readOut = async (dir: string): Promise<OutFiles> => {
         completedAt,
         remindersSent,
         thankedAt,
+        upload,
       ] = cells.map(readCell);
       return {
         line: Number(line),
@@ -89,6 +90,7 @@ const readOut = async (dir: string): Promise<OutFiles> => {
         completed_at: completedAt ?? '',
         reminders_sent: Number(remindersSent),
         thanked_at: thankedAt ?? '',
+        upload: Number(upload),
       };
     }),
     summary: JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')),

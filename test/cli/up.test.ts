@@ -78,7 +78,7 @@ describe('invites up, then send, status and report --local', () => {
     expect(report.code).toBe(0);
     const lines = (await readFile(join(dir, 'report.csv'), 'utf8')).trim().split(/\r?\n/);
     expect(lines[0]).toBe(
-      'line,email,status,room_url,reason,name,room_status,emailed_at,delivered_at,started_at,completed_at,reminders_sent,thanked_at',
+      'line,email,status,room_url,reason,name,room_status,emailed_at,delivered_at,started_at,completed_at,reminders_sent,thanked_at,upload',
     );
     expect(lines).toHaveLength(25);
     expect(cancelled.code, cancelled.stderr).toBe(0);

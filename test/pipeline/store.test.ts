@@ -44,10 +44,11 @@ describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {
 
   const source = { bucket: 'b', key: 'campaigns/a.csv', etag: 'e' };
 
-  it('derives the same campaign id from the same upload, another from other content', () => {
+  it('derives one campaign id from one bucket and key, another from another key or bucket', () => {
     // Act / Assert
-    expect(campaignIdFor(source)).toBe(campaignIdFor({ ...source, etag: '"e"' }));
-    expect(campaignIdFor(source)).not.toBe(campaignIdFor({ ...source, etag: 'f' }));
+    expect(campaignIdFor(source)).toBe(campaignIdFor({ bucket: 'b', key: 'campaigns/a.csv' }));
+    expect(campaignIdFor(source)).not.toBe(campaignIdFor({ bucket: 'b', key: 'campaigns/b.csv' }));
+    expect(campaignIdFor(source)).not.toBe(campaignIdFor({ bucket: 'c', key: 'campaigns/a.csv' }));
   });
 
   it('gives the ingest lease to one owner, makes a second wait, and lets it take over once expired', async () => {
@@ -80,6 +81,93 @@ describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {
     expect(
       (await store.startIngest({ campaignId, source, owner: 'c', nowMs: 9999, leaseMs: 1 })).outcome,
     ).toBe('done');
+  });
+
+  it("reopens a finished campaign for changed content once, adding the upload's counts to the campaign's", async () => {
+    // Prepare: a first upload of 2 respondents in 1 batch and 1 rejected-row chunk.
+    const campaignId = uniqueName('c');
+    const counts = { rows: 3, accepted: 2, rejected: 1, duplicates: 0, suppressed: 0 };
+    await store.startIngest({ campaignId, source, owner: 'a', nowMs: 0, leaseMs: 100 });
+    await store.finishIngest({
+      campaignId,
+      owner: 'a',
+      nowMs: 1,
+      counts: { ...counts, batches: 1 },
+      chunks: 1,
+    });
+    const changed = { ...source, etag: 'e2' };
+
+    // Act: two starters race for the same new content, a third brings content again seen.
+    const [one, two] = await Promise.all([
+      store.startIngest({ campaignId, source: changed, owner: 'b', nowMs: 10, leaseMs: 100 }),
+      store.startIngest({ campaignId, source: changed, owner: 'c', nowMs: 10, leaseMs: 100 }),
+    ]);
+    const seen = await store.startIngest({ campaignId, source, owner: 'd', nowMs: 10, leaseMs: 100 });
+    const winner = one.outcome === 'reopened' ? 'b' : 'c';
+    const done = await store.finishIngest({
+      campaignId,
+      owner: winner,
+      nowMs: 20,
+      counts: { ...counts, batches: 3 },
+      chunks: 2,
+      empty: false,
+    });
+    const again = await store.startIngest({
+      campaignId,
+      source: changed,
+      owner: 'e',
+      nowMs: 30,
+      leaseMs: 100,
+    });
+
+    // Assert
+    expect([one.outcome, two.outcome].sort()).toEqual(['busy', 'reopened']);
+    const reopened = one.outcome === 'reopened' ? one.record : two.record;
+    expect(reopened).toMatchObject({
+      status: 'ingesting',
+      checkpoint: 1,
+      upload: { number: 2, tag: 'etag:e2', firstBatch: 1, firstChunk: 1, reopened: 'enqueued' },
+    });
+    expect(seen.outcome).toBe('done');
+    expect(done).toMatchObject({
+      status: 'enqueued',
+      rows: 6,
+      accepted: 4,
+      rejected: 2,
+      batches: 3,
+      chunks: 2,
+    });
+    expect(again.outcome).toBe('done');
+  });
+
+  it('puts a campaign back as it was when a later upload fails, keeping the reason apart', async () => {
+    // Prepare
+    const campaignId = uniqueName('c');
+    const counts = { rows: 1, accepted: 1, rejected: 0, duplicates: 0, suppressed: 0, batches: 1 };
+    await store.startIngest({ campaignId, source, owner: 'a', nowMs: 0, leaseMs: 100 });
+    await store.finishIngest({ campaignId, owner: 'a', nowMs: 1, counts });
+    await store.startIngest({
+      campaignId,
+      source: { ...source, etag: 'e2' },
+      owner: 'b',
+      nowMs: 2,
+      leaseMs: 100,
+    });
+
+    // Act
+    await store.failCampaign({
+      campaignId,
+      owner: 'b',
+      reason: 'no email column',
+      nowMs: 3,
+      restore: 'enqueued',
+    });
+
+    // Assert
+    const record = await store.getCampaign(campaignId);
+    expect(record).toMatchObject({ status: 'enqueued', uploadFailure: 'no email column', accepted: 1 });
+    expect(record?.failureReason).toBeUndefined();
+    expect(record?.leaseOwner).toBeUndefined();
   });
 
   it('adds a batch tally once however often it is applied, then completes the campaign', async () => {

@@ -32,6 +32,7 @@ const EMPTY = {
   completedAt: '',
   remindersSent: 0,
   thankedAt: '',
+  upload: 1,
 };
 
 describe('reportRows', () => {
@@ -165,6 +166,7 @@ describe('report lines', () => {
     completedAt: '',
     remindersSent: 0,
     thankedAt: '',
+    upload: 1,
   };
   const columns = {
     name: 'Ann',
@@ -175,6 +177,7 @@ describe('report lines', () => {
     completed_at: '',
     reminders_sent: 0,
     thanked_at: '',
+    upload: 1,
   };
 
   it('keeps an in-progress state in a line of a running campaign', () => {

@@ -5,6 +5,7 @@ import { campaignRecordItem } from '../items.ts';
 import { campaignPk, META_SK, TRACKING_OPEN } from '../keys.ts';
 import { type CampaignsPort, LeaseLostError } from '../ports.ts';
 import { CANCELLABLE, type CampaignRecord } from '../types.ts';
+import { nextUpload, startVerdict, tagsAfter, uploadTagOf } from '../uploads.ts';
 import { applied, isConditionFailed, type Table, unlessConditionFails } from './table.ts';
 
 /** Attempts at taking over a crashed ingest's lease against concurrent takers. */
@@ -35,36 +36,88 @@ const getCampaign =
     return result.Item as CampaignRecord | undefined;
   };
 
-/** Takes over the lease of an ingest that crashed (its lease ran out), unless it is done or still held. */
-const takeOverIngest =
+/** Takes over the lease of an ingest that crashed (its lease ran out); true unless another taker was first. */
+const takeOver = async (
+  t: Table,
+  existing: CampaignRecord,
+  owner: string,
+  nowMs: number,
+  leaseMs: number,
+) => {
+  const result = await unlessConditionFails(() =>
+    update(t, existing.campaignId, {
+      UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until, updatedAt = :now',
+      ConditionExpression:
+        '#status = :ingesting AND (attribute_not_exists(leaseUntil) OR leaseUntil = :seen OR leaseOwner = :owner)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':owner': owner,
+        ':until': nowMs + leaseMs,
+        ':now': new Date(nowMs).toISOString(),
+        ':ingesting': 'ingesting',
+        ':seen': existing.leaseUntil ?? 0,
+      },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return result ? (result.Attributes as CampaignRecord) : undefined;
+};
+
+/** Reopens a campaign for a changed upload under its key, unless its record changed since it was read. */
+const reopen = async (
+  t: Table,
+  existing: CampaignRecord,
+  args: Parameters<Port['startIngest']>[0],
+): Promise<CampaignRecord | undefined> => {
+  const upload = nextUpload(existing, args.source, args.nowMs);
+  const result = await unlessConditionFails(() =>
+    update(t, existing.campaignId, {
+      UpdateExpression:
+        'SET #status = :ingesting, #source = :source, leaseOwner = :owner, leaseUntil = :until, upload = :upload, ' +
+        'uploadTags = :tags, checkpoint = :first, updatedAt = :now REMOVE failureReason, uploadFailure',
+      // Each reopen numbers the upload: an unchanged number means no upload came in between (no ABA).
+      ConditionExpression: '#status = :seen AND (attribute_not_exists(upload) OR upload.#number = :number)',
+      ExpressionAttributeNames: { '#status': 'status', '#source': 'source', '#number': 'number' },
+      ExpressionAttributeValues: {
+        ':ingesting': 'ingesting',
+        ':source': args.source,
+        ':owner': args.owner,
+        ':until': args.nowMs + args.leaseMs,
+        ':upload': upload,
+        ':tags': tagsAfter(existing, upload.tag),
+        ':first': upload.firstBatch,
+        ':now': new Date(args.nowMs).toISOString(),
+        ':seen': existing.status,
+        ':number': upload.number - 1,
+      },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return result ? (result.Attributes as CampaignRecord) : undefined;
+};
+
+/** A record that exists: done, busy, closed, or taken over (a crashed ingest) or reopened (a changed upload). */
+const startExisting =
   (t: Table): Port['startIngest'] =>
-  async ({ campaignId, owner, nowMs, leaseMs }) => {
+  async (args) => {
+    const tag = uploadTagOf(args.source);
     for (let attempt = 0; attempt < TAKE_OVER_ATTEMPTS; attempt++) {
-      const existing = await getCampaign(t)(campaignId);
-      if (!existing) throw new RetryableError(`campaign ${campaignId} vanished while starting its ingest`);
-      if (existing.status !== 'ingesting') return { outcome: 'done', record: existing };
-      if (existing.leaseOwner !== owner && (existing.leaseUntil ?? 0) > nowMs) {
-        return { outcome: 'busy', record: existing };
+      const existing = await getCampaign(t)(args.campaignId);
+      if (!existing)
+        throw new RetryableError(`campaign ${args.campaignId} vanished while starting its ingest`);
+      const verdict = startVerdict(existing, tag, args.owner, args.nowMs);
+      if (verdict === 'done' || verdict === 'busy' || verdict === 'closed') {
+        return { outcome: verdict, record: existing };
       }
-      const result = await unlessConditionFails(() =>
-        update(t, campaignId, {
-          UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until, updatedAt = :now',
-          ConditionExpression:
-            '#status = :ingesting AND (attribute_not_exists(leaseUntil) OR leaseUntil = :seen OR leaseOwner = :owner)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':owner': owner,
-            ':until': nowMs + leaseMs,
-            ':now': new Date(nowMs).toISOString(),
-            ':ingesting': 'ingesting',
-            ':seen': existing.leaseUntil ?? 0,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      if (result) return { outcome: 'taken-over', record: result.Attributes as CampaignRecord };
+      if (verdict === 'reopen') {
+        const record = await reopen(t, existing, args);
+        if (record) return { outcome: 'reopened', record };
+      } else {
+        const record = await takeOver(t, existing, args.owner, args.nowMs, args.leaseMs);
+        if (record) return { outcome: 'taken-over', record };
+      }
     }
-    throw new RetryableError(`could not take the ingest lease of campaign ${campaignId}`);
+    throw new RetryableError(`could not take the ingest lease of campaign ${args.campaignId}`);
   };
 
 const startIngest =
@@ -76,7 +129,7 @@ const startIngest =
         new PutCommand({ TableName: t.name, Item: record, ConditionExpression: 'attribute_not_exists(pk)' }),
       ),
     );
-    return created ? { outcome: 'created', record } : takeOverIngest(t)(args);
+    return created ? { outcome: 'created', record } : startExisting(t)(args);
   };
 
 const renewIngestLease =
@@ -103,12 +156,11 @@ const failCampaign =
   (t: Table): Port['failCampaign'] =>
   async (args) => {
     await update(t, args.campaignId, {
-      UpdateExpression:
-        'SET #status = :failed, failureReason = :reason, updatedAt = :now REMOVE leaseOwner, leaseUntil',
+      UpdateExpression: `SET #status = :status, ${args.restore ? 'uploadFailure' : 'failureReason'} = :reason, updatedAt = :now REMOVE leaseOwner, leaseUntil`,
       ConditionExpression: 'leaseOwner = :owner',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
-        ':failed': 'failed',
+        ':status': args.restore ?? 'failed',
         ':reason': args.reason,
         ':owner': args.owner,
         ':now': new Date(args.nowMs).toISOString(),
@@ -118,29 +170,31 @@ const failCampaign =
 
 const finishIngest =
   (t: Table): Port['finishIngest'] =>
-  async ({ campaignId, owner, nowMs, counts, columns = '' }) => {
+  async ({ campaignId, owner, nowMs, counts, chunks, empty = counts.accepted === 0, columns = '' }) => {
     const result = await update(t, campaignId, {
       UpdateExpression:
-        'SET #status = :status, #rows = :rows, accepted = :accepted, rejected = :rejected, #columns = :columns, ' +
-        'duplicates = :duplicates, suppressed = :suppressed, batches = :batches, checkpoint = :batches, enqueuedAt = :now, ' +
-        'updatedAt = :now' +
-        // Tracking starts with the campaign: its rooms are polled from now on (the `tracking` index).
-        (counts.accepted === 0 ? ', completedAt = :now' : ', trackPk = :open, nextPollAt = :nowMs') +
+        'SET #status = :status, #columns = :columns, batches = :batches, checkpoint = :batches, ' +
+        `enqueuedAt = :now, updatedAt = :now${chunks === undefined ? '' : ', chunks = :chunks'}` +
+        // Tracking starts with the campaign (again, after a later upload): its rooms are polled from now on.
+        (empty ? ', completedAt = :now' : ', trackPk = :open, nextPollAt = :nowMs') +
+        // The upload's counts join the campaign's once: the lease condition lets only one finish through.
+        ' ADD #rows :rows, accepted :accepted, rejected :rejected, duplicates :duplicates, suppressed :suppressed' +
         ' REMOVE leaseOwner, leaseUntil',
       ConditionExpression: 'leaseOwner = :owner',
       ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows', '#columns': 'columns' },
       ExpressionAttributeValues: {
-        ':status': counts.accepted === 0 ? 'completed' : 'enqueued',
+        ':status': empty ? 'completed' : 'enqueued',
         ':rows': counts.rows,
         ':accepted': counts.accepted,
         ':rejected': counts.rejected,
         ':duplicates': counts.duplicates,
         ':suppressed': counts.suppressed,
         ':batches': counts.batches,
+        ...(chunks === undefined ? {} : { ':chunks': chunks }),
         ':columns': columns,
         ':owner': owner,
         ':now': new Date(nowMs).toISOString(),
-        ...(counts.accepted === 0 ? {} : { ':open': TRACKING_OPEN, ':nowMs': nowMs }),
+        ...(empty ? {} : { ':open': TRACKING_OPEN, ':nowMs': nowMs }),
       },
       ReturnValues: 'ALL_NEW',
     }).catch(leaseLost(campaignId));

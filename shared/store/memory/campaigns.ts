@@ -4,6 +4,7 @@ import { campaignRecordItem } from '../items.ts';
 import { campaignPk, META_SK, TRACKING_OPEN } from '../keys.ts';
 import { type CampaignsPort, LeaseLostError } from '../ports.ts';
 import { CANCELLABLE, type CampaignRecord } from '../types.ts';
+import { nextUpload, startVerdict, tagsAfter, uploadTagOf } from '../uploads.ts';
 import type { MemoryTable } from './table.ts';
 
 type Port = CampaignsPort;
@@ -38,32 +39,57 @@ const startIngest =
     if (t.put(record, { ifAbsent: true })) return { outcome: 'created', record };
     const existing = t.get<CampaignRecord>(record.pk, META_SK);
     if (!existing) throw new RetryableError(`campaign ${args.campaignId} vanished while starting its ingest`);
-    if (existing.status !== 'ingesting') return { outcome: 'done', record: existing };
-    if (existing.leaseOwner !== args.owner && (existing.leaseUntil ?? 0) > args.nowMs) {
-      return { outcome: 'busy', record: existing };
+    const verdict = startVerdict(existing, uploadTagOf(args.source), args.owner, args.nowMs);
+    if (verdict === 'done' || verdict === 'busy' || verdict === 'closed') {
+      return { outcome: verdict, record: existing };
     }
-    const taken = { ...existing, leaseOwner: args.owner, leaseUntil: args.nowMs + args.leaseMs };
-    t.put({ ...taken, updatedAt: iso(args.nowMs) });
-    return { outcome: 'taken-over', record: taken };
+    const lease = {
+      leaseOwner: args.owner,
+      leaseUntil: args.nowMs + args.leaseMs,
+      updatedAt: iso(args.nowMs),
+    };
+    if (verdict === 'take-over') {
+      const taken = { ...existing, ...lease };
+      t.put(taken);
+      return { outcome: 'taken-over', record: taken };
+    }
+    const upload = nextUpload(existing, args.source, args.nowMs);
+    const { failureReason: _, uploadFailure: __, ...rest } = existing;
+    const reopened: CampaignRecord = {
+      ...rest,
+      ...lease,
+      status: 'ingesting',
+      source: args.source,
+      upload,
+      uploadTags: tagsAfter(existing, upload.tag),
+      checkpoint: upload.firstBatch,
+    };
+    t.put(reopened);
+    return { outcome: 'reopened', record: reopened };
   };
 
 const finishIngest =
   (t: MemoryTable): Port['finishIngest'] =>
-  async ({ campaignId, owner, nowMs, counts, columns = '' }) => {
+  async ({ campaignId, owner, nowMs, counts, chunks, empty = counts.accepted === 0, columns = '' }) => {
+    const add = (a: number | undefined, b: number) => (a ?? 0) + b;
     const done = change(t, campaignId, (r) => {
       if (r.leaseOwner !== owner) return false;
       const { leaseOwner: _, leaseUntil: __, ...rest } = r;
       return {
         ...rest,
-        ...counts,
+        rows: add(r.rows, counts.rows),
+        accepted: add(r.accepted, counts.accepted),
+        rejected: add(r.rejected, counts.rejected),
+        duplicates: add(r.duplicates, counts.duplicates),
+        suppressed: add(r.suppressed, counts.suppressed),
+        batches: counts.batches,
+        ...(chunks === undefined ? {} : { chunks }),
         columns,
-        status: counts.accepted === 0 ? 'completed' : 'enqueued',
+        status: empty ? 'completed' : 'enqueued',
         checkpoint: counts.batches,
         enqueuedAt: iso(nowMs),
         updatedAt: iso(nowMs),
-        ...(counts.accepted === 0
-          ? { completedAt: iso(nowMs) }
-          : { trackPk: TRACKING_OPEN, nextPollAt: nowMs }),
+        ...(empty ? { completedAt: iso(nowMs) } : { trackPk: TRACKING_OPEN, nextPollAt: nowMs }),
       };
     });
     if (!done) throw leaseLost(campaignId);
@@ -127,9 +153,16 @@ export const memoryCampaigns = (t: MemoryTable): CampaignsPort => ({
     );
     if (!renewed) throw leaseLost(campaignId);
   },
-  async failCampaign({ campaignId, owner, reason, nowMs }) {
+  async failCampaign({ campaignId, owner, reason, nowMs, restore }) {
     const failed = change(t, campaignId, ({ leaseOwner, leaseUntil: _, ...r }) =>
-      leaseOwner === owner ? { ...r, status: 'failed', failureReason: reason, updatedAt: iso(nowMs) } : false,
+      leaseOwner === owner
+        ? {
+            ...r,
+            status: restore ?? 'failed',
+            ...(restore ? { uploadFailure: reason } : { failureReason: reason }),
+            updatedAt: iso(nowMs),
+          }
+        : false,
     );
     if (!failed) throw conditionFailed('the ingest lease is not ours');
   },
