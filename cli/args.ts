@@ -92,7 +92,8 @@ Usage: invites <command> [options]
 Commands:
   local <csv>                 run a whole campaign on the local stack (emulators + Aseed stand-in)
   up                          keep the local stack running as a deployment (for --local below)
-  send <csv> --stack <name>   upload a campaign to the deployed stack (or --local) and watch it
+  send <csv> --stack <name>   upload a campaign to the deployed stack (or --local) and watch it;
+                              --campaign NAME: a later changed file adds the new people to it
   status <campaign> --stack   show a campaign's progress and funnel (or --local)
   report <campaign> --stack   write a campaign's report CSV (or --local)
   cancel <campaign> --stack   stop a campaign, cancel its unsent rooms (or --local; --revoke-unstarted)
@@ -168,10 +169,18 @@ Uploads the settings (if any) and then the CSV to the deployed stack's bucket (u
 watches the campaign's progress in the store until it is done. Ctrl-C stops watching; the campaign keeps
 running in AWS. Uses the default AWS credentials and region (AWS_PROFILE, AWS_REGION, ...).
 
+Without --campaign every send is a new campaign. With --campaign NAME the CSV goes to campaigns/NAME.csv,
+and a later send of a changed file under the same NAME adds to that campaign: people already in it are
+reported 'duplicate' (already invited on <date>, with the upload and line they came in) and get nothing;
+new ones are invited with the campaign's settings (fixed by its first upload: a later send takes no
+--settings). Sending an identical file again changes nothing; a cancelled campaign takes nobody new.
+status, report and cancel accept the NAME in place of the campaign id.
+
 Options:
   --stack <name>           CloudFormation stack name (this or --local)
   --local                  the local stack 'invites up' runs (.invites/local.json)
   --settings <file.json>   campaign settings overriding the deployment defaults
+  --campaign <name>        the campaign to send into, created by its first send (letters, digits, . _ -)
   --no-wait                upload and print the campaign id; do not watch
   --dry-run                validate the CSV and settings, show rejected rows; upload nothing
   --api-url <url>          with --dry-run: ask this Aseed API for the token price (with --api-token)

@@ -6,7 +6,7 @@ import type { Store } from '#shared/store/ports.ts';
 import type { RespondentItem } from '#shared/store/types.ts';
 import { EXIT, onePositional, parse } from './args.ts';
 import type { Io } from './local.ts';
-import { targetOf } from './target.ts';
+import { findCampaign, targetOf } from './target.ts';
 
 /** How long the command waits for the cancel messages to be carried out before it leaves them to it. */
 const WAIT_MS = 120_000;
@@ -56,10 +56,11 @@ export const cancelCommand = async (args: string[], io: Io): Promise<number> => 
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return -1;
-  const campaignId = onePositional('cancel', positionals, 'campaign id');
+  const named = onePositional('cancel', positionals, 'campaign id');
   const revoke = values['revoke-unstarted'] === true;
   const target = await targetOf('cancel', values);
   try {
+    const campaignId = (await findCampaign(target, named))?.campaignId ?? named;
     const request = await requestCancel({ store: target.store, queue: target.inviteQueue() }, campaignId, {
       revokeUnstarted: revoke,
     });

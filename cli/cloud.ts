@@ -1,28 +1,18 @@
-// `invites send|status|report`: campaigns on the deployed stack, found through its CloudFormation outputs.
+// `invites status|report`: campaigns on the deployed stack (or the local one), and how `send` shows them.
 
-import { readFile, writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { STACK_OUTPUTS, UPLOADS } from '#infra/definitions.ts';
-import { PAUSE_LABEL } from '#shared/errors.ts';
+import { writeFile } from 'node:fs/promises';
 import { EMAILED_STATUSES } from '#shared/events/journey.ts';
-import { campaignIdFor } from '#shared/store/keys.ts';
 import type { Store } from '#shared/store/ports.ts';
 import { type ReportLine, readReport, reportLine } from '#shared/store/report.ts';
 import type { CampaignRecord } from '#shared/store/types.ts';
+import { uploadOf } from '#shared/store/uploads.ts';
 import { EXIT, onePositional, parse } from './args.ts';
-import { apiOption, fetchPrice, type Io, requireFile } from './local.ts';
-import { createProgress, type FunnelCounts, formatFunnel, reportCsv } from './output.ts';
-import { targetOf } from './target.ts';
-import { formatValidation, validateCampaign, wouldFail } from './validate.ts';
-
-/** How long `send` waits for the ingest to write the campaign record before it says the ingest failed. */
-const NO_RECORD_AFTER_MS = 60_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import type { Io } from './local.ts';
+import { type FunnelCounts, formatFunnel, reportCsv } from './output.ts';
+import { findCampaign, targetOf } from './target.ts';
 
 /** Report lines from the store (unfinished respondents show their state). */
-const reportLines = async (store: Store, campaignId: string): Promise<ReportLine[]> =>
+export const reportLines = async (store: Store, campaignId: string): Promise<ReportLine[]> =>
   (await readReport(store, campaignId)).map(reportLine);
 
 /** The funnel's counts from the campaign's report (every respondent's journey status). */
@@ -41,7 +31,7 @@ export const funnelOf = (lines: readonly ReportLine[]): FunnelCounts => {
 };
 
 /** Counts of a campaign record, for humans. */
-const formatRecord = (record: CampaignRecord, funnel: FunnelCounts): string => {
+export const formatRecord = (record: CampaignRecord, funnel: FunnelCounts): string => {
   const n = (value: number | undefined) => value ?? 0;
   const tracking = record.trackPk
     ? `  rooms tracked: ${n(record.polls)} polls so far, next at ${new Date(record.nextPollAt ?? 0).toISOString()}`
@@ -54,6 +44,7 @@ const formatRecord = (record: CampaignRecord, funnel: FunnelCounts): string => {
       ? [`  cancelled   ${record.cancelledAt}${record.revokeUnstarted ? ' (unstarted rooms revoked)' : ''}`]
       : []),
     `  source      s3://${record.source.bucket}/${record.source.key}`,
+    ...uploadLines(record),
     ...(record.columns ? [`  columns     ${record.columns}`] : []),
     `  rows ${n(record.rows)}, accepted ${n(record.accepted)}, rejected ${n(record.rejected)}, duplicates ${n(record.duplicates)}, suppressed ${n(record.suppressed)}`,
     `  batches ${n(record.batchesDone)}/${n(record.batches)} done, emailed ${n(record.emailed)}, failed ${n(record.failed)} (dead-lettered ${n(record.deadLettered)})`,
@@ -65,11 +56,25 @@ const formatRecord = (record: CampaignRecord, funnel: FunnelCounts): string => {
   ].join('\n');
 };
 
-const statusCounts = (record: CampaignRecord, funnel: FunnelCounts) => ({
+/** The uploads of a campaign uploaded more than once, and why the latest failed if it did. */
+const uploadLines = (record: CampaignRecord): string[] => {
+  const upload = uploadOf(record);
+  return [
+    ...(upload.number > 1 ? [`  uploads     ${upload.number}, the latest at ${upload.at}`] : []),
+    ...(record.uploadFailure
+      ? [`  upload ${upload.number} failed (the campaign went on as it was): ${record.uploadFailure}`]
+      : []),
+  ];
+};
+
+/** Counts of a campaign record, for scripts (`--json`). */
+export const statusCounts = (record: CampaignRecord, funnel: FunnelCounts) => ({
   campaignId: record.campaignId,
   status: record.status,
   ...(record.failureReason ? { failureReason: record.failureReason } : {}),
   ...(record.columns ? { columns: record.columns } : {}),
+  uploads: uploadOf(record).number,
+  ...(record.uploadFailure ? { uploadFailure: record.uploadFailure } : {}),
   rows: record.rows ?? 0,
   accepted: record.accepted ?? 0,
   rejected: record.rejected ?? 0,
@@ -82,136 +87,6 @@ const statusCounts = (record: CampaignRecord, funnel: FunnelCounts) => ({
   sesCalls: record.sesCalls ?? 0,
   funnel,
 });
-
-/** `invites send`. */
-export const sendCommand = async (args: string[], io: Io): Promise<number> => {
-  const { values, positionals } = parse('send', args, {
-    stack: { type: 'string' },
-    settings: { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    'api-url': { type: 'string' },
-    'api-token': { type: 'string' },
-    json: { type: 'boolean' },
-    local: { type: 'boolean' },
-    'no-wait': { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) return -1;
-  const csvPath = onePositional('send', positionals, 'CSV file');
-  requireFile('send', csvPath, 'CSV file');
-  if (values.settings !== undefined) requireFile('send', values.settings, 'settings file');
-  const api = apiOption('send', values['api-url'], values['api-token']);
-  const human = values.json ? (text: string) => io.stderr.write(text) : io.stdout;
-
-  if (values['dry-run']) {
-    // The deployment's defaults live in the function's environment; placeholders stand in for the two
-    // required ones so only the file's own fields are judged here.
-    const validation = await validateCampaign({
-      csvPath,
-      ...(values.settings ? { settingsPath: values.settings } : {}),
-      defaults: {
-        projectId: '00000000-0000-4000-8000-000000000000',
-        sender: 'deployment-default@example.com',
-      },
-    });
-    const price =
-      validation.settings && !validation.fileError
-        ? api
-          ? await fetchPrice(api)
-          : { source: '', problem: 'pass --api-url and --api-token to ask Aseed for the price' }
-        : { source: '' };
-    human(formatValidation(validation, price));
-    return wouldFail(validation, price) ? EXIT.failed : EXIT.ok;
-  }
-
-  const target = await targetOf('send', values);
-  const { s3, store } = target;
-  const resources = { bucketName: target.bucketName };
-  try {
-    const stem =
-      basename(csvPath)
-        .replace(/\.csv$/i, '')
-        .replace(/[^A-Za-z0-9._-]+/g, '-') || 'respondents';
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-    const key = `${UPLOADS.prefix}${stem}-${stamp}${UPLOADS.csvSuffix}`;
-    if (values.settings !== undefined) {
-      // Settings first: ingest reads them when the CSV's event arrives.
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: resources.bucketName,
-          Key: `${key.slice(0, -UPLOADS.csvSuffix.length)}${UPLOADS.settingsSuffix}`,
-          Body: await readFile(values.settings),
-          ContentType: 'application/json',
-        }),
-      );
-    }
-    const put = await s3.send(
-      new PutObjectCommand({
-        Bucket: resources.bucketName,
-        Key: key,
-        Body: await readFile(csvPath),
-        ContentType: 'text/csv',
-      }),
-    );
-    const campaignId = campaignIdFor({
-      bucket: resources.bucketName,
-      key,
-      ...(put.ETag ? { etag: put.ETag } : {}),
-      ...(put.VersionId ? { versionId: put.VersionId } : {}),
-    });
-    human(`Uploaded s3://${resources.bucketName}/${key}\nCampaign ${campaignId}\n`);
-    if (values['no-wait']) {
-      if (values.json) io.stdout(`${JSON.stringify({ campaignId, key }, null, 2)}\n`);
-      human(`Follow it with: invites status ${campaignId} ${target.flag}\n`);
-      return EXIT.ok;
-    }
-    const stop = io.interrupted().then(() => 'interrupted' as const);
-    const progress = createProgress(io.stderr);
-    const started = Date.now();
-    let record: CampaignRecord | undefined;
-    for (;;) {
-      record = await store.getCampaign(campaignId);
-      const total = record?.accepted ?? 0;
-      const done = (record?.emailed ?? 0) + (record?.failed ?? 0);
-      progress.update({
-        label: record?.status ?? 'waiting',
-        done,
-        total,
-        detail: record?.pause
-          ? `paused: ${PAUSE_LABEL[record.pause.kind]}, resumes at ${new Date(record.pause.resumesAt).toISOString()}`
-          : `emailed ${record?.emailed ?? 0}, failed ${record?.failed ?? 0}`,
-        elapsedMs: Date.now() - started,
-      });
-      if (record && record.status !== 'ingesting' && record.status !== 'enqueued') break;
-      if (!record && Date.now() - started > NO_RECORD_AFTER_MS) {
-        progress.done();
-        io.stderr.write(
-          `invites: no campaign record appeared within ${NO_RECORD_AFTER_MS / 1000} s: the ingest function did not start or failed before it could write one. Look at its logs (stack output ${STACK_OUTPUTS.ingestLogGroupName}) and its dead-letter queue; the upload stays in the bucket.\n`,
-        );
-        return EXIT.failed;
-      }
-      if ((await Promise.race([stop, sleep(2000)])) === 'interrupted') {
-        progress.done();
-        io.stderr.write(
-          `Stopped watching; the campaign keeps running. Check it with: invites status ${campaignId} ${target.flag}\n`,
-        );
-        return EXIT.interrupted;
-      }
-    }
-    progress.done();
-    const lines = await reportLines(store, campaignId);
-    human(formatRecord(record, funnelOf(lines)));
-    if (values.json) io.stdout(`${JSON.stringify(statusCounts(record, funnelOf(lines)), null, 2)}\n`);
-    human(`Report: invites report ${campaignId} ${target.flag} --out report.csv\n`);
-    if (record.status === 'failed') {
-      io.stderr.write(`invites: the campaign failed: ${record.failureReason ?? 'no reason recorded'}\n`);
-      return EXIT.failed;
-    }
-    return EXIT.ok;
-  } finally {
-    target.destroy();
-  }
-};
 
 /**
  * Loads a deployed campaign and hands it to `use`; a missing campaign is reported and exits non-zero.
@@ -226,7 +101,7 @@ const withCampaign = async (
 ): Promise<number> => {
   const target = await targetOf(command, values);
   try {
-    const record = await target.store.getCampaign(campaignId);
+    const record = await findCampaign(target, campaignId);
     if (!record) {
       io.stderr.write(`invites: no campaign ${campaignId} in ${target.flag.replace(/^--/, '')}\n`);
       return EXIT.failed;
@@ -248,7 +123,7 @@ export const statusCommand = async (args: string[], io: Io): Promise<number> => 
   if (values.help) return -1;
   const campaignId = onePositional('status', positionals, 'campaign id');
   return withCampaign('status', values, campaignId, io, async (record, store) => {
-    const funnel = funnelOf(await reportLines(store, campaignId));
+    const funnel = funnelOf(await reportLines(store, record.campaignId));
     io.stdout(
       values.json
         ? `${JSON.stringify(statusCounts(record, funnel), null, 2)}\n`
@@ -268,8 +143,8 @@ export const reportCommand = async (args: string[], io: Io): Promise<number> => 
   });
   if (values.help) return -1;
   const campaignId = onePositional('report', positionals, 'campaign id');
-  return withCampaign('report', values, campaignId, io, async (_record, store) => {
-    const csv = reportCsv(await reportLines(store, campaignId));
+  return withCampaign('report', values, campaignId, io, async (record, store) => {
+    const csv = reportCsv(await reportLines(store, record.campaignId));
     if (values.out) {
       await writeFile(values.out, csv);
       io.stderr.write(`Report written to ${values.out}\n`);

@@ -8,7 +8,7 @@ type Command = (args: string[], io: Io) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   local: async () => (await import('./local.ts')).localCommand,
   up: async () => (await import('./up.ts')).upCommand,
-  send: async () => (await import('./cloud.ts')).sendCommand,
+  send: async () => (await import('./send.ts')).sendCommand,
   status: async () => (await import('./cloud.ts')).statusCommand,
   report: async () => (await import('./cloud.ts')).reportCommand,
   cancel: async () => (await import('./cancel.ts')).cancelCommand,

@@ -7,12 +7,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { STACK_OUTPUTS } from '#infra/definitions.ts';
+import { STACK_OUTPUTS, UPLOADS } from '#infra/definitions.ts';
 import { LOCAL_DEPLOYMENT_FILE, type LocalDeploymentInfo } from '#local/deployment-info.ts';
 import { sqsInviteQueue } from '#shared/ingest/aws.ts';
 import type { InviteQueue } from '#shared/ingest/ports.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
+import { campaignIdFor } from '#shared/store/keys.ts';
 import type { Store } from '#shared/store/ports.ts';
+import type { CampaignRecord } from '#shared/store/types.ts';
 import { UsageError } from './args.ts';
 
 const requestHandler = { requestTimeout: 15_000, connectionTimeout: 5_000 };
@@ -119,3 +121,13 @@ export const targetOf = async (
   if (!values.stack) throw new UsageError('--stack <name> (or --local) is required', command);
   return clientsOf(`--stack ${values.stack}`, await describeStack(values.stack), {});
 };
+
+/** The key of the CSV of the campaign sent as NAME (`send --campaign NAME`): every upload of it goes there. */
+export const namedCampaignKey = (name: string): string => `${UPLOADS.prefix}${name}${UPLOADS.csvSuffix}`;
+
+/** The campaign a command names: by its id, or by the NAME it was sent under. */
+export const findCampaign = async (target: Target, idOrName: string): Promise<CampaignRecord | undefined> =>
+  (await target.store.getCampaign(idOrName)) ??
+  (await target.store.getCampaign(
+    campaignIdFor({ bucket: target.bucketName, key: namedCampaignKey(idOrName) }),
+  ));

@@ -356,8 +356,9 @@ const upload = async (
   for (let i = 0; i < times; i++) {
     reports.push(await stack.bridge.putObject({ Key: key, Body: csv.body, ContentType: 'text/csv' }));
   }
-  const eTag = reports[0]?.event?.Records[0]?.s3.object.eTag;
-  const campaignId = campaignIdFor({ bucket: resources.bucketName, key, ...(eTag ? { etag: eTag } : {}) });
+  const later = run.options.chaos?.laterUpload;
+  if (later) reports.push(await stack.bridge.putObject({ Key: key, Body: later, ContentType: 'text/csv' }));
+  const campaignId = campaignIdFor({ bucket: resources.bucketName, key });
   return { campaignId, reports };
 };
 

@@ -74,6 +74,8 @@ export interface ChaosSwitches {
   concurrentS3Events?: boolean;
   /** Upload the same CSV again once the first ingest has run (same content: same campaign). */
   reupload?: boolean;
+  /** Then a changed CSV under the same key: the campaign's upload 2 (only its new people are invited). */
+  laterUpload?: Uint8Array;
   /** Probability that an SQS batch is delivered twice before it is deleted. */
   duplicateSqsProbability?: number;
   /** Extra deliveries of every SES event to the events function. */

@@ -158,6 +158,9 @@ const cancelledOnPurpose = (
   return obs.followUps?.cancel?.revoke === true && stored?.state === 'cancelled' && stored.revoked === true;
 };
 
+/** Whether the run's campaign had a second upload (rows of the oracle say so). */
+const laterUpload = (obs: RunObservation) => obs.csv.rows.some((r) => (r.upload ?? 1) > 1);
+
 /** Checks one run; pure, so it is unit-tested with hand-made observations. */
 export const checkRun = (obs: RunObservation): CheckResult => {
   const violations: Finding<ViolationKind>[] = [];
@@ -277,7 +280,8 @@ export const checkRun = (obs: RunObservation): CheckResult => {
 
   // Ingest never completed because every attempt crashed: nothing may have been sent (checked above); the
   // per-row checks do not apply, the outcome is the documented one.
-  if (obs.ingestExhausted && (!obs.record || obs.record.status === 'ingesting')) {
+  // With a later upload, the first upload's people may be in the store while the later ones wait.
+  if (obs.ingestExhausted && (!obs.record || obs.record.status === 'ingesting' || laterUpload(obs))) {
     documented.push({
       kind: 'ingest-exhausted',
       detail:
@@ -287,17 +291,18 @@ export const checkRun = (obs: RunObservation): CheckResult => {
     return { violations, documented };
   }
 
-  // The store's rows against the file's oracle.
-  const storeByLine = new Map<number, { kind: string; emailKey?: string; reason?: string }>();
-  for (const r of obs.respondents) storeByLine.set(r.line, { kind: 'accepted', emailKey: r.emailKey });
+  // The store's rows against the file's oracle, by upload and line (a later upload's lines start at 2 again).
+  const at = (r: { upload?: number | undefined; line: number }) => `${r.upload ?? 1}:${r.line}`;
+  const storeByLine = new Map<string, { kind: string; emailKey?: string; reason?: string }>();
+  for (const r of obs.respondents) storeByLine.set(at(r), { kind: 'accepted', emailKey: r.emailKey });
   for (const r of obs.rejected) {
-    storeByLine.set(r.line, { kind: r.kind, reason: r.reason });
+    storeByLine.set(at(r), { kind: r.kind, reason: r.reason });
     if (!r.reason || r.reason.trim() === '') {
       flag('rejected-no-reason', `${r.kind} row has no reason`, r.email, r.line);
     }
   }
   for (const expected of obs.csv.rows) {
-    const got = storeByLine.get(expected.line);
+    const got = storeByLine.get(at(expected));
     if (!got)
       flag('classification', `expected ${expected.kind}, the store has no row`, expected.raw, expected.line);
     else if (got.kind !== expected.kind) {
@@ -309,12 +314,23 @@ export const checkRun = (obs: RunObservation): CheckResult => {
       );
     } else if (expected.kind === 'accepted' && got.emailKey !== expected.emailKey) {
       flag('classification', `stored as ${got.emailKey}`, expected.raw, expected.line);
+    } else if (
+      (expected.upload ?? 1) > 1 &&
+      expected.kind === 'duplicate' &&
+      !got.reason?.startsWith('already')
+    ) {
+      flag(
+        'classification',
+        `someone already in the campaign reported as "${got.reason}"`,
+        expected.raw,
+        expected.line,
+      );
     }
   }
-  const expectedLines = new Set(obs.csv.rows.map((r) => r.line));
-  for (const line of storeByLine.keys()) {
-    if (!expectedLines.has(line))
-      flag('classification', 'the store has a row the file does not', undefined, line);
+  const expectedLines = new Set(obs.csv.rows.map(at));
+  for (const [key, got] of storeByLine) {
+    if (!expectedLines.has(key))
+      flag('classification', `the store has a row the file does not (upload:line ${key})`, got.emailKey);
   }
 
   // Accepted respondents: exactly one email each (or a documented outcome), and the store agrees.

@@ -7,8 +7,10 @@ export type ExpectedKind = 'accepted' | 'rejected' | 'duplicate';
 
 /** One data row of the generated file and its expected outcome. */
 export interface ExpectedRow {
-  /** Spreadsheet line (header = 1). */
+  /** Spreadsheet line (header = 1) in the file of its upload. */
   line: number;
+  /** The campaign's upload the row is in (absent: the first). */
+  upload?: number;
   kind: ExpectedKind;
   /** The address as written in the file (may be empty or malformed for rejected rows). */
   raw: string;
@@ -101,4 +103,39 @@ export const generateCsv = (options: GenerateCsvOptions): GeneratedCsv => {
     acceptedList.push(row);
   }
   return { name: `chaos-${options.tag}.csv`, body: `${lines.join('\r\n')}\r\n`, domain, rows, accepted };
+};
+
+/**
+ * A changed file for the same campaign (its upload 2): about a third of the first file's accepted people
+ * again (some re-cased: still the same person), new people, and a few rejected rows. The oracle it returns
+ * covers both uploads: the people already in the campaign are duplicates of upload 2, never invited twice.
+ */
+export const generateLaterCsv = (first: GeneratedCsv, seed: number): GeneratedCsv => {
+  const random = seededRandom(seed ^ 0x2a2a);
+  const known = [...first.accepted.values()];
+  const lines = ['email,name,language,team'];
+  const rows: ExpectedRow[] = [];
+  const accepted = new Map(first.accepted);
+  const count = Math.max(4, Math.round(first.rows.length / 2));
+  for (let i = 0; i < count; i++) {
+    const line = i + 2;
+    const roll = random();
+    const again = known[Math.floor(random() * known.length)];
+    let raw: string;
+    let row: ExpectedRow;
+    if (roll < 0.05) {
+      raw = `broken${i}@${first.domain}.c`;
+      row = { line, upload: 2, kind: 'rejected', raw };
+    } else if (roll < 0.4 && again?.emailKey && !rows.some((r) => r.emailKey === again.emailKey)) {
+      raw = random() < 0.5 ? again.emailKey.toUpperCase() : again.emailKey;
+      row = { line, upload: 2, kind: 'duplicate', raw, emailKey: again.emailKey };
+    } else {
+      raw = `q${i}.${Math.floor(random() * 1e6).toString(36)}@${first.domain}`;
+      row = { line, upload: 2, kind: 'accepted', raw, emailKey: raw };
+      accepted.set(raw, row);
+    }
+    lines.push([cell(raw), `Later ${i}`, 'en', `t${i % 7}`].join(','));
+    rows.push(row);
+  }
+  return { ...first, body: `${lines.join('\r\n')}\r\n`, rows: [...first.rows, ...rows], accepted };
 };

@@ -5,6 +5,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@
 import { clearSesStore, makeAwsClients, readSesStore, type SesMessage } from '#local/aws.ts';
 import { type LocalCampaignResult, type LocalTimings, runLocalCampaign } from '#local/campaign.ts';
 import { type EmulatorEndpoints, type Emulators, startEmulators } from '#local/emulators.ts';
+import type { S3DeliveryReport } from '#local/runtime/s3-bridge.ts';
 import type { Standin } from '#local/standin/server.ts';
 import type { AppLogger } from '#shared/log.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
@@ -15,7 +16,7 @@ import {
   type Finding,
   type ViolationKind,
 } from './check.ts';
-import { generateCsv } from './csv.ts';
+import { type GeneratedCsv, generateCsv, generateLaterCsv } from './csv.ts';
 import { emailKindOf } from './follow-ups.ts';
 import { CHAOS_DAYS, CHAOS_FOLLOW_UPS, describeProfile, drawProfile, type FaultProfile } from './profile.ts';
 
@@ -35,6 +36,9 @@ export interface InjectedCounts {
   duplicateSqs: number;
   duplicateS3: number;
   reuploads: number;
+  /** Runs whose campaign got a changed file (upload 2), and the people of it already in the campaign. */
+  laterUploadRuns: number;
+  alreadyInvited: number;
   /** Runs whose SES events were each delivered more than once, and runs that got them in reverse order. */
   duplicateSesEventRuns: number;
   reversedSesEventRuns: number;
@@ -126,6 +130,8 @@ const emptyCounts = (): InjectedCounts => ({
   duplicateSqs: 0,
   duplicateS3: 0,
   reuploads: 0,
+  laterUploadRuns: 0,
+  alreadyInvited: 0,
   duplicateSesEventRuns: 0,
   reversedSesEventRuns: 0,
   joins: 0,
@@ -146,6 +152,7 @@ const injected = (
   result: LocalCampaignResult,
   profile: FaultProfile,
   emails: readonly SesMessage[],
+  csv: GeneratedCsv,
 ): InjectedCounts => {
   const api = result.faults.api;
   const kinds = profile.followUps ? emails.map((m) => emailKindOf(m.subject)) : [];
@@ -161,7 +168,9 @@ const injected = (
     timeouts: result.poller.timeouts,
     duplicateSqs: result.faults.duplicateSqsDeliveries,
     duplicateS3: result.ingest.reduce((n, report) => n + Math.max(0, report.deliveries.length - 1), 0),
-    reuploads: Math.max(0, result.ingest.length - 1),
+    reuploads: profile.chaos.reupload ? 1 : 0,
+    laterUploadRuns: profile.laterUpload ? 1 : 0,
+    alreadyInvited: csv.rows.filter((r) => r.upload === 2 && r.kind === 'duplicate').length,
     duplicateSesEventRuns: profile.chaos.duplicateSesEvents ? 1 : 0,
     reversedSesEventRuns: profile.chaos.reverseSesEvents ? 1 : 0,
     joins: result.time?.joins ?? 0,
@@ -198,6 +207,17 @@ const queueDepth = async (sqs: SQSClient, name: string): Promise<number> => {
   }
 };
 
+/**
+ * Every S3 event of the first file failed (retries included), or every one of the later file's: that
+ * upload's people are not in the store, and wait for a re-drive.
+ */
+const ingestExhausted = (reports: readonly S3DeliveryReport[], profile: FaultProfile): boolean => {
+  const exhausted = (some: readonly S3DeliveryReport[]) =>
+    some.length > 0 && some.every((report) => report.deliveries.every((d) => !d.succeeded));
+  const later = profile.laterUpload ? reports.slice(-1) : [];
+  return exhausted(reports.slice(0, reports.length - later.length)) || exhausted(later);
+};
+
 /** Runs one seeded chaos run on the given emulators and checks it. */
 export const runOne = async (
   endpoints: EmulatorEndpoints,
@@ -210,7 +230,9 @@ export const runOne = async (
   const profile = drawProfile(seed);
   // The file (addresses included) depends on the seed only, so a replay sends the very same CSV; resource
   // names get a random part, since a replay may run on emulators that still hold the first run's resources.
-  const csv = generateCsv({ seed, rows: respondents, tag: `c${seed}` });
+  const first = generateCsv({ seed, rows: respondents, tag: `c${seed}` });
+  // With a later upload the oracle covers both files (its body is the later file's).
+  const csv = profile.laterUpload ? generateLaterCsv(first, seed) : first;
   const prefix = `chaos-c${seed}-${randomUUID().slice(0, 6)}`;
   const sinceSeconds = Math.floor(started / 1000) - 1;
   let topUp: NodeJS.Timeout | undefined;
@@ -223,14 +245,17 @@ export const runOne = async (
           },
         }
       : {}),
-    csv: { name: csv.name, body: csv.body },
+    csv: { name: first.name, body: first.body },
     emulators: endpoints,
     prefix,
     seed,
     faults: profile.api,
     sesFaults: profile.ses,
     crash: profile.crash,
-    chaos: profile.chaos,
+    chaos: {
+      ...profile.chaos,
+      ...(profile.laterUpload ? { laterUpload: new TextEncoder().encode(csv.body) } : {}),
+    },
     days: CHAOS_DAYS,
     behaviour: profile.respondents,
     ...(profile.followUps ? { settings: { ...CHAOS_FOLLOW_UPS } } : {}),
@@ -269,7 +294,7 @@ export const runOne = async (
       crashes: result.faults.crashes,
       inviteTimeouts: result.poller.timeouts,
       problems: result.problems,
-      ingestExhausted: result.ingest.every((report) => report.deliveries.every((d) => !d.succeeded)),
+      ingestExhausted: ingestExhausted(result.ingest, profile),
       deliveriesExpected: true,
       progressExpected: true,
       ...(profile.followUps
@@ -304,7 +329,7 @@ export const runOne = async (
     emails: emails.length,
     rooms: result.rooms.length,
     deadLetteredBatches,
-    faults: injected(result, profile, emails),
+    faults: injected(result, profile, emails, csv),
     violations: check.violations,
     documented: check.documented,
     startedAt: started,
@@ -433,6 +458,8 @@ const FAULT_ROWS: Array<[keyof InjectedCounts, string]> = [
   ['duplicateSqs', 'duplicate SQS deliveries'],
   ['duplicateS3', 'duplicate S3 events'],
   ['reuploads', 'same-CSV re-uploads'],
+  ['laterUploadRuns', 'runs with a changed file under the same key (upload 2)'],
+  ['alreadyInvited', 'people of upload 2 already in the campaign (must get nothing)'],
   ['duplicateSesEventRuns', 'runs with every SES event delivered 2–3 times'],
   ['reversedSesEventRuns', 'runs with SES events in reverse order'],
   ['joins', 'simulated respondents who joined (1 day)'],

@@ -33,6 +33,8 @@ export interface FaultProfile {
    * `respondents.optOut` of the invitees opt out through their link at a random moment.
    */
   followUps: boolean;
+  /** A changed file follows the first under the same key (upload 2): its new people invited, the rest not. */
+  laterUpload: boolean;
 }
 
 /** The follow-up settings of a run with `followUps`: both reminders fall due inside the simulated day. */
@@ -63,10 +65,11 @@ export const drawProfile = (seed: number): FaultProfile => {
       respondents: { start: 0.6, complete: 0.7 },
       tokensShortMs: 0,
       followUps: false,
+      laterUpload: false,
     };
   }
   const latencies = [0, 0, 5, 20, 50];
-  const profile: Omit<FaultProfile, 'followUps'> = {
+  const profile: Omit<FaultProfile, 'followUps' | 'laterUpload'> = {
     api: {
       p429: maybe(0.7, 0.02, 0.2),
       p500: maybe(0.5, 0.02, 0.1),
@@ -101,7 +104,9 @@ export const drawProfile = (seed: number): FaultProfile => {
     const afterMs = Math.round((2 + random() * 18) * 3_600_000);
     profile.chaos.cancel = { afterMs, revokeUnstarted: random() < 0.5 };
   }
-  return { ...profile, followUps };
+  // Its own stream: recorded seeds keep every other draw.
+  const laterUpload = seededRandom(seed ^ 0x1a7e)() < 0.35;
+  return { ...profile, followUps, laterUpload };
 };
 
 /** One-line description of a profile (for failure reports). */
@@ -124,6 +129,7 @@ export const describeProfile = (p: FaultProfile): string => {
     parts.push(`dupS3=${p.chaos.duplicateS3Events}${p.chaos.concurrentS3Events ? ' (concurrent)' : ''}`);
   }
   if (p.chaos.reupload) parts.push('reupload');
+  if (p.laterUpload) parts.push('laterUpload');
   if (p.chaos.duplicateSesEvents) parts.push(`dupSesEvents=${p.chaos.duplicateSesEvents}`);
   if (p.chaos.reverseSesEvents) parts.push('reversedSesEvents');
   if (p.chaos.trackerCrash) parts.push(`trackerCrash=${p.chaos.trackerCrash}`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SesMessage } from '#local/aws.ts';
 import { checkRun, type RunObservation } from '#local/chaos/check.ts';
-import { generateCsv } from '#local/chaos/csv.ts';
+import { generateCsv, generateLaterCsv } from '#local/chaos/csv.ts';
 import { drawProfile } from '#local/chaos/profile.ts';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
 import type { CampaignRecord, RejectedRow, RespondentItem } from '#shared/store/types.ts';
@@ -35,8 +35,7 @@ const email = (to: string, url: string, n: number): SesMessage => ({
 });
 
 /** A run where everything went right: one room and one email per accepted respondent. */
-const perfectRun = (): RunObservation => {
-  const csv = generateCsv({ seed: 7, rows: 40, tag: 'unit' });
+const perfectRun = (csv = generateCsv({ seed: 7, rows: 40, tag: 'unit' })): RunObservation => {
   const respondents: RespondentItem[] = [];
   const rooms: InterviewRoom[] = [];
   const emails: SesMessage[] = [];
@@ -54,6 +53,7 @@ const perfectRun = (): RunObservation => {
       batch: 0,
       seq: n,
       line: row.line,
+      ...(row.upload ? { upload: row.upload } : {}),
       email: row.raw.trim(),
       emailKey: key,
       fields: {},
@@ -66,7 +66,12 @@ const perfectRun = (): RunObservation => {
   }
   const rejected: RejectedRow[] = csv.rows
     .filter((r) => r.kind !== 'accepted')
-    .map((r) => ({ line: r.line, kind: r.kind as 'rejected' | 'duplicate', reason: `bad row ${r.line}` }));
+    .map((r) => ({
+      line: r.line,
+      ...(r.upload ? { upload: r.upload } : {}),
+      kind: r.kind as 'rejected' | 'duplicate',
+      reason: r.upload ? `already invited on 2026-12-06 (upload 1, line 2)` : `bad row ${r.line}`,
+    }));
   const record = {
     pk: 'c',
     sk: 'META',
@@ -100,6 +105,28 @@ describe('chaos checks against the ground truth', () => {
     expect(obs.csv.accepted.size).toBeGreaterThan(20);
     expect(obs.csv.rows.some((r) => r.kind === 'rejected')).toBe(true);
     expect(result).toEqual({ violations: [], documented: [] });
+  });
+
+  it('accepts a later upload whose people already in the campaign got nothing, and flags one invited again', () => {
+    // Prepare: upload 2 repeats some people of upload 1; in the broken run one of them is invited again.
+    const later = generateLaterCsv(generateCsv({ seed: 7, rows: 40, tag: 'unit' }), 7);
+    const good = perfectRun(later);
+    const broken = perfectRun(later);
+    const again = later.rows.find((r) => r.upload === 2 && r.kind === 'duplicate');
+    const before = broken.respondents.find((r) => r.emailKey === again?.emailKey) as RespondentItem;
+    broken.rejected = broken.rejected.filter((r) => !(r.upload === 2 && r.line === again?.line));
+    broken.respondents.push({ ...before, sk: 'R#again', upload: 2, line: again?.line ?? 0, roomId: 'x' });
+    broken.emails.push({ ...(broken.emails[0] as SesMessage), to: [before.email], messageId: 'again' });
+
+    // Act
+    const result = checkRun(good);
+    const found = kinds(broken);
+
+    // Assert
+    expect(later.rows.filter((r) => r.upload === 2 && r.kind === 'duplicate').length).toBeGreaterThan(3);
+    expect(result).toEqual({ violations: [], documented: [] });
+    expect(found).toContain('classification');
+    expect(found).toContain('duplicate-email');
   });
 
   it('flags a second email with the same link when no crash can explain it', () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,80 @@ afterAll(async () => {
 const invites = (args: string[]) => spawnInvites(args, { cwd: dir, timeoutMs: 90_000 });
 
 describe('invites up, then send, status and report --local', () => {
+  it('adds the new people of a changed file sent under the same --campaign name, and nobody twice', {
+    timeout: 150_000,
+  }, async () => {
+    // Prepare: the second file repeats Ben (in capitals) and Cy and adds Dee and Eve.
+    const info = JSON.parse(await readFile(join(dir, LOCAL_DEPLOYMENT_FILE), 'utf8')) as LocalDeploymentInfo;
+    const first = join(dir, 'panel-1.csv');
+    const second = join(dir, 'panel-2.csv');
+    await writeFile(first, 'email,name\nann@panel.example.org,Ann\nben@panel.example.org,Ben\ncy@panel.example.org,Cy\n');
+    await writeFile(
+      second,
+      'email,name\nBEN@panel.example.org,Ben\ndee@panel.example.org,Dee\ncy@panel.example.org,Cy\neve@panel.example.org,Eve\n',
+    );
+    const since = Math.floor(Date.now() / 1000) - 1;
+
+    // Act
+    const one = await invites(['send', first, '--local', '--campaign', 'panel', '--json']);
+    const two = await invites(['send', second, '--local', '--campaign', 'panel', '--json']);
+    const same = await invites(['send', second, '--local', '--campaign', 'panel']);
+    const withSettings = await invites([
+      'send',
+      second,
+      '--local',
+      '--campaign',
+      'panel',
+      '--settings',
+      first,
+    ]);
+    const report = await invites(['report', 'panel', '--local']);
+    const emails = (await readSesStore(info.ses.endpoint, since)).filter((m) =>
+      m.to[0]?.endsWith('@panel.example.org'),
+    );
+
+    // Assert
+    expect(one.code, one.stderr).toBe(0);
+    expect(JSON.parse(one.stdout), one.stdout + one.stderr).toMatchObject({ uploads: 1, accepted: 3, emailed: 3 });
+    expect(two.code, two.stderr).toBe(0);
+    expect(JSON.parse(two.stdout)).toMatchObject({
+      campaignId: JSON.parse(one.stdout).campaignId,
+      status: 'completed',
+      uploads: 2,
+      rows: 7,
+      accepted: 5,
+      duplicates: 2,
+      emailed: 5,
+    });
+    expect(two.stderr).toContain(
+      'upload 2: 4 rows, 2 new invitees, 2 already in the campaign (given nothing)',
+    );
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain('identical to an upload this campaign already has');
+    expect(withSettings.code).toBe(1);
+    expect(withSettings.stderr).toMatch(/settings were fixed by its first upload/);
+    // SES's delivery events may still be on their way: emailed or delivered both say invited.
+    const rows = report.stdout
+      .trim()
+      .split(/\r?\n/)
+      .slice(1)
+      .map((r) => r.split(','))
+      .map((c) => [c[0], c[1], c[2]?.replace(/^(emailed|delivered)$/, 'invited'), c.at(-1)].join(','));
+    expect(rows).toEqual([
+      '2,ann@panel.example.org,invited,1',
+      '3,ben@panel.example.org,invited,1',
+      '4,cy@panel.example.org,invited,1',
+      '2,BEN@panel.example.org,duplicate,2',
+      '3,dee@panel.example.org,invited,2',
+      '4,cy@panel.example.org,duplicate,2',
+      '5,eve@panel.example.org,invited,2',
+    ]);
+    expect(report.stdout).toMatch(/already invited on \d{4}-\d\d-\d\d \(upload 1, line 3\)/);
+    expect(emails.map((m) => m.to[0]).sort()).toEqual(
+      ['ann', 'ben', 'cy', 'dee', 'eve'].map((n) => `${n}@panel.example.org`),
+    );
+  });
+
   it('runs an uploaded campaign to the end and shows its funnel and report, then stops on SIGTERM', {
     timeout: 150_000,
   }, async () => {

@@ -136,11 +136,9 @@ const cancelCampaign =
       : { cancelled: false, record: t.get<CampaignRecord>(campaignPk(campaignId), META_SK) };
   };
 
-/** The campaign record port in memory. */
-export const memoryCampaigns = (t: MemoryTable): CampaignsPort => ({
-  getCampaign: async (campaignId) => t.get<CampaignRecord>(campaignPk(campaignId), META_SK),
-  startIngest: startIngest(t),
-  async renewIngestLease({ campaignId, owner, leaseUntil, checkpoint, settings }) {
+const renewIngestLease =
+  (t: MemoryTable): Port['renewIngestLease'] =>
+  async ({ campaignId, owner, leaseUntil, checkpoint, settings }) => {
     const renewed = change(t, campaignId, (r) =>
       r.leaseOwner === owner
         ? {
@@ -152,8 +150,11 @@ export const memoryCampaigns = (t: MemoryTable): CampaignsPort => ({
         : false,
     );
     if (!renewed) throw leaseLost(campaignId);
-  },
-  async failCampaign({ campaignId, owner, reason, nowMs, restore }) {
+  };
+
+const failCampaign =
+  (t: MemoryTable): Port['failCampaign'] =>
+  async ({ campaignId, owner, reason, nowMs, restore }) => {
     const failed = change(t, campaignId, ({ leaseOwner, leaseUntil: _, ...r }) =>
       leaseOwner === owner
         ? {
@@ -165,7 +166,14 @@ export const memoryCampaigns = (t: MemoryTable): CampaignsPort => ({
         : false,
     );
     if (!failed) throw conditionFailed('the ingest lease is not ours');
-  },
+  };
+
+/** The campaign record port in memory. */
+export const memoryCampaigns = (t: MemoryTable): CampaignsPort => ({
+  getCampaign: async (campaignId) => t.get<CampaignRecord>(campaignPk(campaignId), META_SK),
+  startIngest: startIngest(t),
+  renewIngestLease: renewIngestLease(t),
+  failCampaign: failCampaign(t),
   finishIngest: finishIngest(t),
   tallyBatch: tallyBatch(t),
   completeCampaign: async (campaignId, nowMs) =>
