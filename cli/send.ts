@@ -77,6 +77,12 @@ export const sendCommand = async (args: string[], io: Io): Promise<number> => {
     const tag = await upload(target, key, csvPath, values.settings);
     human(`Uploaded s3://${target.bucketName}/${key}\nCampaign ${campaignId}\n`);
     if (before && knownUpload(before, tag)) {
+      if (before.status === 'failed') {
+        io.stderr.write(
+          `invites: the file is identical to the upload that failed (${before.failureReason ?? 'no reason recorded'}); change the file, or send it under another --campaign name\n`,
+        );
+        return EXIT.failed;
+      }
       human(`The file is identical to an upload this campaign already has: nothing new to invite.\n`);
       return EXIT.ok;
     }
@@ -185,10 +191,17 @@ const watch = async (
       elapsedMs: Date.now() - started,
     });
     if (ingested(record, tag) && record.status !== 'enqueued') break;
-    if (!record && Date.now() - started > NO_RECORD_AFTER_MS) {
+    if (record?.status === 'cancelled' && !knownUpload(record, tag)) {
+      progress.done();
+      io.stderr.write(`invites: the campaign was cancelled meanwhile: this upload was refused\n`);
+      return EXIT.failed;
+    }
+    // No record, or one that neither took this upload nor is busy with another: the ingest never ran on it.
+    const untaken = !record || (!knownUpload(record, tag) && record.status !== 'ingesting');
+    if (untaken && Date.now() - started > NO_RECORD_AFTER_MS) {
       progress.done();
       io.stderr.write(
-        `invites: no campaign record appeared within ${NO_RECORD_AFTER_MS / 1000} s: the ingest function did not start or failed before it could write one. Look at its logs (stack output ${STACK_OUTPUTS.ingestLogGroupName}) and its dead-letter queue; the upload stays in the bucket.\n`,
+        `invites: the ingest did not take the upload within ${NO_RECORD_AFTER_MS / 1000} s: the ingest function did not start or failed before it could record it. Look at its logs (stack output ${STACK_OUTPUTS.ingestLogGroupName}) and its dead-letter queue; the upload stays in the bucket.\n`,
       );
       return EXIT.failed;
     }

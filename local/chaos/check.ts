@@ -282,6 +282,11 @@ export const checkRun = (obs: RunObservation): CheckResult => {
   // per-row checks do not apply, the outcome is the documented one.
   // With a later upload, the first upload's people may be in the store while the later ones wait.
   if (obs.ingestExhausted && (!obs.record || obs.record.status === 'ingesting' || laterUpload(obs))) {
+    // Whoever was invited, by the first upload or the part of the later one that got through: once each.
+    for (const [address, entry] of byRecipient) {
+      if (entry.count > 1 && windowEvents === 0)
+        flag('duplicate-email', `${entry.count} invitations, no crash in the SES window`, address);
+    }
     documented.push({
       kind: 'ingest-exhausted',
       detail:

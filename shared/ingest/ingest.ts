@@ -13,7 +13,7 @@ import { CsvFileError, type CsvFileInfo, parseRespondentBatches } from '#shared/
 import { PermanentError, RetryableError } from '#shared/errors.ts';
 import { type AppLogger, silentLogger } from '#shared/log.ts';
 import { realSleep, type Sleep } from '#shared/store/concurrency.ts';
-import { campaignIdFor } from '#shared/store/keys.ts';
+import { campaignIdFor, legacyCampaignIdFor } from '#shared/store/keys.ts';
 import type { StartIngestOutcome } from '#shared/store/ports.ts';
 import type { CampaignRecord, SuppressionEntry } from '#shared/store/types.ts';
 import { uploadOf, uploadTagOf } from '#shared/store/uploads.ts';
@@ -110,11 +110,19 @@ export const ingestUpload = async (deps: IngestDeps, request: IngestRequest): Pr
   };
   run.logger.appendKeys({ campaignId });
   try {
+    // An event of an upload ingested before campaigns were keys (retried across the deploy): already done.
+    const legacy = await deps.store.getCampaign(legacyCampaignIdFor(request));
+    if (legacy) {
+      run.logger.info('upload already ingested under its id from before campaigns were keys');
+      return { campaignId: legacy.campaignId, outcome: 'duplicate', record: legacy };
+    }
     const started = await startCampaign(run);
     if (started.outcome === 'done' || started.outcome === 'closed') {
       const cancelled = started.outcome === 'closed';
       if (cancelled) run.logger.warn('changed upload to a cancelled campaign: nobody new is invited');
       else run.logger.info('duplicate upload event: already ingested', { status: started.record.status });
+      // A crash between the end of an ingest and its finalize message leaves the message to a repeat event.
+      await finalizeIfDone(run, started.record);
       return { campaignId, outcome: cancelled ? 'refused' : 'duplicate', record: started.record };
     }
     run.restore = statusAfterFailure(started.record.upload);
@@ -177,7 +185,7 @@ const ingestStarted = async (run: Run, started: StartIngestOutcome): Promise<Ing
     checkpoint,
   });
   const settings = await settingsOf(run, keepsSettings(started) ? started.record : undefined);
-  const screen = await screenOf(run, settings, started.record);
+  const screen = await screenOf(run, settings, started);
   const body = await wholeFile(() => run.deps.source.openCsv(run.request));
   const writer = new BatchWriter(
     {
@@ -224,12 +232,24 @@ interface Screen {
 /**
  * The screen of this upload, and (with `maxTokens`) the budget check over the whole campaign: those already
  * in it plus the file's new invitees. A resumed ingest sees the same suppression list (as of the upload's
- * start) and the same earlier respondents, so it cuts the same batches.
+ * start) and the same earlier respondents, so it cuts the same batches; one whose batches went out already
+ * passed the check (batches are cut only after it), and must not fail now that a price may have changed.
  */
-const screenOf = async (run: Run, settings: CampaignSettings, record: CampaignRecord): Promise<Screen> => {
+const screenOf = async (
+  run: Run,
+  settings: CampaignSettings,
+  started: StartIngestOutcome,
+): Promise<Screen> => {
+  const { record } = started;
   const upload = uploadOf(record);
   const suppressed = suppressionsOf(await run.deps.store.listSuppressed(Date.parse(upload.at)));
   const prior = await priorRespondents(run.deps.store, run.campaignId, upload);
+  const checked =
+    started.outcome === 'taken-over' &&
+    (await run.deps.store.queryBatch(run.campaignId, upload.firstBatch)).some(
+      (r) => (r.upload ?? 1) === upload.number,
+    );
+  if (checked) return { suppressed, prior };
   const reservation = await wholeFile(() =>
     checkBudget(settings, run.deps.price, async () => {
       const skip = new Set([...suppressed.keys(), ...prior.keys()]);

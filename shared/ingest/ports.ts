@@ -32,7 +32,7 @@ export interface InviteQueue {
 
 /** The store methods the ingest uses (a small slice, so a fake or another store fits). */
 export type IngestStore = Pick<
-  CampaignsPort & IngestItemsPort & SuppressionPort & Pick<RespondentsPort, 'listRespondents'>,
+  CampaignsPort & IngestItemsPort & SuppressionPort & Pick<RespondentsPort, 'listRespondents' | 'queryBatch'>,
   | 'getCampaign'
   | 'startIngest'
   | 'renewIngestLease'
@@ -42,4 +42,5 @@ export type IngestStore = Pick<
   | 'writeRejected'
   | 'listSuppressed'
   | 'listRespondents'
+  | 'queryBatch'
 >;

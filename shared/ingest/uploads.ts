@@ -11,8 +11,9 @@ export interface PriorRespondent {
 }
 
 /**
- * The respondents of the campaign's earlier uploads by lower-cased address. This upload's own batches are left
- * out, so an ingest resumed after a crash sorts every row exactly as the crashed one did.
+ * The respondents of the campaign's earlier uploads by lower-cased address. This upload's own respondents are
+ * left out (by their upload number, whatever batch they are in), so an ingest resumed after a crash sorts
+ * every row exactly as the crashed one did.
  */
 export const priorRespondents = async (
   store: Pick<RespondentsPort, 'listRespondents'>,
@@ -22,7 +23,7 @@ export const priorRespondents = async (
   const prior = new Map<string, PriorRespondent>();
   if (upload.number === 1) return prior;
   for (const r of await store.listRespondents(campaignId)) {
-    if (r.batch >= upload.firstBatch || prior.has(r.emailKey)) continue;
+    if ((r.upload ?? 1) >= upload.number || prior.has(r.emailKey)) continue;
     prior.set(r.emailKey, {
       upload: r.upload ?? 1,
       line: r.line,
@@ -41,15 +42,13 @@ export const alreadyReason = (prior: PriorRespondent): string => {
 };
 
 /**
- * Whether the ingest uses the settings on the record: a later upload keeps the campaign's (its emails and
- * rooms stay the same for everyone), a resumed ingest its own. A campaign whose uploads all failed so far
- * reads them afresh, since the settings may be what was fixed.
+ * Whether the ingest uses the settings on the record: a resumed ingest its own (the batches it cut before the
+ * crash were cut with them), a later upload the campaign's (its emails and rooms stay the same for
+ * everyone). A campaign whose uploads all failed so far reads them afresh: they may be what was fixed.
  */
-export const keepsSettings = (started: StartIngestOutcome): boolean => {
-  const upload = started.record.upload;
-  if (upload?.reopened === 'failed') return false;
-  return started.outcome === 'taken-over' || started.outcome === 'reopened';
-};
+export const keepsSettings = (started: StartIngestOutcome): boolean =>
+  started.outcome === 'taken-over' ||
+  (started.outcome === 'reopened' && started.record.upload?.reopened !== 'failed');
 
 /** The status a failed upload leaves: a running campaign goes on as it was; otherwise it is `failed`. */
 export const statusAfterFailure = (upload: UploadRound | undefined): CampaignStatus | undefined =>

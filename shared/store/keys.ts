@@ -60,6 +60,24 @@ export const ROOM_SK = 'ROOM';
 export const campaignIdFor = (source: { bucket: string; key: string }) =>
   createHash('sha256').update(`${source.bucket}\n${source.key}`).digest('base64url').slice(0, 22);
 
+/**
+ * The id a campaign had before campaigns were keys (bucket + key + content): an S3 event of such an upload,
+ * retried after the deploy, finds its campaign under it and is not ingested a second time.
+ */
+export const legacyCampaignIdFor = (source: {
+  bucket: string;
+  key: string;
+  etag?: string;
+  versionId?: string;
+}) => {
+  const etag = source.etag?.replace(/"/g, '');
+  const content = etag ? `etag:${etag}` : `version:${source.versionId ?? ''}`;
+  return createHash('sha256')
+    .update(`${source.bucket}\n${source.key}\n${content}`)
+    .digest('base64url')
+    .slice(0, 22);
+};
+
 /** Short stable hash of a JSON-able value (room-settings keys). */
 export const shortHash = (value: unknown): string =>
   createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 12);

@@ -41,7 +41,7 @@ const record = (fields: Partial<CampaignRecord>): CampaignRecord => ({
   sk: 'META',
   type: 'campaign',
   campaignId: 'c',
-  source: { bucket: 'uploads-bucket', key: 'campaigns/respondents.csv' },
+  source: { bucket: 'uploads-bucket', key: 'campaigns/respondents.csv', etag: 'abc' },
   status: 'ingesting',
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
@@ -86,7 +86,7 @@ describe('invites send (deployed stack, mocked AWS, fake clock)', () => {
 
     // Assert
     expect(run.code).toBe(EXIT.failed);
-    expect(run.stderr).toMatch(/no campaign record appeared within 60 s/);
+    expect(run.stderr).toMatch(/the ingest did not take the upload within 60 s/);
     expect(run.stderr).toContain(STACK_OUTPUTS.ingestLogGroupName);
     expect(run.waitedMs).toBeGreaterThanOrEqual(60_000);
     expect(run.waitedMs).toBeLessThan(65_000);
@@ -118,10 +118,50 @@ describe('invites send (deployed stack, mocked AWS, fake clock)', () => {
 
     // Assert
     expect(run.code).toBe(EXIT.ok);
-    expect(run.stderr).not.toMatch(/no campaign record/);
+    expect(run.stderr).not.toMatch(/did not take the upload/);
     expect(run.stdout).toMatch(/: completed/);
     expect(run.stdout).toMatch(/emailed 3, failed 0/);
     expect(run.stdout).toMatch(/funnel/);
     expect(run.waitedMs).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('sends a changed file into a named campaign, and gives up when the ingest never takes it', async () => {
+    // Prepare: the campaign exists (completed, its first upload tagged "old"); no event ever reaches the ingest.
+    doc.on(GetCommand).resolves({
+      Item: record({ status: 'completed', uploadTags: new Set(['etag:old']), accepted: 3, emailed: 3 }),
+    });
+
+    // Act
+    const run = await runWithClock(['send', EXAMPLE, '--stack', 'AseedInvites', '--campaign', 'spring']);
+
+    // Assert
+    expect(run.code).toBe(EXIT.failed);
+    expect(run.stderr).toMatch(/the ingest did not take the upload within 60 s/);
+    const [put] = s3.commandCalls(PutObjectCommand);
+    expect(put?.args[0].input).toMatchObject({ Key: 'campaigns/spring.csv' });
+  });
+
+  it('refuses to send into a cancelled campaign, uploading nothing', async () => {
+    // Prepare
+    doc.on(GetCommand).resolves({
+      Item: record({ status: 'cancelled', cancelledAt: '2026-11-30T10:00:00.000Z' }),
+    });
+
+    // Act
+    const run = await runWithClock(['send', EXAMPLE, '--stack', 'AseedInvites', '--campaign', 'spring']);
+
+    // Assert
+    expect(run.code).toBe(EXIT.failed);
+    expect(run.stderr).toContain('campaign spring was cancelled on 2026-11-30: it takes nobody new');
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('refuses a campaign name that cannot be a key', async () => {
+    // Act
+    const run = await runWithClock(['send', EXAMPLE, '--stack', 'AseedInvites', '--campaign', '../x']);
+
+    // Assert
+    expect(run.code).toBe(EXIT.usage);
+    expect(run.stderr).toMatch(/--campaign '..\/x' is not a campaign name/);
   });
 });

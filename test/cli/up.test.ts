@@ -35,7 +35,10 @@ describe('invites up, then send, status and report --local', () => {
     const info = JSON.parse(await readFile(join(dir, LOCAL_DEPLOYMENT_FILE), 'utf8')) as LocalDeploymentInfo;
     const first = join(dir, 'panel-1.csv');
     const second = join(dir, 'panel-2.csv');
-    await writeFile(first, 'email,name\nann@panel.example.org,Ann\nben@panel.example.org,Ben\ncy@panel.example.org,Cy\n');
+    await writeFile(
+      first,
+      'email,name\nann@panel.example.org,Ann\nben@panel.example.org,Ben\ncy@panel.example.org,Cy\n',
+    );
     await writeFile(
       second,
       'email,name\nBEN@panel.example.org,Ben\ndee@panel.example.org,Dee\ncy@panel.example.org,Cy\neve@panel.example.org,Eve\n',
@@ -62,7 +65,11 @@ describe('invites up, then send, status and report --local', () => {
 
     // Assert
     expect(one.code, one.stderr).toBe(0);
-    expect(JSON.parse(one.stdout), one.stdout + one.stderr).toMatchObject({ uploads: 1, accepted: 3, emailed: 3 });
+    expect(JSON.parse(one.stdout), one.stdout + one.stderr).toMatchObject({
+      uploads: 1,
+      accepted: 3,
+      emailed: 3,
+    });
     expect(two.code, two.stderr).toBe(0);
     expect(JSON.parse(two.stdout)).toMatchObject({
       campaignId: JSON.parse(one.stdout).campaignId,

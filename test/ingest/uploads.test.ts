@@ -3,8 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { RetryableError } from '#shared/errors.ts';
 import { ingestUpload } from '#shared/ingest/ingest.ts';
-import { alreadyReason } from '#shared/ingest/uploads.ts';
-import { campaignIdFor } from '#shared/store/keys.ts';
+import { alreadyReason, keepsSettings } from '#shared/ingest/uploads.ts';
+import { campaignIdFor, legacyCampaignIdFor } from '#shared/store/keys.ts';
+import type { CampaignRecord } from '#shared/store/types.ts';
 import { fakeIngest } from './fakes.ts';
 
 const first = { bucket: 'uploads', key: 'campaigns/panel.csv', etag: '"e1"' };
@@ -171,5 +172,55 @@ describe('a later upload of a campaign', () => {
       new Set(Array.from({ length: 22 }, (_, i) => i + 2)),
     );
     expect(await store.queryBatch(campaignId, 23)).toHaveLength(50);
+  });
+
+  it('keeps the stored settings when resuming a crashed later upload, even of a campaign that had failed', () => {
+    // Prepare
+    const upload = { number: 2, tag: 't', at: '', firstBatch: 0, firstChunk: 0, reopened: 'failed' as const };
+    const record = { upload } as unknown as CampaignRecord;
+
+    // Act / Assert
+    expect(keepsSettings({ outcome: 'taken-over', record })).toBe(true);
+    expect(keepsSettings({ outcome: 'reopened', record })).toBe(false);
+    expect(
+      keepsSettings({
+        outcome: 'reopened',
+        record: { upload: { ...upload, reopened: 'enqueued' } } as unknown as CampaignRecord,
+      }),
+    ).toBe(true);
+  });
+
+  it('sends the finalize a crash lost when the upload event comes again', async () => {
+    // Prepare: a later upload adding nobody ended while every batch was done, and its finalize was lost.
+    const { deps, store, upload: s3, invites } = await ingestedFirst();
+    const tally = { emailed: 100, failed: 0, deadLettered: 0, roomsCancelled: 0 };
+    for (const batch of [0, 1]) await store.tallyBatch({ campaignId, batch, tally, nowMs: 1 });
+    s3.objects.set(first.key, people(0, 10));
+    const losing = { ...deps, queue: { send: async () => Promise.reject(new RetryableError('lost')) } };
+    await expect(ingestUpload(losing, second)).rejects.toThrow('lost');
+
+    // Act
+    const again = await ingestUpload(deps, second);
+
+    // Assert
+    expect(again.outcome).toBe('duplicate');
+    expect(invites.messages()).toEqual([{ campaignId, finalize: true }]);
+  });
+
+  it('treats an event of an upload ingested under its id from before campaigns were keys as a duplicate', async () => {
+    // Prepare: the campaign of this very upload exists under the id of bucket + key + ETag.
+    const { deps, store, upload: s3, invites, clock } = fakeIngest();
+    s3.objects.set(first.key, people(0, 5));
+    const legacy = legacyCampaignIdFor(first);
+    const source = { bucket: first.bucket, key: first.key, etag: 'e1' };
+    await store.startIngest({ campaignId: legacy, source, owner: 'old', nowMs: clock.now, leaseMs: 1 });
+
+    // Act
+    const result = await ingestUpload(deps, first);
+
+    // Assert
+    expect(result).toMatchObject({ campaignId: legacy, outcome: 'duplicate' });
+    expect(await store.getCampaign(campaignId)).toBeUndefined();
+    expect(invites.messages()).toEqual([]);
   });
 });

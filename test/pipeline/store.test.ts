@@ -140,6 +140,34 @@ describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {
     expect(again.outcome).toBe('done');
   });
 
+  it('keeps tracking a campaign a later upload finished while a poll that began before ends', async () => {
+    // Prepare: a poll takes a completed campaign whose rooms are all done; meanwhile upload 2 is ingested.
+    const campaignId = uniqueName('c');
+    const counts = { rows: 1, accepted: 1, rejected: 0, duplicates: 0, suppressed: 0, batches: 1 };
+    await store.startIngest({ campaignId, source, owner: 'a', nowMs: 0, leaseMs: 100 });
+    await store.finishIngest({ campaignId, owner: 'a', nowMs: 1, counts });
+    const polled = await store.claimPoll({ campaignId, owner: 'poll', nowMs: 10, leaseMs: 1000 });
+    await store.startIngest({
+      campaignId,
+      source: { ...source, etag: 'e2' },
+      owner: 'b',
+      nowMs: 11,
+      leaseMs: 100,
+    });
+    await store.finishIngest({ campaignId, owner: 'b', nowMs: 12, counts: { ...counts, batches: 2 } });
+
+    // Act: the old poll ends tracking, as it saw nothing left to poll.
+    await store.endPoll({ campaignId, owner: 'poll', nowMs: 13, nextPollAt: undefined });
+
+    // Assert
+    expect(polled).toBeDefined();
+    expect(await store.getCampaign(campaignId)).toMatchObject({
+      trackPk: 'open',
+      nextPollAt: 12,
+      batches: 2,
+    });
+  });
+
   it('puts a campaign back as it was when a later upload fails, keeping the reason apart', async () => {
     // Prepare
     const campaignId = uniqueName('c');

@@ -5,6 +5,9 @@ import { errorFields } from '#shared/log.ts';
 import type { RespondentItem, SpareRoomItem } from '#shared/store/types.ts';
 import type { Ctx } from '../context.ts';
 
+/** The claim {@link cancelSpares} puts on a spare before cancelling its room: no draw hands it out meanwhile. */
+const CANCELLING = 'CANCELLING';
+
 /**
  * Draws `spares` (of the batch's room settings, as just read) for waiting respondents. Runs under the
  * create lock, so a spare claimed by someone else is a leftover of a crash and is finished or released here.
@@ -19,6 +22,7 @@ export const drawSpares = async (
   const waiting = new Map(needing.map((r) => [r.sk, r]));
   const free: SpareRoomItem[] = [];
   for (const spare of spares) {
+    if (spare.takenBy === CANCELLING) continue;
     if (!spare.takenBy) free.push(spare);
     else {
       // A claim left by a crashed holder: finish it (the respondent may belong to another batch) or release it.
@@ -75,13 +79,16 @@ export const cancelSpares = async (ctx: Ctx, campaignId: string, swallowErrors: 
   let cancelled = 0;
   for (const spare of await ctx.store.listSpares(campaignId)) {
     try {
-      if (spare.takenBy) {
+      if (spare.takenBy && spare.takenBy !== CANCELLING) {
         const holder = await ctx.store.getRespondent(campaignId, spare.takenBy);
         if (holder?.roomId === spare.roomId) {
           await ctx.store.deleteSpare(spare);
           continue;
         }
       }
+      // Claimed first: a campaign reopened by a later upload may be drawing spares right now.
+      const claim = { spare, respondentSk: CANCELLING, nowMs: ctx.clock() };
+      if (!spare.takenBy && !(await ctx.store.takeSpare(claim))) continue;
       await cancelRoom(ctx, spare.roomId);
       await ctx.store.deleteSpare(spare);
       cancelled++;

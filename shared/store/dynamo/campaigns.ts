@@ -74,7 +74,8 @@ const reopen = async (
     update(t, existing.campaignId, {
       UpdateExpression:
         'SET #status = :ingesting, #source = :source, leaseOwner = :owner, leaseUntil = :until, upload = :upload, ' +
-        'uploadTags = :tags, checkpoint = :first, updatedAt = :now REMOVE failureReason, uploadFailure',
+        'uploadTags = :tags, checkpoint = :first, updatedAt = :now, expiresAt = :expires ' +
+        'REMOVE failureReason, uploadFailure',
       // Each reopen numbers the upload: an unchanged number means no upload came in between (no ABA).
       ConditionExpression: '#status = :seen AND (attribute_not_exists(upload) OR upload.#number = :number)',
       ExpressionAttributeNames: { '#status': 'status', '#source': 'source', '#number': 'number' },
@@ -87,6 +88,8 @@ const reopen = async (
         ':tags': tagsAfter(existing, upload.tag),
         ':first': upload.firstBatch,
         ':now': new Date(args.nowMs).toISOString(),
+        // A campaign that takes uploads lives on: its record's housekeeping TTL starts again.
+        ':expires': t.expiresAt(args.nowMs),
         ':seen': existing.status,
         ':number': upload.number - 1,
       },
@@ -179,7 +182,8 @@ const finishIngest =
         (empty ? ', completedAt = :now' : ', trackPk = :open, nextPollAt = :nowMs') +
         // The upload's counts join the campaign's once: the lease condition lets only one finish through.
         ' ADD #rows :rows, accepted :accepted, rejected :rejected, duplicates :duplicates, suppressed :suppressed' +
-        ' REMOVE leaseOwner, leaseUntil',
+        // A poll that began before this upload must not end the tracking opened here: its end finds no owner.
+        ' REMOVE leaseOwner, leaseUntil, pollOwner, pollUntil',
       ConditionExpression: 'leaseOwner = :owner',
       ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows', '#columns': 'columns' },
       ExpressionAttributeValues: {

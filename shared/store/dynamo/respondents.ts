@@ -21,7 +21,6 @@ const WRITE_CONCURRENCY = 16;
 type Port = RespondentsPort;
 
 /** Puts each item only if absent: an item that exists, in whatever state, is never overwritten. */
-/** Puts each item only if absent: an item that exists, in whatever state, is never overwritten. */
 const putAllIfAbsent = (t: Table, items: readonly object[]) =>
   mapLimit(items, WRITE_CONCURRENCY, (item) => putIfAbsent(t, item));
 

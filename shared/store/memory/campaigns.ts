@@ -63,6 +63,7 @@ const startIngest =
       upload,
       uploadTags: tagsAfter(existing, upload.tag),
       checkpoint: upload.firstBatch,
+      expiresAt: t.expiresAt(args.nowMs),
     };
     t.put(reopened);
     return { outcome: 'reopened', record: reopened };
@@ -74,7 +75,8 @@ const finishIngest =
     const add = (a: number | undefined, b: number) => (a ?? 0) + b;
     const done = change(t, campaignId, (r) => {
       if (r.leaseOwner !== owner) return false;
-      const { leaseOwner: _, leaseUntil: __, ...rest } = r;
+      // A poll that began before this upload must not end the tracking opened here: its end finds no owner.
+      const { leaseOwner: _, leaseUntil: __, pollOwner: _p, pollUntil: _u, ...rest } = r;
       return {
         ...rest,
         rows: add(r.rows, counts.rows),
