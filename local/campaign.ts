@@ -362,6 +362,26 @@ const upload = async (
   return { campaignId, reports };
 };
 
+/**
+ * The chaos switch `cancelDuringSends`: `invites cancel` once a share of the respondents is emailed, so it
+ * meets sends in flight (looked at every 50 ms; at the latest when every respondent is done).
+ */
+const cancelDuringSends = (run: Run, store: Store, campaignId: string): Promise<void> | undefined => {
+  const cancel = run.options.chaos?.cancelDuringSends;
+  if (!cancel) return undefined;
+  const queue = sqsInviteQueue(run.clients.own.sqs, run.resources.queueUrl);
+  return (async () => {
+    for (;;) {
+      const respondents = await store.listRespondents(campaignId);
+      const emailed = respondents.filter((r) => r.state === 'emailed').length;
+      const open = respondents.some((r) => r.state !== 'emailed' && r.state !== 'failed');
+      if (emailed >= cancel.afterShare * respondents.length || (respondents.length > 0 && !open)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await requestCancel({ store, queue }, campaignId, { revokeUnstarted: cancel.revokeUnstarted });
+  })();
+};
+
 /** Reports progress from the store every 250 ms until stopped; `stop` returns the last progress seen. */
 const watchProgress = (
   store: Store,
@@ -532,7 +552,13 @@ const execute = async (
   stack.dlqPoller?.start();
   const { campaignId, reports } = await upload(run, stack, inputs.csv, inputs.settings);
   const stopWatching = watchProgress(store, campaignId, inputs.progress);
-  const drained = await stack.poller.drain({ idleMs: 400, timeoutMs: left() });
+  const cancelling = cancelDuringSends(run, store, campaignId);
+  let drained = await stack.poller.drain({ idleMs: 400, timeoutMs: left() });
+  if (cancelling) {
+    // The cancel may come after the sends ended: its messages are carried out before anything is read.
+    await cancelling;
+    drained = await stack.poller.drain({ idleMs: 400, timeoutMs: left() });
+  }
   // Nothing reaches the DLQ once the invite queue is drained: record what did.
   const dlqDrained = (await stack.dlqPoller?.drain({ idleMs: 400, timeoutMs: left() })) ?? { drained: true };
   // SES publishes each message's events once it has it: quiet here means every sent message's are in.

@@ -88,6 +88,8 @@ export interface ChaosSwitches {
   concurrentPolls?: boolean;
   /** With simulated days: `invites cancel` this long into the day (simulated ms), revoking unstarted rooms or not. */
   cancel?: { afterMs: number; revokeUnstarted: boolean };
+  /** `invites cancel` once this share of the accepted respondents is emailed: it races the remaining sends. */
+  cancelDuringSends?: { afterShare: number; revokeUnstarted: boolean };
 }
 
 /** Progress of a run, for a progress bar. */

@@ -60,6 +60,8 @@ export type DocumentedKind =
   | 'dead-lettered-room'
   /** SES accepted the email in the window, then the batch was dead-lettered: emailed, but stored as failed. */
   | 'emailed-then-dead-lettered'
+  /** SES accepted the email in the window, the send crashed, and a cancel then took the respondent (§6.3). */
+  | 'cancelled-in-window'
   /**
    * Every ingest attempt of every S3 event crashed: the event goes to the ingest failure queue (alarm,
    * docs/DEPLOY.md) and nobody is invited until it is re-driven or the file re-uploaded.
@@ -97,6 +99,8 @@ export interface RunObservation {
   deliveriesExpected?: boolean;
   /** Simulated days passed with the tracker: every room's progress must be recorded as the API shows it. */
   progressExpected?: boolean;
+  /** The campaign was cancelled while its invitations were being sent (revoking unstarted rooms or not). */
+  cancelledDuringSends?: { revoke: boolean };
   /** The run sent reminders and thank-yous, and some respondents opted out (follow-ups.ts). */
   followUps?: FollowUpObservation;
 }
@@ -155,7 +159,8 @@ const cancelledOnPurpose = (
 ): boolean => {
   if (obs.followUps?.optOuts.has(address)) return true;
   const stored = byKey.get(address);
-  return obs.followUps?.cancel?.revoke === true && stored?.state === 'cancelled' && stored.revoked === true;
+  const revoking = obs.followUps?.cancel?.revoke === true || obs.cancelledDuringSends?.revoke === true;
+  return revoking && stored?.state === 'cancelled' && stored.revoked === true;
 };
 
 /** Whether the run's campaign had a second upload (rows of the oracle say so). */
@@ -354,7 +359,9 @@ export const checkRun = (obs: RunObservation): CheckResult => {
       flag('unfinished', `left in state ${stored.state}`, key, expected.line);
     }
     if (count === 0) {
-      if (stored?.state === 'failed' && stored.failureKind === 'dead-lettered') {
+      if (obs.cancelledDuringSends && stored?.state === 'cancelled' && stored.emailedAt === undefined) {
+        // Cancelled before its invitation went: nothing to receive (its room, if any, must be cancelled).
+      } else if (stored?.state === 'failed' && stored.failureKind === 'dead-lettered') {
         documented.push({
           kind: 'dead-lettered',
           respondent: key,
@@ -369,6 +376,22 @@ export const checkRun = (obs: RunObservation): CheckResult => {
           expected.line,
         );
       }
+    } else if (stored?.state === 'cancelled' && stored.emailedAt === undefined && obs.cancelledDuringSends) {
+      // Cancelled before its invitation was recorded, yet SES has one: only a send that crashed in its window.
+      if (windowEvents > 0 && count === 1)
+        documented.push({
+          kind: 'cancelled-in-window',
+          respondent: key,
+          line: expected.line,
+          detail: `${windowEvents} invite crash(es)/timeout(s) in the SES window before the cancel took it`,
+        });
+      else
+        flag(
+          'store-mismatch',
+          `cancelled before its invitation, yet ${count} email(s) went out`,
+          key,
+          expected.line,
+        );
     } else if (count > 1) {
       const sameLink = urls.length === 1 && stored?.state === 'emailed' && stored.roomUrl === urls[0];
       if (sameLink && count - 1 <= windowEvents) {
@@ -471,7 +494,7 @@ export const checkRun = (obs: RunObservation): CheckResult => {
   const record = obs.record;
   if (!record) flag('store-counts', 'no campaign record');
   else {
-    const wantStatus = obs.followUps?.cancel ? 'cancelled' : 'completed';
+    const wantStatus = obs.followUps?.cancel || obs.cancelledDuringSends ? 'cancelled' : 'completed';
     if (record.status !== wantStatus)
       flag('store-counts', `campaign status is ${record.status}, not ${wantStatus}`);
     // Respondents a revoking cancel moved on after their invitation count as the emailed they were.

@@ -58,6 +58,9 @@ export interface InjectedCounts {
   /** Runs cancelled during the day, and those of them that revoked unstarted rooms. */
   cancelledRuns: number;
   revokingRuns: number;
+  /** Runs cancelled while their invitations were being sent, and those of them that revoked. */
+  sendCancelRuns: number;
+  sendRevokingRuns: number;
 }
 
 /** What one run did and found. */
@@ -146,6 +149,8 @@ const emptyCounts = (): InjectedCounts => ({
   optOuts: 0,
   cancelledRuns: 0,
   revokingRuns: 0,
+  sendCancelRuns: 0,
+  sendRevokingRuns: 0,
 });
 
 const injected = (
@@ -185,6 +190,8 @@ const injected = (
     optOuts: result.time?.optOuts.length ?? 0,
     cancelledRuns: result.time?.cancelledAtMs !== undefined ? 1 : 0,
     revokingRuns: result.time?.cancelledAtMs !== undefined && profile.chaos.cancel?.revokeUnstarted ? 1 : 0,
+    sendCancelRuns: profile.chaos.cancelDuringSends ? 1 : 0,
+    sendRevokingRuns: profile.chaos.cancelDuringSends?.revokeUnstarted ? 1 : 0,
   };
 };
 
@@ -295,6 +302,9 @@ export const runOne = async (
       inviteTimeouts: result.poller.timeouts,
       problems: result.problems,
       ingestExhausted: ingestExhausted(result.ingest, profile),
+      ...(profile.chaos.cancelDuringSends
+        ? { cancelledDuringSends: { revoke: profile.chaos.cancelDuringSends.revokeUnstarted } }
+        : {}),
       deliveriesExpected: true,
       progressExpected: true,
       ...(profile.followUps
@@ -412,6 +422,7 @@ const DOCUMENTED_KINDS: DocumentedKind[] = [
   'window-duplicate',
   'ingest-exhausted',
   'emailed-then-dead-lettered',
+  'cancelled-in-window',
   'dead-lettered',
   'dead-lettered-room',
 ];
@@ -474,6 +485,8 @@ const FAULT_ROWS: Array<[keyof InjectedCounts, string]> = [
   ['optOuts', 'one-click opt-outs (POST to the link) mid-campaign'],
   ['cancelledRuns', 'runs cancelled during the day (invites cancel)'],
   ['revokingRuns', '… with --revoke-unstarted'],
+  ['sendCancelRuns', 'runs cancelled while their invitations were being sent'],
+  ['sendRevokingRuns', '… with --revoke-unstarted'],
 ];
 
 /** The summary table (Markdown, readable in a terminal too). */

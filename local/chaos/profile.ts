@@ -20,6 +20,7 @@ export interface FaultProfile {
       | 'trackerCrash'
       | 'concurrentPolls'
       | 'cancel'
+      | 'cancelDuringSends'
     >;
   /** A simulated day after the sends: respondents join and leave, the tracker polls (with its own faults). */
   respondents: Behaviour;
@@ -104,8 +105,15 @@ export const drawProfile = (seed: number): FaultProfile => {
     const afterMs = Math.round((2 + random() * 18) * 3_600_000);
     profile.chaos.cancel = { afterMs, revokeUnstarted: random() < 0.5 };
   }
-  // Its own stream: recorded seeds keep every other draw.
-  const laterUpload = seededRandom(seed ^ 0x1a7e)() < 0.35;
+  // Their own stream: recorded seeds keep every other draw.
+  const own = seededRandom(seed ^ 0x1a7e);
+  const laterUpload = own() < 0.35;
+  // A cancel racing the invitations' sends, in runs with neither a later upload nor follow-ups (each has a
+  // cancel story of its own): once 5–80 % of the respondents are emailed, half of them revoking.
+  if (!laterUpload && !followUps && own() < 0.4) {
+    const afterShare = round(0.05 + own() * 0.75);
+    profile.chaos.cancelDuringSends = { afterShare, revokeUnstarted: own() < 0.5 };
+  }
   return { ...profile, followUps, laterUpload };
 };
 
@@ -141,6 +149,9 @@ export const describeProfile = (p: FaultProfile): string => {
     parts.push(
       `cancel@${(cancel.afterMs / 3_600_000).toFixed(1)}h${cancel.revokeUnstarted ? ' revoke' : ''}`,
     );
+  const racing = p.chaos.cancelDuringSends;
+  if (racing)
+    parts.push(`cancelDuringSends@${racing.afterShare * 100}%${racing.revokeUnstarted ? ' revoke' : ''}`);
   const respondents = `respondents start=${p.respondents.start},complete=${p.respondents.complete}`;
   return `${parts.length > 0 ? parts.join(' ') : 'calm'}; ${respondents}`;
 };

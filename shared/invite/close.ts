@@ -15,9 +15,13 @@ import { cancelRoom, cancelSpares } from './rooms/spares.ts';
 /** True when nothing more happens to the respondent. */
 export const isTerminal = (r: RespondentItem): boolean => isTerminalState(r.state);
 
-/** A batch's counters from its respondents' final states (by kind, never by reason text). */
+/**
+ * A batch's counters from its respondents' final states (by kind, never by reason text). Emailed counts the
+ * invitations SES accepted: a respondent a revoking cancel took after its email still had one.
+ */
 export const tallyOf = (respondents: readonly RespondentItem[]): BatchTally => ({
-  emailed: respondents.filter((r) => r.state === 'emailed').length,
+  emailed: respondents.filter((r) => r.state === 'emailed' || (r.state === 'cancelled' && r.emailedAt))
+    .length,
   failed: respondents.filter((r) => r.state === 'failed').length,
   deadLettered: respondents.filter((r) => r.state === 'failed' && r.failureKind === 'dead-lettered').length,
   roomsCancelled: respondents.filter((r) => r.roomCancelled).length,

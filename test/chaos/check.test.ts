@@ -129,6 +129,34 @@ describe('chaos checks against the ground truth', () => {
     expect(found).toContain('duplicate-email');
   });
 
+  it('accepts respondents a cancel during the sends took before their email, and flags one emailed anyway', () => {
+    // Prepare: the cancel took the last two respondents before their invitations (their rooms cancelled).
+    const obs = perfectRun();
+    obs.cancelledDuringSends = { revoke: false };
+    obs.record = {
+      ...(obs.record as CampaignRecord),
+      status: 'cancelled',
+      emailed: obs.respondents.length - 2,
+    };
+    const taken = obs.respondents.slice(-2);
+    for (const r of taken) {
+      Object.assign(r, { state: 'cancelled', roomCancelled: true });
+      const room = obs.rooms.find((x) => x.id === r.roomId) as InterviewRoom;
+      room.status = 'cancelled';
+    }
+    const late = obs.emails.filter((e) => taken.some((r) => r.email === e.to[0]));
+    obs.emails = obs.emails.filter((e) => !late.includes(e));
+    const broken: RunObservation = { ...obs, emails: [...obs.emails, late[0] as SesMessage] };
+
+    // Act
+    const clean = checkRun(obs);
+    const found = kinds(broken);
+
+    // Assert
+    expect(clean).toEqual({ violations: [], documented: [] });
+    expect(found).toContain('store-mismatch');
+  });
+
   it('flags a second email with the same link when no crash can explain it', () => {
     // Prepare
     const obs = perfectRun();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
+import { tallyOf } from '#shared/invite/close.ts';
 import { DEFAULT_INVITE, resolveInviteConfig } from '#shared/invite/config.ts';
 import { chunksByLocale, claimLeadMs, sendMarginMs } from '#shared/invite/email/plan.ts';
 import { RESPONDENT_STATES, type RespondentTransition, transitionSpec } from '#shared/invite/respondent.ts';
@@ -120,5 +121,24 @@ describe('send plan', () => {
     expect(sendMarginMs(config, { worstMs: 60_000 })).toBe(3000);
     expect(claimLeadMs(config, { worstMs: 0 })).toBe(2 * DEFAULT_INVITE.claimEstimateMs);
     expect(claimLeadMs(config, { worstMs: 0, claimMs: 5000 })).toBe(500);
+  });
+});
+
+describe('tallyOf', () => {
+  it('counts as emailed a respondent a revoking cancel took after its invitation, not one cancelled before', () => {
+    // Prepare
+    const base = { state: 'cancelled', roomCancelled: true } as const;
+    const respondents = [
+      { state: 'emailed' },
+      { ...base, emailedAt: '2026-12-06T10:00:00.000Z' },
+      base,
+      { state: 'failed', failureKind: 'dead-lettered' },
+    ] as unknown as RespondentItem[];
+
+    // Act
+    const tally = tallyOf(respondents);
+
+    // Assert
+    expect(tally).toEqual({ emailed: 2, failed: 1, deadLettered: 1, roomsCancelled: 2 });
   });
 });
