@@ -1,7 +1,7 @@
 // `invites status|report`: campaigns on the deployed stack (or the local one), and how `send` shows them.
 
 import { writeFile } from 'node:fs/promises';
-import { EMAILED_STATUSES } from '#shared/events/journey.ts';
+import { funnelOf } from '#shared/report/funnel.ts';
 import type { Store } from '#shared/store/ports.ts';
 import { type ReportLine, readReport, reportLine } from '#shared/store/report.ts';
 import type { CampaignRecord } from '#shared/store/types.ts';
@@ -15,20 +15,8 @@ import { findCampaign, targetOf } from './target.ts';
 export const reportLines = async (store: Store, campaignId: string): Promise<ReportLine[]> =>
   (await readReport(store, campaignId)).map(reportLine);
 
-/** The funnel's counts from the campaign's report (every respondent's journey status). */
-export const funnelOf = (lines: readonly ReportLine[]): FunnelCounts => {
-  const count = (...statuses: string[]) => lines.filter((l) => statuses.includes(l.status)).length;
-  return {
-    emailed: count(...EMAILED_STATUSES),
-    delivered: lines.filter((l) => l.delivered_at !== '').length,
-    bounced: count('bounced'),
-    complained: count('complained'),
-    unsubscribed: count('unsubscribed'),
-    started: lines.filter((l) => l.started_at !== '').length,
-    completed: count('completed'),
-    expired: count('expired'),
-  };
-};
+/** The funnel's counts from the campaign's report (one read model with the console). */
+export { funnelOf };
 
 /** Counts of a campaign record, for humans. */
 export const formatRecord = (record: CampaignRecord, funnel: FunnelCounts): string => {

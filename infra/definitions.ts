@@ -15,6 +15,7 @@ export const TABLE = {
   /**
    * Global secondary indexes. `tracking` is sparse: only a campaign whose rooms are still polled has
    * `trackPk`, so the tracker's one Query finds the due campaigns by `nextPollAt` without a scan.
+   * `campaigns` holds every campaign record (`listPk`), newest first by `createdAt`: the console's list.
    */
   globalSecondaryIndexes: [
     {
@@ -22,6 +23,13 @@ export const TABLE = {
       partitionKey: { name: 'trackPk', type: 'S' },
       sortKey: { name: 'nextPollAt', type: 'N' },
       /** The table's keys only: the campaign id is in `pk`, the poll reads the record itself. */
+      projection: 'KEYS_ONLY',
+    },
+    {
+      indexName: 'campaigns',
+      partitionKey: { name: 'listPk', type: 'S' },
+      sortKey: { name: 'createdAt', type: 'S' },
+      /** Keys only: a page of the list reads its records in one BatchGetItem. */
       projection: 'KEYS_ONLY',
     },
   ] as ReadonlyArray<{

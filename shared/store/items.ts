@@ -1,6 +1,7 @@
 // The one place that builds stored items: keys, `type` and TTL are added here, never by a use case.
 import {
   batchRecordSk,
+  CAMPAIGN_LIST,
   campaignPk,
   createdSk,
   META_SK,
@@ -47,6 +48,7 @@ export const campaignRecordItem = (args: {
     sk: META_SK,
     type: 'campaign',
     campaignId: args.campaignId,
+    listPk: CAMPAIGN_LIST,
     source: args.source,
     status: 'ingesting',
     createdAt: iso,

@@ -89,6 +89,11 @@ export const suppressionSk = (emailKey: string): string => `ADDR#${emailKey}`;
 /** Prefix of the suppressed addresses. */
 export const SUPPRESSION_PREFIX = 'ADDR#';
 
+/** Partition value of the `campaigns` index: every campaign record carries it, so one Query lists them. */
+export const CAMPAIGN_LIST = 'CAMPAIGNS';
+/** Name of the index of campaigns by creation time. */
+export const CAMPAIGNS_INDEX = 'campaigns';
+
 /** Partition value of the `tracking` index for campaigns whose rooms are still polled (sparse: removed at the end). */
 export const TRACKING_OPEN = 'open';
 /** Name of the index of tracked campaigns by next poll time. */

@@ -42,6 +42,13 @@ export type StartIngestOutcome =
   | { outcome: 'busy'; record: CampaignRecord }
   | { outcome: 'done'; record: CampaignRecord };
 
+/** A page of {@link CampaignsPort.listCampaigns}. */
+export interface CampaignPage {
+  campaigns: CampaignRecord[];
+  /** Opaque: pass it back to read the page after this one. */
+  next?: string;
+}
+
 /** Per-batch counters added once when a batch is finished. */
 export interface BatchTally {
   emailed: number;
@@ -62,6 +69,11 @@ export type CancelOutcome =
 export interface CampaignsPort {
   /** The campaign record, read strongly consistent. */
   getCampaign(campaignId: string): Promise<CampaignRecord | undefined>;
+  /**
+   * One page of campaigns, newest first (the `campaigns` index, so it may lag a moment), without their
+   * settings; `next` continues after the page when there is more.
+   */
+  listCampaigns(args: { limit: number; next?: string }): Promise<CampaignPage>;
   /**
    * Creates the record with an ingest lease, takes over a crashed ingest's lease, or, for content the campaign
    * has not seen, reopens it for that upload (once the ingest before is done).

@@ -74,6 +74,8 @@ export interface CampaignRecord extends Partial<CampaignCounts> {
   sk: string;
   type: 'campaign';
   campaignId: string;
+  /** Partition of the `campaigns` index (every record has it; records from before the index do not). */
+  listPk?: string;
   source: CampaignSource;
   status: CampaignStatus;
   /** The resolved settings (defaults + the upload's settings file); absent when resolving them failed. */

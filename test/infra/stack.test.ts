@@ -636,12 +636,14 @@ describe('the stack', () => {
     });
   });
 
-  it('finds tracked campaigns through a sparse keys-only index by next poll time', () => {
+  it('finds tracked campaigns through a sparse keys-only index by next poll time, and lists campaigns by creation', () => {
     // Act + Assert
     stack.template.hasResourceProperties('AWS::DynamoDB::Table', {
       AttributeDefinitions: Match.arrayWith([
         { AttributeName: 'trackPk', AttributeType: 'S' },
         { AttributeName: 'nextPollAt', AttributeType: 'N' },
+        { AttributeName: 'listPk', AttributeType: 'S' },
+        { AttributeName: 'createdAt', AttributeType: 'S' },
       ]),
       GlobalSecondaryIndexes: [
         {
@@ -649,6 +651,14 @@ describe('the stack', () => {
           KeySchema: [
             { AttributeName: 'trackPk', KeyType: 'HASH' },
             { AttributeName: 'nextPollAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: 'campaigns',
+          KeySchema: [
+            { AttributeName: 'listPk', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },

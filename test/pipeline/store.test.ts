@@ -168,6 +168,28 @@ describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {
     });
   });
 
+  it('lists campaigns newest first, a page at a time, without their settings', async () => {
+    // Prepare: three campaigns newer than any other of this table (created in 2096), one with settings.
+    const at = 4_000_000_000_000;
+    const ids = [uniqueName('old'), uniqueName('mid'), uniqueName('new')];
+    for (const [i, campaignId] of ids.entries()) {
+      await store.startIngest({ campaignId, source, owner: 'o', nowMs: at + i * 1000, leaseMs: 1 });
+    }
+    await store.renewIngestLease({ campaignId: ids[2] ?? '', owner: 'o', leaseUntil: 1, settings: { a: 1 } });
+
+    // Act
+    const first = await store.listCampaigns({ limit: 2 });
+    const second = await store.listCampaigns({ limit: 1, ...(first.next ? { next: first.next } : {}) });
+    const bad = store.listCampaigns({ limit: 1, next: 'not-a-cursor' });
+
+    // Assert
+    expect(first.campaigns.map((c) => c.campaignId)).toEqual([ids[2], ids[1]]);
+    expect(first.campaigns[0]?.settings).toBeUndefined();
+    expect(first.next).toBeDefined();
+    expect(second.campaigns.map((c) => c.campaignId)).toEqual([ids[0]]);
+    await expect(bad).rejects.toThrow(/not a page cursor/);
+  });
+
   it('puts a campaign back as it was when a later upload fails, keeping the reason apart', async () => {
     // Prepare
     const campaignId = uniqueName('c');

@@ -6,6 +6,7 @@ import { campaignPk, META_SK, TRACKING_OPEN } from '../keys.ts';
 import { type CampaignsPort, LeaseLostError } from '../ports.ts';
 import { CANCELLABLE, type CampaignRecord } from '../types.ts';
 import { nextUpload, startVerdict, tagsAfter, uploadTagOf } from '../uploads.ts';
+import { listCampaigns } from './campaign-list.ts';
 import { applied, isConditionFailed, type Table, unlessConditionFails } from './table.ts';
 
 /** Attempts at taking over a crashed ingest's lease against concurrent takers. */
@@ -316,6 +317,7 @@ const countCreatedRooms =
 /** The campaign record port over the table. */
 export const dynamoCampaigns = (t: Table): CampaignsPort => ({
   getCampaign: getCampaign(t),
+  listCampaigns: listCampaigns(t),
   startIngest: startIngest(t),
   renewIngestLease: renewIngestLease(t),
   failCampaign: failCampaign(t),

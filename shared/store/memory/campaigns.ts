@@ -1,7 +1,8 @@
 // The campaign record port in memory, with the conditions of the DynamoDB adapter (dynamo/campaigns.ts).
 import { RetryableError } from '#shared/errors.ts';
 import { campaignRecordItem } from '../items.ts';
-import { campaignPk, META_SK, TRACKING_OPEN } from '../keys.ts';
+import { CAMPAIGN_LIST, campaignPk, META_SK, TRACKING_OPEN } from '../keys.ts';
+import { decodeCursor, encodeCursor, listed, newestFirst } from '../list.ts';
 import { type CampaignsPort, LeaseLostError } from '../ports.ts';
 import { CANCELLABLE, type CampaignRecord } from '../types.ts';
 import { nextUpload, startVerdict, tagsAfter, uploadTagOf } from '../uploads.ts';
@@ -170,9 +171,28 @@ const failCampaign =
     if (!failed) throw conditionFailed('the ingest lease is not ours');
   };
 
+/** One page of the list, newest first; the cursor is where the page ended, as the index's would be. */
+const listCampaigns =
+  (t: MemoryTable): Port['listCampaigns'] =>
+  async ({ limit, next }) => {
+    const all = t
+      .scan<CampaignRecord>((item) => item.type === 'campaign' && item.listPk === CAMPAIGN_LIST)
+      .sort(newestFirst);
+    const after = next ? decodeCursor(next) : undefined;
+    const start = after ? all.findIndex((r) => newestFirst(r, after as unknown as CampaignRecord) > 0) : 0;
+    const page = all.slice(start < 0 ? all.length : start, (start < 0 ? all.length : start) + limit);
+    const last = page.at(-1);
+    const more = last !== undefined && all.indexOf(last) < all.length - 1;
+    return {
+      campaigns: page.map(listed),
+      ...(more ? { next: encodeCursor({ createdAt: last.createdAt, pk: last.pk }) } : {}),
+    };
+  };
+
 /** The campaign record port in memory. */
 export const memoryCampaigns = (t: MemoryTable): CampaignsPort => ({
   getCampaign: async (campaignId) => t.get<CampaignRecord>(campaignPk(campaignId), META_SK),
+  listCampaigns: listCampaigns(t),
   startIngest: startIngest(t),
   renewIngestLease: renewIngestLease(t),
   failCampaign: failCampaign(t),

@@ -1,0 +1,32 @@
+// A campaign's funnel from its report lines: the CLI's status and the console show the same figures.
+import { EMAILED_STATUSES, type JourneyStatus } from '#shared/events/journey.ts';
+import type { ReportLine } from '#shared/store/report.ts';
+
+/** Invited (SES accepted the email) → delivered → started → completed, and where people were lost. */
+export interface Funnel {
+  emailed: number;
+  delivered: number;
+  bounced: number;
+  complained: number;
+  unsubscribed: number;
+  started: number;
+  completed: number;
+  expired: number;
+}
+
+/** The funnel's counts from a campaign's report (every respondent's journey status and times). */
+export const funnelOf = (
+  lines: readonly Pick<ReportLine, 'status' | 'delivered_at' | 'started_at'>[],
+): Funnel => {
+  const count = (...statuses: string[]) => lines.filter((l) => statuses.includes(l.status)).length;
+  return {
+    emailed: lines.filter((l) => EMAILED_STATUSES.includes(l.status as JourneyStatus)).length,
+    delivered: lines.filter((l) => l.delivered_at !== '').length,
+    bounced: count('bounced'),
+    complained: count('complained'),
+    unsubscribed: count('unsubscribed'),
+    started: lines.filter((l) => l.started_at !== '').length,
+    completed: count('completed'),
+    expired: count('expired'),
+  };
+};
