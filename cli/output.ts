@@ -3,30 +3,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CampaignSummary, GroundTruthEmail, InjectedFaults } from '#local/campaign.ts';
 import type { TimeReport } from '#local/time.ts';
-import { toCsvRow } from '#shared/report/csv-cell.ts';
 import type { ReportLine } from '#shared/store/report.ts';
 
-/** Header of report.csv. */
-export const REPORT_HEADER = [
-  'line',
-  'email',
-  'status',
-  'room_url',
-  'reason',
-  'name',
-  'room_status',
-  'emailed_at',
-  'delivered_at',
-  'started_at',
-  'completed_at',
-  'reminders_sent',
-  'thanked_at',
-  'upload',
-] as const;
+/** report.csv (one writer with the console). */
+import { REPORT_HEADER, reportCsv } from '#shared/store/report.ts';
 
-/** report.csv: header + one formula-safe, CRLF-terminated row per data row of the input. */
-export const reportCsv = (rows: readonly ReportLine[]): string =>
-  toCsvRow(REPORT_HEADER) + rows.map((r) => toCsvRow(REPORT_HEADER.map((column) => r[column]))).join('');
+export { REPORT_HEADER, reportCsv };
 
 /** Everything `--out` writes. */
 export interface RunFiles {

@@ -62,6 +62,12 @@ export const InviteEnvSchema = DeadLetterEnvSchema.extend({
 /** Environment of the opt-out function (the respondent, the suppression list, the room to cancel). */
 export const OptOutEnvSchema = EventsEnvSchema.extend({ [ENV.optOutKeySecretArn]: nonEmpty });
 
+/** Environment of the console API function: the store it reads, the invite queue its cancel writes to. */
+export const ConsoleEnvSchema = z.object({
+  [ENV.tableName]: nonEmpty,
+  [ENV.inviteQueueUrl]: nonEmpty,
+});
+
 /** Raised at cold start when the environment is incomplete; the message names every bad variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError';

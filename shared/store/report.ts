@@ -2,6 +2,7 @@
 // lines of report.csv. The store, the local runner and the CLI all read the report through these.
 import { REMINDER_KINDS } from '#shared/campaign/follow-ups.ts';
 import { journeyOf } from '#shared/events/journey.ts';
+import { toCsvRow } from '#shared/report/csv-cell.ts';
 import type { RespondentsPort } from '#shared/store/ports.ts';
 import type { RejectedRow, ReportRow, RespondentItem } from '#shared/store/types.ts';
 
@@ -156,3 +157,25 @@ export const readReport = async (
   ]);
   return reportRows(respondents, rejected);
 };
+
+/** Header of report.csv. */
+export const REPORT_HEADER = [
+  'line',
+  'email',
+  'status',
+  'room_url',
+  'reason',
+  'name',
+  'room_status',
+  'emailed_at',
+  'delivered_at',
+  'started_at',
+  'completed_at',
+  'reminders_sent',
+  'thanked_at',
+  'upload',
+] as const;
+
+/** report.csv: header + one formula-safe, CRLF-terminated row per data row of the input. */
+export const reportCsv = (rows: readonly ReportLine[]): string =>
+  toCsvRow(REPORT_HEADER) + rows.map((r) => toCsvRow(REPORT_HEADER.map((column) => r[column]))).join('');

@@ -1,0 +1,150 @@
+// Flow: HTTP API request (JWT-authorized by API Gateway in AWS) → route → console use case → JSON (or the
+// report as CSV). The console reads what the CLI reads and writes only what the CLI writes (a cancel).
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { requestCancel } from '#shared/campaign/cancel.ts';
+import { type ConsoleStore, campaignList, campaignView, type TableQuery } from '#shared/console/read.ts';
+import { PermanentError } from '#shared/errors.ts';
+import type { InviteQueue } from '#shared/ingest/ports.ts';
+import { type AppLogger, errorFields, silentLogger } from '#shared/log.ts';
+import type { CampaignsPort } from '#shared/store/ports.ts';
+import { readReport, reportCsv, reportLine } from '#shared/store/report.ts';
+
+/** The console API's Lambda handler (HTTP API, payload 2.0). */
+export type ConsoleHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** What the console API reaches: the store (reads, and the cancel), and the invite queue (cancel messages). */
+export interface ConsoleDeps {
+  store: ConsoleStore & Pick<CampaignsPort, 'cancelCampaign'>;
+  queue: InviteQueue;
+  logger?: AppLogger;
+  clock?: () => number;
+}
+
+/** Every answer: never cached (it is live progress), never sniffed. */
+const HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const;
+
+const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { ...HEADERS, 'content-type': 'application/json; charset=utf-8' },
+  body: JSON.stringify(body),
+});
+
+/** A campaign id in a path: what campaign ids are made of (base64url), nothing else. */
+const ID = '([A-Za-z0-9_-]{1,64})';
+const ROUTES = {
+  list: /^\/api\/campaigns$/,
+  view: new RegExp(`^/api/campaigns/${ID}$`),
+  report: new RegExp(`^/api/campaigns/${ID}/report\\.csv$`),
+  cancel: new RegExp(`^/api/campaigns/${ID}/cancel$`),
+};
+
+/** A whole number from a query parameter; a PermanentError naming it when it is not one. */
+const wholeNumber = (query: Record<string, string | undefined>, name: string): number | undefined => {
+  const value = query[name];
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value)) throw new PermanentError(`${name} must be a whole number`);
+  return Number(value);
+};
+
+/** The respondent table's query from `?status=a,b&search=…&page=…&pageSize=…`. */
+export const tableQueryOf = (query: Record<string, string | undefined>): TableQuery => {
+  const page = wholeNumber(query, 'page');
+  const pageSize = wholeNumber(query, 'pageSize');
+  const statuses = query.status?.split(',').filter((s) => s !== '') ?? [];
+  return {
+    ...(statuses.length > 0 ? { statuses } : {}),
+    ...(query.search ? { search: query.search } : {}),
+    ...(page !== undefined ? { page } : {}),
+    ...(pageSize !== undefined ? { pageSize } : {}),
+  };
+};
+
+/** The body of a POST as JSON (API Gateway may hand it over base64-encoded). */
+const bodyOf = (event: APIGatewayProxyEventV2): Record<string, unknown> => {
+  if (!event.body) return {};
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
+  } catch {
+    // Reported below.
+  }
+  throw new PermanentError('the request body must be a JSON object');
+};
+
+/** report.csv of a campaign, as `invites report` writes it. */
+const reportOf = async (
+  deps: ConsoleDeps,
+  campaignId: string,
+): Promise<APIGatewayProxyStructuredResultV2> => {
+  if (!(await deps.store.getCampaign(campaignId))) return json(404, { error: `no campaign ${campaignId}` });
+  const csv = reportCsv((await readReport(deps.store, campaignId)).map(reportLine));
+  const headers = {
+    ...HEADERS,
+    'content-type': 'text/csv; charset=utf-8',
+    'content-disposition': `attachment; filename="report-${campaignId}.csv"`,
+  };
+  return { statusCode: 200, headers, body: csv };
+};
+
+/** `invites cancel`, with or without revoking unstarted rooms; 409 with the reason when it cannot be. */
+const cancelOf = async (
+  deps: ConsoleDeps,
+  campaignId: string,
+  revokeUnstarted: boolean,
+): Promise<APIGatewayProxyStructuredResultV2> => {
+  const cancelDeps = { store: deps.store, queue: deps.queue, ...(deps.clock ? { clock: deps.clock } : {}) };
+  const result = await requestCancel(cancelDeps, campaignId, { revokeUnstarted });
+  if (result.outcome !== 'cancelled') return json(409, { error: result.reason });
+  return json(200, {
+    cancelledAt: result.record.cancelledAt,
+    revokeUnstarted: result.record.revokeUnstarted === true,
+    batches: result.messages,
+  });
+};
+
+/** Routes one request to its use case. */
+const route = async (
+  deps: ConsoleDeps,
+  event: APIGatewayProxyEventV2,
+): Promise<APIGatewayProxyStructuredResultV2> => {
+  const method = event.requestContext.http.method;
+  const path = event.rawPath;
+  const query = event.queryStringParameters ?? {};
+  if (method === 'GET' && ROUTES.list.test(path)) {
+    const limit = wholeNumber(query, 'limit');
+    return json(
+      200,
+      await campaignList(deps.store, {
+        ...(limit ? { limit } : {}),
+        ...(query.next ? { next: query.next } : {}),
+      }),
+    );
+  }
+  const view = ROUTES.view.exec(path)?.[1];
+  if (method === 'GET' && view) {
+    const found = await campaignView(deps.store, view, tableQueryOf(query));
+    return found ? json(200, found) : json(404, { error: `no campaign ${view}` });
+  }
+  const report = ROUTES.report.exec(path)?.[1];
+  if (method === 'GET' && report) return reportOf(deps, report);
+  const cancel = ROUTES.cancel.exec(path)?.[1];
+  if (method === 'POST' && cancel) return cancelOf(deps, cancel, bodyOf(event).revokeUnstarted === true);
+  return json(404, { error: `no route ${method} ${path}` });
+};
+
+/** Builds the console API handler over injected deps: handler.ts passes the real ones, tests and local their own. */
+export const createConsoleHandler =
+  (deps: ConsoleDeps): ConsoleHandler =>
+  async (event) => {
+    const logger = deps.logger ?? silentLogger;
+    try {
+      return await route(deps, event);
+    } catch (error) {
+      // Bad input says what is wrong, where the page can show it; anything else is ours, and logged.
+      if (error instanceof PermanentError) return json(400, { error: error.message });
+      logger.error('console request failed', { path: event.rawPath, ...errorFields(error) });
+      return json(500, { error: 'the console could not answer: try again in a moment' });
+    }
+  };

@@ -1,0 +1,128 @@
+// The console API's handler with payload-2.0 events over a memory store filled by the real ingest: routes,
+// bad input answered 400 with the reason, unknown things 404, a cancel that cannot be 409.
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { createConsoleHandler } from '#functions/console/app.ts';
+import { ingestUpload } from '#shared/ingest/ingest.ts';
+import { csvOf, fakeIngest, fakeQueue } from '#test/ingest/fakes.ts';
+
+/** A payload-2.0 event of `method path?query` (with a JSON body). */
+const request = (method: string, target: string, body?: unknown): APIGatewayProxyEventV2 => {
+  const url = new URL(target, 'https://console.example');
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers: {},
+    ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
+    requestContext: { http: { method, path: url.pathname } } as APIGatewayProxyEventV2['requestContext'],
+    isBase64Encoded: false,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  };
+};
+
+/** The handler over a store holding one ingested campaign of 120 people (two batches). */
+const consoleOf = async () => {
+  const { deps, store, upload } = fakeIngest();
+  const source = { bucket: 'uploads', key: 'campaigns/spring.csv', etag: '"s"' };
+  upload.objects.set(source.key, csvOf(120));
+  const { campaignId } = await ingestUpload(deps, source);
+  const cancels = fakeQueue();
+  const handler = createConsoleHandler({ store, queue: cancels.queue });
+  const call = async (method: string, target: string, body?: unknown) => {
+    const result = await handler(request(method, target, body));
+    const type = String(result.headers?.['content-type'] ?? '');
+    return {
+      ...result,
+      json: type.startsWith('application/json') ? JSON.parse(result.body ?? '') : undefined,
+    };
+  };
+  return { call, campaignId, cancels, store };
+};
+
+describe('console API', () => {
+  it('lists campaigns and shows one, its table filtered and paged as the query says', async () => {
+    // Prepare
+    const { call, campaignId } = await consoleOf();
+
+    // Act
+    const list = await call('GET', '/api/campaigns?limit=10');
+    const view = await call(
+      'GET',
+      `/api/campaigns/${campaignId}?status=accepted&search=person%2011&pageSize=5`,
+    );
+
+    // Assert
+    expect(list.statusCode).toBe(200);
+    expect(list.json.campaigns).toEqual([
+      expect.objectContaining({ campaignId, name: 'spring', accepted: 120 }),
+    ]);
+    expect(view.statusCode).toBe(200);
+    expect(view.headers).toMatchObject({ 'cache-control': 'no-store' });
+    expect(view.json.table).toMatchObject({ matching: 11, pageSize: 5, page: 1 });
+    expect(view.json.table.rows).toHaveLength(5);
+    expect(view.json.funnel).toMatchObject({ emailed: 0 });
+  });
+
+  it('serves report.csv as the CLI writes it', async () => {
+    // Prepare
+    const { call, campaignId } = await consoleOf();
+
+    // Act
+    const report = await call('GET', `/api/campaigns/${campaignId}/report.csv`);
+
+    // Assert
+    expect(report.statusCode).toBe(200);
+    expect(report.headers?.['content-type']).toBe('text/csv; charset=utf-8');
+    const lines = (report.body ?? '').trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'line,email,status,room_url,reason,name,room_status,emailed_at,delivered_at,started_at,completed_at,reminders_sent,thanked_at,upload',
+    );
+    expect(lines).toHaveLength(121);
+  });
+
+  it('cancels a campaign as invites cancel does, and says why it cannot cancel twice without a change', async () => {
+    // Prepare
+    const { call, campaignId, cancels } = await consoleOf();
+
+    // Act
+    const cancelled = await call('POST', `/api/campaigns/${campaignId}/cancel`, { revokeUnstarted: true });
+    const unknown = await call('POST', '/api/campaigns/nope/cancel', {});
+
+    // Assert
+    expect(cancelled.statusCode).toBe(200);
+    expect(cancelled.json).toMatchObject({ revokeUnstarted: true, batches: 2 });
+    expect(cancels.messages()).toEqual([0, 1].map((batch) => ({ campaignId, batch, cancel: true })));
+    expect(unknown.statusCode).toBe(409);
+    expect(unknown.json.error).toBe('no campaign nope');
+  });
+
+  it('answers bad input with 400 and the reason, and what does not exist with 404', async () => {
+    // Prepare
+    const { call, campaignId } = await consoleOf();
+
+    // Act
+    const badPage = await call('GET', `/api/campaigns/${campaignId}?page=two`);
+    const bigPage = await call('GET', `/api/campaigns/${campaignId}?pageSize=5000`);
+    const badCursor = await call('GET', '/api/campaigns?next=garbage');
+    const badBody = await handlerCall(await consoleOf(), campaignId);
+    const missing = await call('GET', '/api/campaigns/no-such-campaign');
+    const noRoute = await call('DELETE', `/api/campaigns/${campaignId}`);
+
+    // Assert
+    expect([badPage.statusCode, badPage.json.error]).toEqual([400, 'page must be a whole number']);
+    expect(bigPage.json.error).toBe('pageSize must be a whole number from 1 to 200');
+    expect(badCursor.statusCode).toBe(400);
+    expect(badBody).toEqual({ statusCode: 400, error: 'the request body must be a JSON object' });
+    expect([missing.statusCode, missing.json.error]).toEqual([404, 'no campaign no-such-campaign']);
+    expect(noRoute.statusCode).toBe(404);
+  });
+});
+
+/** A cancel whose body is not JSON. */
+const handlerCall = async (c: Awaited<ReturnType<typeof consoleOf>>, campaignId: string) => {
+  const event = { ...request('POST', `/api/campaigns/${campaignId}/cancel`), body: 'revoke=yes' };
+  const result = await createConsoleHandler({ store: c.store, queue: c.cancels.queue })(event);
+  return { statusCode: result.statusCode, error: JSON.parse(result.body ?? '{}').error };
+};
