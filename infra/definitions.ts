@@ -90,6 +90,13 @@ export const FUNCTIONS = {
     timeoutSeconds: 30,
     memoryMb: 256,
   },
+  console: {
+    /** Entry point, relative to the repository root. */
+    entry: 'functions/console/handler.ts',
+    /** One page: a campaign's report read and filtered (10,000 respondents ≈ 10 MB); API Gateway waits 30 s. */
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+  },
   tracker: {
     /** Entry point, relative to the repository root. */
     entry: 'functions/tracker/handler.ts',
@@ -179,6 +186,9 @@ export const STACK_OUTPUTS = {
   tableName: 'TableName',
   inviteQueueUrl: 'InviteQueueUrl',
   optOutUrl: 'OptOutUrl',
+  consoleApiUrl: 'ConsoleApiUrl',
+  consoleUserPoolId: 'ConsoleUserPoolId',
+  consoleUserPoolClientId: 'ConsoleUserPoolClientId',
   inviteDeadLetterQueueUrl: 'InviteDeadLetterQueueUrl',
   aseedTokenSecretArn: 'AseedTokenSecretArn',
   sesConfigurationSetName: 'SesConfigurationSetName',

@@ -40,7 +40,7 @@ import {
 } from '#shared/config.ts';
 import { PAUSE_LOG_FIELD, type PauseKind } from '#shared/errors.ts';
 import { DEFAULT_INVITE } from '#shared/invite/config.ts';
-import { TRACKING_INDEX } from '#shared/store/keys.ts';
+import { CAMPAIGNS_INDEX, TRACKING_INDEX } from '#shared/store/keys.ts';
 import {
   type DeployConfig,
   inviteBatchSize,
@@ -51,6 +51,7 @@ import {
 } from './config.ts';
 import { AppFunction } from './constructs/app-function.ts';
 import { queueSend, secretRead, sesSend, setting, tableAccess, uploadsRead } from './constructs/bindings.ts';
+import { ConsoleApi } from './constructs/console-api.ts';
 import { OptOut } from './constructs/opt-out.ts';
 import { SesEvents } from './constructs/ses-events.ts';
 import {
@@ -91,6 +92,7 @@ export class InvitesStack extends Stack {
   readonly ingest: AppFunction;
   readonly invite: AppFunction;
   readonly optOut: OptOut;
+  readonly console: ConsoleApi;
   readonly deadLetter: AppFunction;
   readonly events: SesEvents;
   readonly tracker: AppFunction;
@@ -302,6 +304,19 @@ export class InvitesStack extends Stack {
     this.optOut = new OptOut(this, 'OptOut', {
       bindings: [...settleBindings],
       common,
+    });
+    // The web console's API: what the CLI reads (the list through its index), and the cancel it writes.
+    this.console = new ConsoleApi(this, 'Console', {
+      common,
+      bindings: [
+        tableAccess(
+          ENV.tableName,
+          this.table,
+          ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+          [CAMPAIGNS_INDEX],
+        ),
+        queueSend(ENV.inviteQueueUrl, this.inviteQueue),
+      ],
     });
     this.invite = new AppFunction(this, 'Invite', {
       ...common,
@@ -524,6 +539,13 @@ export class InvitesStack extends Stack {
     output(STACK_OUTPUTS.tableName, this.table.tableName, 'Campaign state table');
     output(STACK_OUTPUTS.inviteQueueUrl, this.inviteQueue.queueUrl, 'Invite queue');
     output(STACK_OUTPUTS.optOutUrl, this.optOut.url.url, 'One-click opt-out endpoint of the emails');
+    output(STACK_OUTPUTS.consoleApiUrl, this.console.stage.url, 'Console API (Cognito JWT on every route)');
+    output(STACK_OUTPUTS.consoleUserPoolId, this.console.userPool.userPoolId, 'Console sign-in: user pool');
+    output(
+      STACK_OUTPUTS.consoleUserPoolClientId,
+      this.console.client.userPoolClientId,
+      'Console sign-in: app client',
+    );
     output(
       STACK_OUTPUTS.inviteDeadLetterQueueUrl,
       this.inviteDeadLetterQueue.queueUrl,

@@ -44,7 +44,7 @@ export const setting = (name: EnvName, value: string | number): Binding => ({
 export const tableAccess = (
   name: EnvName,
   table: { tableName: string; tableArn: string },
-  actions: ReadonlyArray<(typeof TABLE_ACTIONS)[number]> = TABLE_ACTIONS,
+  actions: ReadonlyArray<(typeof TABLE_ACTIONS)[number] | 'dynamodb:BatchGetItem'> = TABLE_ACTIONS,
   indexes: readonly string[] = [],
 ): Binding => ({
   environment: { [name]: table.tableName },

@@ -14,6 +14,7 @@ describe('function bundles (real esbuild bundling)', () => {
 
     // Assert
     expect(sizes.map((size) => size.function).sort()).toEqual([
+      expect.stringMatching(/^ConsoleFunction/),
       expect.stringMatching(/^DeadLetterFunction/),
       expect.stringMatching(/^IngestFunction/),
       expect.stringMatching(/^InviteFunction/),

@@ -1,0 +1,105 @@
+// The console API on the stack: no route without the user pool's JWT, a pool nobody can join by themselves,
+// access logs and throttling, and a function that can read the campaigns and send cancels, nothing more.
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STACK_OUTPUTS } from '#infra/definitions.ts';
+import { FULL_CONTEXT, type Synthesized, synth } from './synth.ts';
+
+type Resource = { Type: string; Properties?: Record<string, unknown> };
+type Statement = { Action: string | string[]; Resource: unknown };
+
+const resourcesOf = (stack: Synthesized, type: string): Resource[] =>
+  Object.values(stack.template.findResources(type) as Record<string, Resource>);
+
+const idOf = (stack: Synthesized, type: string, prefix: string): string => {
+  const id = Object.keys(stack.template.findResources(type)).find((key) => key.startsWith(prefix));
+  if (!id) throw new Error(`no ${type} ${prefix}*`);
+  return id;
+};
+
+describe('the console API', () => {
+  let stack: Synthesized;
+  beforeAll(() => {
+    // Prepare: bundling skipped for speed.
+    stack = synth({ context: FULL_CONTEXT });
+  });
+
+  it('refuses every route without a JWT of the researchers pool for the console client', () => {
+    // Act
+    const routes = resourcesOf(stack, 'AWS::ApiGatewayV2::Route');
+    const authorizerId = idOf(stack, 'AWS::ApiGatewayV2::Authorizer', 'ConsoleApiResearchers');
+
+    // Assert
+    expect(routes.length).toBeGreaterThan(0);
+    for (const route of routes) {
+      expect(route.Properties).toMatchObject({
+        AuthorizationType: 'JWT',
+        AuthorizerId: { Ref: authorizerId },
+      });
+    }
+    stack.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Audience: [{ Ref: idOf(stack, 'AWS::Cognito::UserPoolClient', 'ConsoleResearchersConsole') }],
+        Issuer: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+      },
+    });
+  });
+
+  it('lets only an administrator add researchers, with MFA and a strong password', () => {
+    // Act + Assert
+    stack.template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 12, RequireSymbols: true }) },
+    });
+    stack.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_SRP_AUTH']),
+      PreventUserExistenceErrors: 'ENABLED',
+    });
+  });
+
+  it('logs every request and throttles the stage', () => {
+    // Act + Assert
+    stack.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+    });
+  });
+
+  it('gives the function reads of the table and its campaigns index, the cancel update, and the invite queue', () => {
+    // Act
+    const roleId = idOf(stack, 'AWS::IAM::Role', 'ConsoleFunctionRole');
+    const statements = resourcesOf(stack, 'AWS::IAM::Policy')
+      .filter((policy) => JSON.stringify(policy.Properties?.Roles).includes(`"${roleId}"`))
+      .flatMap(
+        (policy) =>
+          (policy.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
+      );
+    const actions = (st: Statement) => (Array.isArray(st.Action) ? st.Action : [st.Action]);
+    const dynamo = statements.filter((st) => actions(st).some((a) => a.startsWith('dynamodb:')));
+
+    // Assert
+    expect(dynamo).toHaveLength(1);
+    expect(actions(dynamo[0] as Statement).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(JSON.stringify(dynamo[0]?.Resource)).toContain('/index/campaigns');
+    expect(statements.flatMap(actions).filter((a) => /^(ses|s3|secretsmanager):/.test(a))).toEqual([]);
+    expect(Object.keys(stack.template.toJSON().Outputs)).toEqual(
+      expect.arrayContaining([
+        STACK_OUTPUTS.consoleApiUrl,
+        STACK_OUTPUTS.consoleUserPoolId,
+        STACK_OUTPUTS.consoleUserPoolClientId,
+      ]),
+    );
+  });
+});
