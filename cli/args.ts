@@ -99,6 +99,7 @@ Commands:
   cancel <campaign> --stack   stop a campaign, cancel its unsent rooms (or --local; --revoke-unstarted)
   preview <csv> --out <dir>   write one respondent's invitation as SES will render it (nothing is sent)
   test-send <csv> --to <addr> send that invitation to yourself through SES (--stack or --local), no room
+  console-user add <email>    invite a colleague to the deployed stack's web console (--stack)
 
 Settings (a JSON file, --settings; every key optional over the deployment's defaults, unknown keys refused):
   projectId, maxDurationMinutes, expiresInDays, voice, realtimeProvider, language (auto|en|ru),
@@ -226,6 +227,17 @@ Options:
   --local                  the local stack 'invites up' runs
   --settings <file>        campaign settings JSON (templates, language, sender, columns…)
   --line <N>               the data row whose invitation to send (default: the first accepted row)
+  -h, --help               this help
+`,
+  'console-user': `Usage: invites console-user add <email> --stack <name>
+
+Invites a colleague to the deployed stack's web console: Cognito creates the user in the stack's user pool
+(nobody can sign up by themselves) and emails a temporary password, valid 3 days; an authenticator app
+(TOTP) is set up at the first sign-in, as the pool requires MFA. Adding an existing user changes nothing.
+The local console (invites up) has sign-in off and listens on loopback only.
+
+Options:
+  --stack <name>           CloudFormation stack name
   -h, --help               this help
 `,
   cancel: `Usage: invites cancel <campaign> --stack <name> | --local [--revoke-unstarted] [--json]

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   cancel: async () => (await import('./cancel.ts')).cancelCommand,
   preview: async () => (await import('./preview.ts')).previewCommand,
   'test-send': async () => (await import('./test-send.ts')).testSendCommand,
+  'console-user': async () => (await import('./console-user.ts')).consoleUserCommand,
 };
 
 /** The real process streams; the first SIGINT/SIGTERM resolves `interrupted()`. */

@@ -25,6 +25,8 @@ export interface StackResources {
   tableName: string;
   /** Absent on a stack deployed before the output existed: commands that send need it. */
   inviteQueueUrl?: string;
+  /** The console's user pool (absent on a stack deployed before the console). */
+  consoleUserPoolId?: string;
 }
 
 /** Reads the stack's outputs (STACK_OUTPUTS keys) with DescribeStacks. */
@@ -41,7 +43,13 @@ export const describeStack = async (stackName: string): Promise<StackResources> 
       );
     }
     const inviteQueueUrl = outputs.get(STACK_OUTPUTS.inviteQueueUrl);
-    return { bucketName, tableName, ...(inviteQueueUrl ? { inviteQueueUrl } : {}) };
+    const consoleUserPoolId = outputs.get(STACK_OUTPUTS.consoleUserPoolId);
+    return {
+      bucketName,
+      tableName,
+      ...(inviteQueueUrl ? { inviteQueueUrl } : {}),
+      ...(consoleUserPoolId ? { consoleUserPoolId } : {}),
+    };
   } finally {
     cfn.destroy();
   }
