@@ -54,15 +54,15 @@ export const PAUSE_LOG_FIELD = 'pause';
  * it to a delayed message. Retryable, so a caller that cannot simply lets SQS redeliver.
  */
 export class PausedError extends RetryableError {
-  /** When known, how long until sending may go on (a scheduled start); else the usual recheck applies. */
-  readonly resumeInMs: number | undefined;
+  /** When known, when sending may go on (epoch ms: a scheduled start); else the usual recheck applies. */
+  readonly resumesAt: number | undefined;
 
   constructor(
     readonly kind: PauseKind,
     message: string,
-    options?: ErrorOptions & { resumeInMs?: number },
+    options?: ErrorOptions & { resumesAt?: number },
   ) {
     super(message, options);
-    this.resumeInMs = options?.resumeInMs;
+    this.resumesAt = options?.resumesAt;
   }
 }

@@ -50,10 +50,10 @@ export const processMessage = async (ctx: Ctx, msg: InviteMessage): Promise<Batc
 /** A campaign whose `sendAt` is still ahead waits for it: no room is created and no email sent before. */
 const waitForStart = (ctx: Ctx, settings: CampaignSettings): void => {
   if (settings.sendAt === undefined) return;
-  const waitMs = Date.parse(settings.sendAt) - ctx.clock();
-  if (waitMs > 0) {
+  const startsAt = Date.parse(settings.sendAt);
+  if (startsAt > ctx.clock()) {
     throw new PausedError('scheduled', `${PAUSE_LABEL.scheduled} at ${settings.sendAt}`, {
-      resumeInMs: waitMs,
+      resumesAt: startsAt,
     });
   }
 };

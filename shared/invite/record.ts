@@ -85,8 +85,9 @@ const pausedUntilLater = async (
   options: InviteRecordOptions,
 ): Promise<boolean> => {
   const now = ctx.clock();
-  const waitMs = error.resumeInMs ?? ctx.config.pauseRecheckMs;
-  const resumesAt = now + waitMs;
+  // A known start is a time, not a wait: the record shows it exactly, however long this took to get here.
+  const resumesAt = error.resumesAt ?? now + ctx.config.pauseRecheckMs;
+  const waitMs = Math.max(0, resumesAt - now);
   const pause = { kind: error.kind, reason: error.message.slice(0, 300), at: now, resumesAt };
   // An account SES paused, or tokens to top up, need a person: logged as an error the stack's alarms count.
   const log = NEEDS_A_PERSON.has(error.kind)

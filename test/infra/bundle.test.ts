@@ -32,7 +32,7 @@ describe('function bundles (real esbuild bundling)', () => {
     const keys = Object.values(template.findResources('AWS::Lambda::Function'))
       .map((fn) => fn.Properties?.Code?.S3Key as unknown)
       .filter((key): key is string => typeof key === 'string');
-    expect(keys).toHaveLength(6);
+    expect(keys).toHaveLength(7);
     for (const key of keys) {
       const code = readFileSync(join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
       expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
