@@ -2,6 +2,8 @@
 // user (nobody can sign up alone) and emails a temporary password; MFA is set up at the first sign-in.
 import {
   AdminCreateUserCommand,
+  type AdminCreateUserCommandInput,
+  AdminGetUserCommand,
   CognitoIdentityProviderClient,
   UsernameExistsException,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -40,30 +42,37 @@ export const consoleUserCommand = async (args: string[], io: Io): Promise<number
   return addUser(consoleUserPoolId, email, io);
 };
 
-/** Creates the user with a verified address; Cognito mails the temporary password. Adding twice is fine. */
+/**
+ * Creates the user with a verified address; Cognito mails the temporary password. Adding someone again is
+ * fine: one who never signed in gets the invitation anew (the first password may have run out).
+ */
 const addUser = async (userPoolId: string, email: string, io: Io): Promise<number> => {
   const cognito = new CognitoIdentityProviderClient({
     requestHandler: { requestTimeout: 15_000, connectionTimeout: 5_000 },
   });
+  const invite: AdminCreateUserCommandInput = {
+    UserPoolId: userPoolId,
+    Username: email,
+    UserAttributes: [
+      { Name: 'email', Value: email },
+      { Name: 'email_verified', Value: 'true' },
+    ],
+    DesiredDeliveryMediums: ['EMAIL'],
+  };
+  const invited = `Cognito emailed ${email} a temporary password (valid 3 days); an authenticator app is set up at the first sign-in.\n`;
   try {
-    await cognito.send(
-      new AdminCreateUserCommand({
-        UserPoolId: userPoolId,
-        Username: email,
-        UserAttributes: [
-          { Name: 'email', Value: email },
-          { Name: 'email_verified', Value: 'true' },
-        ],
-        DesiredDeliveryMediums: ['EMAIL'],
-      }),
-    );
-    io.stdout(
-      `Invited ${email} to the console: Cognito emailed a temporary password (valid 3 days); an authenticator app is set up at the first sign-in.\n`,
-    );
+    await cognito.send(new AdminCreateUserCommand(invite));
+    io.stdout(`Invited ${email} to the console. ${invited}`);
     return EXIT.ok;
   } catch (error) {
     if (!(error instanceof UsernameExistsException)) throw error;
-    io.stdout(`${email} is a console user already: nothing to do.\n`);
+    const user = await cognito.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: email }));
+    if (user.UserStatus !== 'FORCE_CHANGE_PASSWORD') {
+      io.stdout(`${email} is a console user already: nothing to do.\n`);
+      return EXIT.ok;
+    }
+    await cognito.send(new AdminCreateUserCommand({ ...invite, MessageAction: 'RESEND' }));
+    io.stdout(`${email} had not signed in yet: invited again. ${invited}`);
     return EXIT.ok;
   } finally {
     cognito.destroy();

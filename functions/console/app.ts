@@ -73,6 +73,9 @@ const bodyOf = (event: APIGatewayProxyEventV2): Record<string, unknown> => {
   throw new PermanentError('the request body must be a JSON object');
 };
 
+/** The largest report a Lambda response carries (its limit is 6 MB); a larger one is the CLI's. */
+const MAX_REPORT_BYTES = 5_500_000;
+
 /** report.csv of a campaign, as `invites report` writes it. */
 const reportOf = async (
   deps: ConsoleDeps,
@@ -80,6 +83,11 @@ const reportOf = async (
 ): Promise<APIGatewayProxyStructuredResultV2> => {
   if (!(await deps.store.getCampaign(campaignId))) return json(404, { error: `no campaign ${campaignId}` });
   const csv = reportCsv((await readReport(deps.store, campaignId)).map(reportLine));
+  if (Buffer.byteLength(csv) > MAX_REPORT_BYTES) {
+    return json(413, {
+      error: `the report is over ${MAX_REPORT_BYTES / 1_000_000} MB: write it with invites report ${campaignId} --stack <name> --out report.csv`,
+    });
+  }
   const headers = {
     ...HEADERS,
     'content-type': 'text/csv; charset=utf-8',
@@ -93,7 +101,11 @@ const cancelOf = async (
   deps: ConsoleDeps,
   campaignId: string,
   revokeUnstarted: boolean,
+  by: string | undefined,
 ): Promise<APIGatewayProxyStructuredResultV2> => {
+  if (!(await deps.store.getCampaign(campaignId))) return json(404, { error: `no campaign ${campaignId}` });
+  // Who stopped a campaign is worth knowing afterwards: the researcher's user id, never their address.
+  (deps.logger ?? silentLogger).info('campaign cancel requested', { campaignId, revokeUnstarted, by });
   const cancelDeps = { store: deps.store, queue: deps.queue, ...(deps.clock ? { clock: deps.clock } : {}) };
   const result = await requestCancel(cancelDeps, campaignId, { revokeUnstarted });
   if (result.outcome !== 'cancelled') return json(409, { error: result.reason });
@@ -102,6 +114,13 @@ const cancelOf = async (
     revokeUnstarted: result.record.revokeUnstarted === true,
     batches: result.messages,
   });
+};
+
+/** The signed-in researcher's user id (the JWT's `sub`), when API Gateway passed the claims on. */
+const userOf = (event: APIGatewayProxyEventV2): string | undefined => {
+  const context = event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } };
+  const sub = context.authorizer?.jwt?.claims?.sub;
+  return typeof sub === 'string' ? sub : undefined;
 };
 
 /** Routes one request to its use case. */
@@ -130,7 +149,9 @@ const route = async (
   const report = ROUTES.report.exec(path)?.[1];
   if (method === 'GET' && report) return reportOf(deps, report);
   const cancel = ROUTES.cancel.exec(path)?.[1];
-  if (method === 'POST' && cancel) return cancelOf(deps, cancel, bodyOf(event).revokeUnstarted === true);
+  if (method === 'POST' && cancel) {
+    return cancelOf(deps, cancel, bodyOf(event).revokeUnstarted === true, userOf(event));
+  }
   return json(404, { error: `no route ${method} ${path}` });
 };
 

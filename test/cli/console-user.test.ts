@@ -2,6 +2,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   AdminCreateUserCommand,
+  AdminGetUserCommand,
   CognitoIdentityProviderClient,
   UsernameExistsException,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -69,19 +70,30 @@ describe('invites console-user add', () => {
     });
   });
 
-  it('says a user added before is there already, and exits 0', async () => {
+  it('says a user added before is there already, and invites again one who never signed in', async () => {
     // Prepare
     stackOutputs();
+    const exists = new UsernameExistsException({ message: 'exists', $metadata: {} });
+    cognito.on(AdminCreateUserCommand).rejects(exists);
+    cognito.on(AdminCreateUserCommand, { MessageAction: 'RESEND' }).resolves({});
     cognito
-      .on(AdminCreateUserCommand)
-      .rejects(new UsernameExistsException({ message: 'exists', $metadata: {} }));
+      .on(AdminGetUserCommand, { Username: 'ana@example.org' })
+      .resolves({ Username: 'ana@example.org', UserStatus: 'CONFIRMED' })
+      .on(AdminGetUserCommand, { Username: 'ben@example.org' })
+      .resolves({ Username: 'ben@example.org', UserStatus: 'FORCE_CHANGE_PASSWORD' });
 
     // Act
-    const result = await run(['console-user', 'add', 'ana@example.org', '--stack', 'AseedInvites']);
+    const active = await run(['console-user', 'add', 'ana@example.org', '--stack', 'AseedInvites']);
+    const waiting = await run(['console-user', 'add', 'ben@example.org', '--stack', 'AseedInvites']);
 
     // Assert
-    expect(result.code).toBe(EXIT.ok);
-    expect(result.stdout).toContain('is a console user already');
+    expect([active.code, active.stdout]).toEqual([
+      EXIT.ok,
+      expect.stringContaining('is a console user already'),
+    ]);
+    expect([waiting.code, waiting.stdout]).toEqual([EXIT.ok, expect.stringContaining('invited again')]);
+    const resent = cognito.commandCalls(AdminCreateUserCommand).filter((c) => c.args[0].input.MessageAction);
+    expect(resent.map((c) => c.args[0].input.Username)).toEqual(['ben@example.org']);
   });
 
   it('names what is wrong: no console on the stack, a bad address, the local stack', async () => {

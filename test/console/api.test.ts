@@ -94,7 +94,7 @@ describe('console API', () => {
     expect(cancelled.statusCode).toBe(200);
     expect(cancelled.json).toMatchObject({ revokeUnstarted: true, batches: 2 });
     expect(cancels.messages()).toEqual([0, 1].map((batch) => ({ campaignId, batch, cancel: true })));
-    expect(unknown.statusCode).toBe(409);
+    expect(unknown.statusCode).toBe(404);
     expect(unknown.json.error).toBe('no campaign nope');
   });
 
@@ -106,6 +106,7 @@ describe('console API', () => {
     const badPage = await call('GET', `/api/campaigns/${campaignId}?page=two`);
     const bigPage = await call('GET', `/api/campaigns/${campaignId}?pageSize=5000`);
     const badCursor = await call('GET', '/api/campaigns?next=garbage');
+    const emptyCursor = await call('GET', '/api/campaigns?next=e30');
     const badBody = await handlerCall(await consoleOf(), campaignId);
     const missing = await call('GET', '/api/campaigns/no-such-campaign');
     const noRoute = await call('DELETE', `/api/campaigns/${campaignId}`);
@@ -114,6 +115,10 @@ describe('console API', () => {
     expect([badPage.statusCode, badPage.json.error]).toEqual([400, 'page must be a whole number']);
     expect(bigPage.json.error).toBe('pageSize must be a whole number from 1 to 200');
     expect(badCursor.statusCode).toBe(400);
+    expect([emptyCursor.statusCode, emptyCursor.json.error]).toEqual([
+      400,
+      expect.stringMatching(/not a page cursor/),
+    ]);
     expect(badBody).toEqual({ statusCode: 400, error: 'the request body must be a JSON object' });
     expect([missing.statusCode, missing.json.error]).toEqual([404, 'no campaign no-such-campaign']);
     expect(noRoute.statusCode).toBe(404);

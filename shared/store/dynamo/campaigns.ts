@@ -2,7 +2,7 @@
 import { GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { RetryableError } from '#shared/errors.ts';
 import { campaignRecordItem } from '../items.ts';
-import { campaignPk, META_SK, TRACKING_OPEN } from '../keys.ts';
+import { CAMPAIGN_LIST, campaignPk, META_SK, TRACKING_OPEN } from '../keys.ts';
 import { type CampaignsPort, LeaseLostError } from '../ports.ts';
 import { CANCELLABLE, type CampaignRecord } from '../types.ts';
 import { nextUpload, startVerdict, tagsAfter, uploadTagOf } from '../uploads.ts';
@@ -177,7 +177,7 @@ const finishIngest =
   async ({ campaignId, owner, nowMs, counts, chunks, empty = counts.accepted === 0, columns = '' }) => {
     const result = await update(t, campaignId, {
       UpdateExpression:
-        'SET #status = :status, #columns = :columns, batches = :batches, checkpoint = :batches, ' +
+        'SET #status = :status, #columns = :columns, batches = :batches, checkpoint = :batches, listPk = :list, ' +
         `enqueuedAt = :now, updatedAt = :now${chunks === undefined ? '' : ', chunks = :chunks'}` +
         // Tracking starts with the campaign (again, after a later upload): its rooms are polled from now on.
         (empty ? ', completedAt = :now' : ', trackPk = :open, nextPollAt = :nowMs') +
@@ -197,6 +197,8 @@ const finishIngest =
         ':batches': counts.batches,
         ...(chunks === undefined ? {} : { ':chunks': chunks }),
         ':columns': columns,
+        // A campaign from before the `campaigns` index joins the list with its next upload.
+        ':list': CAMPAIGN_LIST,
         ':owner': owner,
         ':now': new Date(nowMs).toISOString(),
         ...(empty ? {} : { ':open': TRACKING_OPEN, ':nowMs': nowMs }),

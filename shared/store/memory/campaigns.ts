@@ -86,6 +86,7 @@ const finishIngest =
         duplicates: add(r.duplicates, counts.duplicates),
         suppressed: add(r.suppressed, counts.suppressed),
         batches: counts.batches,
+        listPk: CAMPAIGN_LIST,
         ...(chunks === undefined ? {} : { chunks }),
         columns,
         status: empty ? 'completed' : 'enqueued',
@@ -185,7 +186,16 @@ const listCampaigns =
     const more = last !== undefined && all.indexOf(last) < all.length - 1;
     return {
       campaigns: page.map(listed),
-      ...(more ? { next: encodeCursor({ createdAt: last.createdAt, pk: last.pk }) } : {}),
+      ...(more
+        ? {
+            next: encodeCursor({
+              createdAt: last.createdAt,
+              listPk: CAMPAIGN_LIST,
+              pk: last.pk,
+              sk: last.sk,
+            }),
+          }
+        : {}),
     };
   };
 
