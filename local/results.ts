@@ -3,8 +3,8 @@
 import { readSesStore, type SesMessage } from '#local/aws.ts';
 import type { Standin } from '#local/standin/server.ts';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
-import { EMAILED_STATUSES, type JourneyStatus } from '#shared/events/journey.ts';
 import type { InviteAseed } from '#shared/invite/index.ts';
+import { funnelOf } from '#shared/report/funnel.ts';
 import type { Store } from '#shared/store/ports.ts';
 import { type FinalReportLine, finalReportLine, readReport } from '#shared/store/report.ts';
 import type { CampaignRecord } from '#shared/store/types.ts';
@@ -87,8 +87,10 @@ const summaryOf = (
   rooms: InterviewRoom[],
 ): CampaignSummary => {
   const count = (status: FinalReportLine['status']) => rows.filter((r) => r.status === status).length;
-  const emailed = rows.filter((r) => EMAILED_STATUSES.includes(r.status as JourneyStatus)).length;
-  const respondents = emailed + count('failed') + count('cancelled');
+  // The funnel as `invites status` and the console show it (delivered: reached the inbox, even if a
+  // complaint came after; started: everyone who joined, including those who completed since).
+  const funnel = funnelOf(rows);
+  const respondents = funnel.emailed + count('failed') + count('cancelled');
   return {
     campaignId: from.campaignId,
     ...(record?.columns ? { columns: record.columns } : {}),
@@ -97,16 +99,7 @@ const summaryOf = (
     rejected: count('rejected'),
     duplicates: count('duplicate'),
     suppressed: count('suppressed'),
-    emailed,
-    // Delivered to the inbox: a complaint (or a late bounce) came after a delivery.
-    delivered: rows.filter((r) => r.delivered_at !== '').length,
-    bounced: count('bounced'),
-    complained: count('complained'),
-    unsubscribed: count('unsubscribed'),
-    // Started: every respondent who joined, including those who completed since.
-    started: rows.filter((r) => r.started_at !== '').length,
-    completed: count('completed'),
-    expired: count('expired'),
+    ...funnel,
     failed: count('failed'),
     cancelled: count('cancelled'),
     reminders: rows.reduce((sum, r) => sum + r.reminders_sent, 0),
