@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { STACK_OUTPUTS, UPLOADS } from '#infra/definitions.ts';
+import { CAMPAIGN_NAME } from '#shared/console/uploads.ts';
 import { PAUSE_LABEL } from '#shared/errors.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { ReportLine } from '#shared/store/report.ts';
@@ -19,9 +20,6 @@ import { formatValidation, validateCampaign, wouldFail } from './validate.ts';
 
 /** How long `send` waits for the ingest to write the campaign record before it says the ingest failed. */
 const NO_RECORD_AFTER_MS = 60_000;
-
-/** A campaign name: what its key under `campaigns/` is made of. */
-const CAMPAIGN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -50,7 +50,15 @@ import {
   sizingRateOf,
 } from './config.ts';
 import { AppFunction } from './constructs/app-function.ts';
-import { queueSend, secretRead, sesSend, setting, tableAccess, uploadsRead } from './constructs/bindings.ts';
+import {
+  queueSend,
+  secretRead,
+  sesSend,
+  setting,
+  tableAccess,
+  uploadsRead,
+  uploadsWrite,
+} from './constructs/bindings.ts';
 import { ConsoleApi } from './constructs/console-api.ts';
 import { OptOut } from './constructs/opt-out.ts';
 import { SesEvents } from './constructs/ses-events.ts';
@@ -316,6 +324,8 @@ export class InvitesStack extends Stack {
           [CAMPAIGNS_INDEX],
         ),
         queueSend(ENV.inviteQueueUrl, this.inviteQueue),
+        // Presigned PUTs of campaign files, the CLI's keys: the ingest takes them from there.
+        uploadsWrite(this.bucket, UPLOADS.prefix, [UPLOADS.csvSuffix, UPLOADS.settingsSuffix]),
       ],
     });
     this.invite = new AppFunction(this, 'Invite', {

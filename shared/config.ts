@@ -15,6 +15,8 @@ export const ENV = {
   inviteMaxReceiveCount: 'INVITE_MAX_RECEIVE_COUNT',
   optOutUrl: 'OPT_OUT_URL',
   optOutKeySecretArn: 'OPT_OUT_KEY_SECRET_ARN',
+  uploadsBucket: 'UPLOADS_BUCKET',
+  uploadsPrefix: 'UPLOADS_PREFIX',
 } as const;
 
 const nonEmpty = z.string().trim().min(1);
@@ -62,10 +64,15 @@ export const InviteEnvSchema = DeadLetterEnvSchema.extend({
 /** Environment of the opt-out function (the respondent, the suppression list, the room to cancel). */
 export const OptOutEnvSchema = EventsEnvSchema.extend({ [ENV.optOutKeySecretArn]: nonEmpty });
 
-/** Environment of the console API function: the store it reads, the invite queue its cancel writes to. */
+/**
+ * Environment of the console API function: the store it reads, the invite queue its cancel writes to, and
+ * where uploads go (the bucket and the prefix the ingest listens on).
+ */
 export const ConsoleEnvSchema = z.object({
   [ENV.tableName]: nonEmpty,
   [ENV.inviteQueueUrl]: nonEmpty,
+  [ENV.uploadsBucket]: nonEmpty,
+  [ENV.uploadsPrefix]: nonEmpty,
 });
 
 /** Raised at cold start when the environment is incomplete; the message names every bad variable. */

@@ -3,6 +3,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { requestCancel } from '#shared/campaign/cancel.ts';
 import { type ConsoleStore, campaignList, campaignView, type TableQuery } from '#shared/console/read.ts';
+import { grantUpload, type UploadPorts, uploadRequestOf } from '#shared/console/uploads.ts';
 import { PermanentError } from '#shared/errors.ts';
 import type { InviteQueue } from '#shared/ingest/ports.ts';
 import { type AppLogger, errorFields, silentLogger } from '#shared/log.ts';
@@ -12,10 +13,12 @@ import { readReport, reportCsv, reportLine } from '#shared/store/report.ts';
 /** The console API's Lambda handler (HTTP API, payload 2.0). */
 export type ConsoleHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** What the console API reaches: the store (reads, and the cancel), and the invite queue (cancel messages). */
+/** What the console API reaches: the store (reads, the cancel), the invite queue (cancel messages), uploads. */
 export interface ConsoleDeps {
   store: ConsoleStore & Pick<CampaignsPort, 'cancelCampaign'>;
   queue: InviteQueue;
+  /** Where signed uploads go (bucket, prefix, signer); the store is the one above. */
+  uploads: Omit<UploadPorts, 'store'>;
   logger?: AppLogger;
   clock?: () => number;
 }
@@ -36,6 +39,7 @@ const ROUTES = {
   view: new RegExp(`^/api/campaigns/${ID}$`),
   report: new RegExp(`^/api/campaigns/${ID}/report\\.csv$`),
   cancel: new RegExp(`^/api/campaigns/${ID}/cancel$`),
+  uploads: /^\/api\/uploads$/,
 };
 
 /** A whole number from a query parameter; a PermanentError naming it when it is not one. */
@@ -151,6 +155,15 @@ const route = async (
   const cancel = ROUTES.cancel.exec(path)?.[1];
   if (method === 'POST' && cancel) {
     return cancelOf(deps, cancel, bodyOf(event).revokeUnstarted === true, userOf(event));
+  }
+  if (method === 'POST' && ROUTES.uploads.test(path)) {
+    const request = uploadRequestOf(bodyOf(event));
+    const grant = await grantUpload(
+      { ...deps.uploads, store: deps.store },
+      request,
+      (deps.clock ?? Date.now)(),
+    );
+    return 'granted' in grant ? json(200, grant.granted) : json(409, { error: grant.refused });
   }
   return json(404, { error: `no route ${method} ${path}` });
 };

@@ -5,7 +5,7 @@ import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
-import type { ENV } from '#shared/config.ts';
+import { ENV } from '#shared/config.ts';
 
 // A binding is one thing a function may use: the environment variable that tells the code where it is and
 // the IAM grant that lets the code use it, declared together so neither can exist without the other.
@@ -97,6 +97,29 @@ export const uploadsRead = (bucket: IBucket, prefix: string): Binding => ({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
       reason: `Object reads are limited to the ${prefix} prefix; the object names are the researchers' uploads.`,
     });
+  },
+});
+
+/**
+ * Uploads into the upload bucket: the bucket and prefix as settings, and `s3:PutObject` on exactly the keys a
+ * campaign has (`<prefix>*<suffix>`), which the console signs one-off PUTs for; no read, no delete.
+ */
+export const uploadsWrite = (bucket: IBucket, prefix: string, suffixes: readonly string[]): Binding => ({
+  environment: { [ENV.uploadsBucket]: bucket.bucketName, [ENV.uploadsPrefix]: prefix },
+  grant: (grantee) => {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: suffixes.map((suffix) => bucket.arnForObjects(`${prefix}*${suffix}`)),
+      }),
+    );
+    const bucketId = Stack.of(bucket).resolve((bucket.node.defaultChild as CfnBucket).logicalId);
+    for (const suffix of suffixes) {
+      Validations.of(grantee.grantPrincipal as unknown as IConstruct).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*${suffix}]`,
+        reason: `Writes are limited to campaign files (${prefix}<name>${suffix}), each signed for one name, size and type.`,
+      });
+    }
   },
 });
 

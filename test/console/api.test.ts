@@ -29,7 +29,16 @@ const consoleOf = async () => {
   upload.objects.set(source.key, csvOf(120));
   const { campaignId } = await ingestUpload(deps, source);
   const cancels = fakeQueue();
-  const handler = createConsoleHandler({ store, queue: cancels.queue });
+  const uploads = {
+    bucket: 'uploads',
+    prefix: 'campaigns/',
+    sign: async (
+      key: string,
+      put: { contentType: string; contentLength: number; expiresInSeconds: number },
+    ) =>
+      `https://uploads.example/${key}?type=${put.contentType}&length=${put.contentLength}&expires=${put.expiresInSeconds}`,
+  };
+  const handler = createConsoleHandler({ store, queue: cancels.queue, uploads, clock: () => 1_000_000 });
   const call = async (method: string, target: string, body?: unknown) => {
     const result = await handler(request(method, target, body));
     const type = String(result.headers?.['content-type'] ?? '');
@@ -38,7 +47,7 @@ const consoleOf = async () => {
       json: type.startsWith('application/json') ? JSON.parse(result.body ?? '') : undefined,
     };
   };
-  return { call, campaignId, cancels, store };
+  return { call, campaignId, cancels, store, uploads };
 };
 
 describe('console API', () => {
@@ -98,6 +107,49 @@ describe('console API', () => {
     expect(unknown.json.error).toBe('no campaign nope');
   });
 
+  it('signs uploads to the keys and under the rules of send --campaign, each for one size and type', async () => {
+    // Prepare: spring exists (enqueued); autumn does not yet.
+    const { call, campaignId } = await consoleOf();
+
+    // Act
+    const more = await call('POST', '/api/uploads', { name: 'spring', kind: 'csv', bytes: 1234 });
+    const fixedSettings = await call('POST', '/api/uploads', { name: 'spring', kind: 'settings', bytes: 90 });
+    const fresh = await call('POST', '/api/uploads', { name: 'autumn', kind: 'settings', bytes: 90 });
+    const tooBig = await call('POST', '/api/uploads', { name: 'autumn', kind: 'settings', bytes: 300_000 });
+    const badName = await call('POST', '/api/uploads', { name: '../x', kind: 'csv', bytes: 10 });
+    await call('POST', `/api/campaigns/${campaignId}/cancel`, {});
+    const cancelled = await call('POST', '/api/uploads', { name: 'spring', kind: 'csv', bytes: 1234 });
+
+    // Assert
+    expect([more.statusCode, more.json]).toEqual([
+      200,
+      {
+        campaignId,
+        key: 'campaigns/spring.csv',
+        url: 'https://uploads.example/campaigns/spring.csv?type=text/csv&length=1234&expires=300',
+        headers: { 'content-type': 'text/csv', 'content-length': '1234' },
+        expiresAt: new Date(1_000_000 + 300_000).toISOString(),
+      },
+    ]);
+    expect([fixedSettings.statusCode, fixedSettings.json.error]).toEqual([
+      409,
+      'campaign spring exists: its settings were fixed by its first upload',
+    ]);
+    expect(fresh.json).toMatchObject({ key: 'campaigns/autumn.settings.json' });
+    expect([tooBig.statusCode, tooBig.json.error]).toEqual([
+      400,
+      "bytes: the file's size, from 1 to 262144 bytes for settings",
+    ]);
+    expect([badName.statusCode, badName.json.error]).toEqual([
+      400,
+      expect.stringMatching(/^name: a campaign name/),
+    ]);
+    expect([cancelled.statusCode, cancelled.json.error]).toEqual([
+      409,
+      expect.stringMatching(/was cancelled/),
+    ]);
+  });
+
   it('answers bad input with 400 and the reason, and what does not exist with 404', async () => {
     // Prepare
     const { call, campaignId } = await consoleOf();
@@ -128,6 +180,8 @@ describe('console API', () => {
 /** A cancel whose body is not JSON. */
 const handlerCall = async (c: Awaited<ReturnType<typeof consoleOf>>, campaignId: string) => {
   const event = { ...request('POST', `/api/campaigns/${campaignId}/cancel`), body: 'revoke=yes' };
-  const result = await createConsoleHandler({ store: c.store, queue: c.cancels.queue })(event);
+  const result = await createConsoleHandler({ store: c.store, queue: c.cancels.queue, uploads: c.uploads })(
+    event,
+  );
   return { statusCode: result.statusCode, error: JSON.parse(result.body ?? '{}').error };
 };

@@ -93,7 +93,10 @@ describe('the console API', () => {
       'dynamodb:UpdateItem',
     ]);
     expect(JSON.stringify(dynamo[0]?.Resource)).toContain('/index/campaigns');
-    expect(statements.flatMap(actions).filter((a) => /^(ses|s3|secretsmanager):/.test(a))).toEqual([]);
+    // Uploads: PutObject on campaign files only (see stack.test); nothing read, deleted or sent.
+    expect(statements.flatMap(actions).filter((a) => /^(ses|s3|secretsmanager):/.test(a))).toEqual([
+      's3:PutObject',
+    ]);
     expect(Object.keys(stack.template.toJSON().Outputs)).toEqual(
       expect.arrayContaining([
         STACK_OUTPUTS.consoleApiUrl,

@@ -22,6 +22,8 @@ const EXPECTED_ACKNOWLEDGEMENTS = [
   'AseedInvites/OptOut/Endpoint/Role AwsSolutions::AwsSolutions-IAM5[Resource::*]',
   'AseedInvites/Console/Function/Function AwsSolutions::AwsSolutions-L1',
   'AseedInvites/Console/Function/Role AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+  'AseedInvites/Console/Function/Role AwsSolutions::AwsSolutions-IAM5[Resource::<Uploads4F6EB0FD.Arn>/campaigns/*.csv]',
+  'AseedInvites/Console/Function/Role AwsSolutions::AwsSolutions-IAM5[Resource::<Uploads4F6EB0FD.Arn>/campaigns/*.settings.json]',
   'AseedInvites/Console/Researchers AwsSolutions::AwsSolutions-COG8',
   'AseedInvites/Tracker/Function AwsSolutions::AwsSolutions-L1',
   'AseedInvites/Tracker/Role AwsSolutions::AwsSolutions-IAM5[Resource::*]',

@@ -225,7 +225,7 @@ describe('the stack', () => {
     }
   });
 
-  it('lets the ingest function read uploads only under the campaign prefix (and list, for 404s)', () => {
+  it('lets the ingest function read uploads only under the campaign prefix (and list, for 404s), and the console put only campaign files', () => {
     // Act
     const bucketId = logicalIdOf(stack, 'AWS::S3::Bucket', 'Uploads');
     const s3Statements = statementsOf(stack).filter(
@@ -242,9 +242,19 @@ describe('the stack', () => {
           Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${UPLOADS.prefix}*`]] },
         },
         { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] } },
+        {
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: [UPLOADS.csvSuffix, UPLOADS.settingsSuffix].map((suffix) => ({
+            'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${UPLOADS.prefix}*${suffix}`]],
+          })),
+        },
       ]),
     );
-    expect(s3Statements).toHaveLength(2);
+    expect(s3Statements).toHaveLength(3);
+    expect(
+      roleStatementsOf(stack, 'ConsoleFunctionRole').filter((s) => actionsOf(s).includes('s3:PutObject')),
+    ).toHaveLength(1);
   });
 
   it('lets the functions read only the token secret and send only as the sender identity and configuration set', () => {

@@ -1,0 +1,108 @@
+// Uploads from the console: a presigned S3 PUT of a campaign's CSV or settings, to the keys and under the
+// rules of `invites send --campaign NAME`, so the console has no write path the CLI does not have.
+import { PermanentError } from '#shared/errors.ts';
+import { campaignIdFor } from '#shared/store/keys.ts';
+import type { CampaignsPort } from '#shared/store/ports.ts';
+
+/** A campaign name: what its key under the uploads prefix is made of (the CLI takes the same). */
+export const CAMPAIGN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** The largest file of each kind the console signs an upload for. */
+export const UPLOAD_LIMITS = { csv: 50 * 1024 * 1024, settings: 256 * 1024 } as const;
+
+/** Seconds a signed upload stays valid: enough to send the file, not to keep the link around. */
+const EXPIRES_IN_SECONDS = 300;
+
+const CONTENT_TYPES = { csv: 'text/csv', settings: 'application/json' } as const;
+
+/** What kind of file an upload is. */
+export type UploadKind = keyof typeof UPLOAD_LIMITS;
+
+/** An upload the console asks for: the campaign's name, the kind of file, its exact size. */
+export interface UploadRequest {
+  name: string;
+  kind: UploadKind;
+  bytes: number;
+}
+
+/** A signed upload: PUT the file to `url` with exactly these headers before `expiresAt`. */
+export interface UploadGrant {
+  campaignId: string;
+  key: string;
+  url: string;
+  headers: { 'content-type': string; 'content-length': string };
+  expiresAt: string;
+}
+
+/** What granting an upload reaches: the uploads bucket and prefix, a signer, the campaign records. */
+export interface UploadPorts {
+  bucket: string;
+  prefix: string;
+  /** A presigned PUT of `key` that S3 accepts only with this content type and length. */
+  sign(
+    key: string,
+    put: { contentType: string; contentLength: number; expiresInSeconds: number },
+  ): Promise<string>;
+  store: Pick<CampaignsPort, 'getCampaign'>;
+}
+
+/** The request from a JSON body, each field checked; a PermanentError naming the first one wrong. */
+export const uploadRequestOf = (body: Record<string, unknown>): UploadRequest => {
+  const { name, kind, bytes } = body;
+  if (typeof name !== 'string' || !CAMPAIGN_NAME.test(name)) {
+    throw new PermanentError(
+      "name: a campaign name is letters, digits, '.', '_' or '-' (up to 100), starting with a letter or digit",
+    );
+  }
+  if (kind !== 'csv' && kind !== 'settings') throw new PermanentError("kind: 'csv' or 'settings'");
+  const limit = UPLOAD_LIMITS[kind];
+  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 1 || bytes > limit) {
+    throw new PermanentError(
+      `bytes: the file's size, from 1 to ${limit} bytes for ${kind === 'csv' ? 'a CSV' : 'settings'}`,
+    );
+  }
+  return { name, kind, bytes };
+};
+
+/** Why the CLI would refuse this upload too; undefined when it may go. */
+const refusal = async (ports: UploadPorts, request: UploadRequest, campaignId: string) => {
+  const record = await ports.store.getCampaign(campaignId);
+  if (record?.status === 'cancelled') {
+    return `campaign ${request.name} was cancelled: it takes nobody new; use another name`;
+  }
+  if (record && request.kind === 'settings' && record.status !== 'failed') {
+    return `campaign ${request.name} exists: its settings were fixed by its first upload`;
+  }
+  return undefined;
+};
+
+/**
+ * Signs the upload of a campaign's CSV (`<prefix><name>.csv`) or settings (`<prefix><name>.settings.json`),
+ * or says why not: `refused` for what the CLI refuses too (a cancelled campaign, settings of one that runs).
+ */
+export const grantUpload = async (
+  ports: UploadPorts,
+  request: UploadRequest,
+  nowMs: number,
+): Promise<{ granted: UploadGrant } | { refused: string }> => {
+  const csvKey = `${ports.prefix}${request.name}.csv`;
+  const campaignId = campaignIdFor({ bucket: ports.bucket, key: csvKey });
+  const refused = await refusal(ports, request, campaignId);
+  if (refused) return { refused };
+  const key = request.kind === 'csv' ? csvKey : `${ports.prefix}${request.name}.settings.json`;
+  const contentType = CONTENT_TYPES[request.kind];
+  const url = await ports.sign(key, {
+    contentType,
+    contentLength: request.bytes,
+    expiresInSeconds: EXPIRES_IN_SECONDS,
+  });
+  return {
+    granted: {
+      campaignId,
+      key,
+      url,
+      headers: { 'content-type': contentType, 'content-length': String(request.bytes) },
+      expiresAt: new Date(nowMs + EXPIRES_IN_SECONDS * 1000).toISOString(),
+    },
+  };
+};
