@@ -26,6 +26,9 @@ export const upCommand = async (args: string[], io: Io): Promise<number> => {
         `  SES inbox             ${info.ses.inbox}`,
         `  uploads               s3://${info.bucketName}/campaigns/ at ${info.aws.s3}`,
         `  table                 ${info.tableName} at ${info.aws.dynamo}`,
+        ...(info.console
+          ? [`  console API (local)   ${info.console}api/campaigns  (loopback only, no sign-in)`]
+          : []),
         `Endpoints written to ${LOCAL_DEPLOYMENT_FILE}. Try: invites send examples/respondents.csv --local`,
         'Running until Ctrl-C…',
         '',

@@ -15,6 +15,8 @@ export interface LocalDeploymentInfo {
   tableName: string;
   /** The invite queue (`invites cancel` sends its cancel messages there). */
   inviteQueueUrl: string;
+  /** The console's API on loopback, sign-in off (`<console>api/campaigns`…); `invites up` serves it. */
+  console?: string;
   pid: number;
   startedAt: string;
 }

@@ -12,6 +12,7 @@ import type { S3Bridge } from '#local/runtime/s3-bridge.ts';
 import { sqsInviteQueue } from '#shared/ingest/aws.ts';
 import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { type Cleanups, prepare, runCleanups, startServices, wire } from './campaign.ts';
+import { serveConsole } from './console.ts';
 import { LOCAL_DEPLOYMENT_FILE, type LocalDeploymentInfo } from './deployment-info.ts';
 import type { LocalCampaignOptions } from './run-types.ts';
 
@@ -73,6 +74,15 @@ export const startLocalDeployment = async (
     // Looks for due campaigns every 30 s; a campaign is polled only when due (every 5 minutes at most).
     const timer = setInterval(() => void tracker().catch(() => {}), 30_000);
     cleanups.push(() => clearInterval(timer));
+    const consoleUrl = await serveConsole(
+      {
+        store: createDynamoStore({ doc: clients.own.doc, tableName: resources.tableName }),
+        queue: sqsInviteQueue(clients.own.sqs, resources.queueUrl),
+        s3: clients.own.s3,
+        bucket: resources.bucketName,
+      },
+      cleanups,
+    );
     const { endpoints } = services;
     const info: LocalDeploymentInfo = {
       api: services.api,
@@ -81,6 +91,7 @@ export const startLocalDeployment = async (
       bucketName: resources.bucketName,
       tableName: resources.tableName,
       inviteQueueUrl: resources.queueUrl,
+      console: consoleUrl,
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };

@@ -59,6 +59,9 @@ describe('invites up, then send, status and report --local', () => {
       first,
     ]);
     const report = await invites(['report', 'panel', '--local']);
+    const listed = (await (await fetch(`${info.console}api/campaigns`)).json()) as {
+      campaigns: Array<{ name: string; uploads: number; accepted: number }>;
+    };
     const emails = (await readSesStore(info.ses.endpoint, since)).filter((m) =>
       m.to[0]?.endsWith('@panel.example.org'),
     );
@@ -82,6 +85,9 @@ describe('invites up, then send, status and report --local', () => {
     });
     expect(two.stderr).toContain(
       'upload 2: 4 rows, 2 new invitees, 2 already in the campaign (given nothing)',
+    );
+    expect(listed.campaigns).toContainEqual(
+      expect.objectContaining({ name: 'panel', uploads: 2, accepted: 5 }),
     );
     expect(same.code).toBe(0);
     expect(same.stdout).toContain('identical to an upload this campaign already has');
