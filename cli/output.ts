@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CampaignSummary, GroundTruthEmail, InjectedFaults } from '#local/campaign.ts';
 import type { TimeReport } from '#local/time.ts';
+import type { Funnel } from '#shared/report/funnel.ts';
 import type { ReportLine } from '#shared/store/report.ts';
 
 /** report.csv (one writer with the console). */
@@ -101,12 +102,8 @@ export const formatSummary = (
   return `${out.join('\n')}\n`;
 };
 
-/** The counts a funnel is drawn from (a local run's summary, or a deployed campaign's respondents). */
-export type FunnelCounts = Pick<
-  CampaignSummary,
-  'emailed' | 'delivered' | 'bounced' | 'complained' | 'started' | 'completed' | 'expired'
-> &
-  Partial<Pick<CampaignSummary, 'unsubscribed'>>;
+/** The counts a funnel is drawn from (a local run's summary, or a deployed campaign's report). */
+export type FunnelCounts = Funnel;
 
 /**
  * The campaign's funnel, one line per step with its rate: invited (SES accepted the email) → delivered →

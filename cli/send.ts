@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { STACK_OUTPUTS, UPLOADS } from '#infra/definitions.ts';
-import { CAMPAIGN_NAME } from '#shared/console/uploads.ts';
+import { CAMPAIGN_NAME, uploadRefusal } from '#shared/console/uploads.ts';
 import { PAUSE_LABEL } from '#shared/errors.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { ReportLine } from '#shared/store/report.ts';
@@ -67,7 +67,11 @@ export const sendCommand = async (args: string[], io: Io): Promise<number> => {
     const key = campaignKey(csvPath, values.campaign);
     const campaignId = campaignIdFor({ bucket: target.bucketName, key });
     const before = values.campaign === undefined ? undefined : await target.store.getCampaign(campaignId);
-    const refusal = before && refusalOf(values.campaign ?? '', before, values.settings !== undefined);
+    const name = values.campaign ?? '';
+    const settingsRefused =
+      values.settings === undefined ? undefined : uploadRefusal(name, before, 'settings');
+    const refusal =
+      uploadRefusal(name, before, 'csv') ?? (settingsRefused && `${settingsRefused}: leave out --settings`);
     if (refusal) {
       io.stderr.write(`invites: ${refusal}\n`);
       return EXIT.failed;
@@ -120,17 +124,6 @@ const dryRun = async (
       : { source: '' };
   human(formatValidation(validation, price));
   return wouldFail(validation, price) ? EXIT.failed : EXIT.ok;
-};
-
-/** Why an upload to an existing named campaign would do nothing useful; undefined when it may go. */
-const refusalOf = (name: string, record: CampaignRecord, withSettings: boolean): string | undefined => {
-  if (record.status === 'cancelled') {
-    return `campaign ${name} was cancelled on ${record.cancelledAt?.slice(0, 10) ?? '?'}: it takes nobody new; send under another --campaign name`;
-  }
-  if (withSettings && record.status !== 'failed') {
-    return `campaign ${name} exists: its settings were fixed by its first upload, so a later upload takes no --settings (leave it out)`;
-  }
-  return undefined;
 };
 
 /** Uploads the settings (first: the ingest reads them when the CSV's event arrives), then the CSV; its tag. */

@@ -1,5 +1,6 @@
 // What a local campaign run takes and gives back (local/campaign.ts runs it): options, progress, the summary,
 // the report, the ground truth read back from the fake world, and the faults injected.
+
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { EmulatorEndpoints } from '#local/emulators.ts';
 import type { CrashRecord } from '#local/runtime/lambda.ts';
@@ -8,6 +9,7 @@ import type { SqsPollerStats } from '#local/runtime/sqs-poller.ts';
 import type { Standin, StandinFaults } from '#local/standin/server.ts';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
 import type { AppLogger } from '#shared/log.ts';
+import type { Funnel } from '#shared/report/funnel.ts';
 import type { FinalReportLine } from '#shared/store/report.ts';
 import type { CampaignPause, CampaignRecord, CampaignStatus } from '#shared/store/types.ts';
 import type { LocalDeploymentInfo } from './deployment-info.ts';
@@ -18,8 +20,8 @@ export const LOCAL_SENDER = 'Aseed Research <research@invites.example.org>';
 
 export type { FinalReportLine as ReportLine, ReportStatus } from '#shared/store/report.ts';
 
-/** summary.json. */
-export interface CampaignSummary {
+/** summary.json: the campaign's counts, its funnel (shared/report/funnel.ts), and the run's own figures. */
+export interface CampaignSummary extends Funnel {
   campaignId: string;
   /** What the CSV's columns were read as (`email ← E-Mail; name ← Vorname + Nachname; merge fields: …`). */
   columns?: string;
@@ -29,17 +31,6 @@ export interface CampaignSummary {
   duplicates: number;
   /** Rows whose address is on the suppression list (bounced or complained in an earlier campaign). */
   suppressed: number;
-  /** Respondents whose email SES accepted; of them, what SES reported since (delivered: reached the inbox). */
-  emailed: number;
-  delivered: number;
-  bounced: number;
-  complained: number;
-  /** Opted out through the link in the email (one-click). */
-  unsubscribed: number;
-  /** Of those emailed, who joined their room (started, completed or not), who completed, whose room expired. */
-  started: number;
-  completed: number;
-  expired: number;
   failed: number;
   /** Respondents whose campaign was cancelled before they were invited (or whose unstarted room was revoked). */
   cancelled: number;

@@ -3,6 +3,8 @@
 import { PermanentError } from '#shared/errors.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { CampaignsPort } from '#shared/store/ports.ts';
+import type { CampaignRecord } from '#shared/store/types.ts';
+import { settingsKeyFor } from '#shared/store/uploads.ts';
 
 /** A campaign name: what its key under the uploads prefix is made of (the CLI takes the same). */
 export const CAMPAIGN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -64,14 +66,20 @@ export const uploadRequestOf = (body: Record<string, unknown>): UploadRequest =>
   return { name, kind, bytes };
 };
 
-/** Why the CLI would refuse this upload too; undefined when it may go. */
-const refusal = async (ports: UploadPorts, request: UploadRequest, campaignId: string) => {
-  const record = await ports.store.getCampaign(campaignId);
+/**
+ * Why an upload into the existing campaign `name` would do nothing useful (the CLI and the console refuse
+ * the same): a cancelled campaign takes nobody new, and a running one keeps the settings of its first upload.
+ */
+export const uploadRefusal = (
+  name: string,
+  record: CampaignRecord | undefined,
+  kind: UploadKind,
+): string | undefined => {
   if (record?.status === 'cancelled') {
-    return `campaign ${request.name} was cancelled: it takes nobody new; use another name`;
+    return `campaign ${name} was cancelled on ${record.cancelledAt?.slice(0, 10) ?? '?'}: it takes nobody new; use another name`;
   }
-  if (record && request.kind === 'settings' && record.status !== 'failed') {
-    return `campaign ${request.name} exists: its settings were fixed by its first upload`;
+  if (record && kind === 'settings' && record.status !== 'failed') {
+    return `campaign ${name} exists: its settings were fixed by its first upload`;
   }
   return undefined;
 };
@@ -87,9 +95,9 @@ export const grantUpload = async (
 ): Promise<{ granted: UploadGrant } | { refused: string }> => {
   const csvKey = `${ports.prefix}${request.name}.csv`;
   const campaignId = campaignIdFor({ bucket: ports.bucket, key: csvKey });
-  const refused = await refusal(ports, request, campaignId);
+  const refused = uploadRefusal(request.name, await ports.store.getCampaign(campaignId), request.kind);
   if (refused) return { refused };
-  const key = request.kind === 'csv' ? csvKey : `${ports.prefix}${request.name}.settings.json`;
+  const key = request.kind === 'csv' ? csvKey : settingsKeyFor(csvKey);
   const contentType = CONTENT_TYPES[request.kind];
   const url = await ports.sign(key, {
     contentType,

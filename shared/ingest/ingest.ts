@@ -16,7 +16,7 @@ import { realSleep, type Sleep } from '#shared/store/concurrency.ts';
 import { campaignIdFor, legacyCampaignIdFor } from '#shared/store/keys.ts';
 import type { StartIngestOutcome } from '#shared/store/ports.ts';
 import type { CampaignRecord, SuppressionEntry } from '#shared/store/types.ts';
-import { uploadOf, uploadTagOf } from '#shared/store/uploads.ts';
+import { settingsKeyFor, uploadOf, uploadTagOf } from '#shared/store/uploads.ts';
 import { checkBudget, countInvitees } from './budget.ts';
 import { DEFAULT_INGEST_LEASE_MS } from './config.ts';
 import type { IngestStore, InviteQueue, UploadRef, UploadSource } from './ports.ts';
@@ -69,8 +69,7 @@ export interface IngestResult {
   record?: CampaignRecord;
 }
 
-/** Key of the optional settings object beside a CSV: `<key without .csv>.settings.json`. */
-export const settingsKeyFor = (csvKey: string): string => `${csvKey.replace(/\.csv$/i, '')}.settings.json`;
+export { settingsKeyFor };
 
 /** One ingest's context, defaults resolved. */
 interface Run {

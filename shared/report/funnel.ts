@@ -4,11 +4,14 @@ import type { ReportLine } from '#shared/store/report.ts';
 
 /** Invited (SES accepted the email) → delivered → started → completed, and where people were lost. */
 export interface Funnel {
+  /** Respondents whose email SES accepted; of them, what SES reported since (delivered: reached the inbox). */
   emailed: number;
   delivered: number;
   bounced: number;
   complained: number;
+  /** Opted out through the link in the email (one-click). */
   unsubscribed: number;
+  /** Of those emailed, who joined their room (started, completed or not), who completed, whose room expired. */
   started: number;
   completed: number;
   expired: number;

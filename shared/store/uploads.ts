@@ -2,6 +2,9 @@
 // more upload of it (people already in the campaign are reported, new ones invited).
 import type { CampaignRecord, CampaignSource, CampaignStatus, UploadRound } from './types.ts';
 
+/** Key of the optional settings object beside a CSV: `<key without .csv>.settings.json`. */
+export const settingsKeyFor = (csvKey: string): string => `${csvKey.replace(/\.csv$/i, '')}.settings.json`;
+
 /** The statuses a changed upload reopens: a cancelled campaign takes no one new, an ingesting one waits. */
 export const REOPENABLE: readonly CampaignStatus[] = ['enqueued', 'completed', 'failed'];
 
