@@ -78,7 +78,8 @@ export const startLocalDeployment = async (
       {
         store: createDynamoStore({ doc: clients.own.doc, tableName: resources.tableName }),
         queue: sqsInviteQueue(clients.own.sqs, resources.queueUrl),
-        s3: clients.own.s3,
+        s3Endpoint: services.endpoints.s3,
+        region: services.endpoints.region,
         bucket: resources.bucketName,
       },
       cleanups,

@@ -1,7 +1,7 @@
 // A Lambda function URL on loopback: each HTTP request becomes the event a function URL delivers (payload
 // 2.0), and the handler's structured result becomes the response, so the real handler serves locally.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
@@ -61,21 +61,27 @@ const eventOf = (request: IncomingMessage, body: Buffer, host: string): APIGatew
   };
 };
 
+/** Answers one HTTP request with `handler`, as a function URL does (502 when the function throws). */
+export const answerWith = async (
+  handler: UrlHandler,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> => {
+  try {
+    const result = await handler(
+      eventOf(request, await bodyOf(request), request.headers.host ?? '127.0.0.1'),
+    );
+    response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+    response.end(result.body ?? '');
+  } catch (error) {
+    response.writeHead(502, { 'content-type': 'text/plain' });
+    response.end(`the function failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+};
+
 /** Serves `handler` on 127.0.0.1 (an ephemeral port unless `port` is given). */
 export const startFunctionUrl = async (handler: UrlHandler, port = 0): Promise<FunctionUrl> => {
-  const server = createServer(async (request, response) => {
-    try {
-      const result = await handler(
-        eventOf(request, await bodyOf(request), request.headers.host ?? '127.0.0.1'),
-      );
-      response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
-      response.end(result.body ?? '');
-    } catch (error) {
-      // A function URL answers 502 when the function throws.
-      response.writeHead(502, { 'content-type': 'text/plain' });
-      response.end(`the function failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  });
+  const server = createServer((request, response) => void answerWith(handler, request, response));
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const { port: bound } = server.address() as AddressInfo;
   return {

@@ -5,12 +5,7 @@ import { campaignIdFor } from '#shared/store/keys.ts';
 import type { CampaignsPort } from '#shared/store/ports.ts';
 import type { CampaignRecord } from '#shared/store/types.ts';
 import { settingsKeyFor } from '#shared/store/uploads.ts';
-
-/** A campaign name: what its key under the uploads prefix is made of (the CLI takes the same). */
-export const CAMPAIGN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-
-/** The largest file of each kind the console signs an upload for. */
-export const UPLOAD_LIMITS = { csv: 50 * 1024 * 1024, settings: 256 * 1024 } as const;
+import { CAMPAIGN_NAME, CAMPAIGN_NAME_RULE, UPLOAD_LIMITS } from './names.ts';
 
 /** Seconds a signed upload stays valid: enough to send the file, not to keep the link around. */
 const EXPIRES_IN_SECONDS = 300;
@@ -52,9 +47,7 @@ export interface UploadPorts {
 export const uploadRequestOf = (body: Record<string, unknown>): UploadRequest => {
   const { name, kind, bytes } = body;
   if (typeof name !== 'string' || !CAMPAIGN_NAME.test(name)) {
-    throw new PermanentError(
-      "name: a campaign name is letters, digits, '.', '_' or '-' (up to 100), starting with a letter or digit",
-    );
+    throw new PermanentError(`name: ${CAMPAIGN_NAME_RULE}`);
   }
   if (kind !== 'csv' && kind !== 'settings') throw new PermanentError("kind: 'csv' or 'settings'");
   const limit = UPLOAD_LIMITS[kind];
