@@ -1,7 +1,7 @@
 // The web console's read model: the campaign list, and one campaign's page (its funnel and a filtered,
 // paged respondent table), over the same store reads and report lines as the CLI's status and report.
 import { PermanentError } from '#shared/errors.ts';
-import { type Funnel, funnelOf } from '#shared/report/funnel.ts';
+import { type Funnel, type FunnelSnapshot, funnelOf } from '#shared/report/funnel.ts';
 import type { CampaignsPort, RespondentsPort } from '#shared/store/ports.ts';
 import { type ReportLine, readReport, reportLine } from '#shared/store/report.ts';
 import type { CampaignPause, CampaignRecord, CampaignStatus } from '#shared/store/types.ts';
@@ -33,6 +33,11 @@ export interface CampaignSummary {
   progress: { done: number; total: number };
   pause?: CampaignPause;
   cancelledAt?: string;
+  /**
+   * The funnel as of the tracker's last poll (`at`), so the list needs no respondent reads; absent before
+   * the first poll. A campaign's page counts its funnel afresh (CampaignView.funnel).
+   */
+  funnel?: FunnelSnapshot;
 }
 
 /** The name of a campaign from its key: `campaigns/spring-panel.csv` → `spring-panel`. */
@@ -54,6 +59,7 @@ export const summaryOf = (r: CampaignRecord): CampaignSummary => ({
   progress: { done: (r.emailed ?? 0) + (r.failed ?? 0), total: r.accepted ?? 0 },
   ...(r.pause ? { pause: r.pause } : {}),
   ...(r.cancelledAt ? { cancelledAt: r.cancelledAt } : {}),
+  ...(r.funnel ? { funnel: r.funnel } : {}),
 });
 
 /** One page of the campaign list, newest first. */

@@ -17,6 +17,9 @@ export interface Funnel {
   expired: number;
 }
 
+/** A campaign's funnel as the tracker last counted it (`at`: when, ISO): the console's list shows it. */
+export type FunnelSnapshot = Funnel & { at: string };
+
 /** The funnel's counts from a campaign's report (every respondent's journey status and times). */
 export const funnelOf = (
   lines: readonly Pick<ReportLine, 'status' | 'delivered_at' | 'started_at'>[],

@@ -6,6 +6,7 @@ import { RetryableError } from '#shared/errors.ts';
 import type { DeliveryRecordResult, DeliveryReport } from '#shared/events/outcome.ts';
 import type { FollowUpOutcome } from '#shared/invite/follow-up.ts';
 import type { RespondentTransition } from '#shared/invite/respondent.ts';
+import type { FunnelSnapshot } from '#shared/report/funnel.ts';
 import type { RoomObservation } from '#shared/tracker/progress.ts';
 import type { NewBatch, NewRejectedChunk } from './items.ts';
 import type {
@@ -308,12 +309,16 @@ export interface TrackingPort {
     nowMs: number;
     leaseMs: number;
   }): Promise<CampaignRecord | undefined>;
-  /** Ends this poll: the next one at `nextPollAt`, or (undefined) tracking stops. No-op if the lease was lost. */
+  /**
+   * Ends this poll: the next one at `nextPollAt`, or (undefined) tracking stops, and the campaign's funnel
+   * snapshot replaced by `funnel`, in the same write. No-op if the lease was lost.
+   */
   endPoll(args: {
     campaignId: string;
     owner: string;
     nowMs: number;
     nextPollAt: number | undefined;
+    funnel: FunnelSnapshot;
   }): Promise<void>;
   /** Every respondent of the campaign that holds a room, with its progress. */
   listRoomHolders(campaignId: string): Promise<RoomHolder[]>;

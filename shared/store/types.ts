@@ -4,6 +4,7 @@ import type { JourneyStatus } from '#shared/events/journey.ts';
 import type { DeliveryProgress } from '#shared/events/outcome.ts';
 import type { FollowUpProgress } from '#shared/invite/follow-up.ts';
 import type { RespondentProgress } from '#shared/invite/respondent.ts';
+import type { FunnelSnapshot } from '#shared/report/funnel.ts';
 import type { RoomProgress } from '#shared/tracker/progress.ts';
 
 export type { RespondentState } from '#shared/invite/respondent.ts';
@@ -121,6 +122,11 @@ export interface CampaignRecord extends Partial<CampaignCounts> {
   polls?: number;
   lastPollAt?: number;
   trackingEndedAt?: string;
+  /**
+   * The funnel as of the last poll (written with it, the last one when tracking ended); absent until the
+   * first poll. SES events between polls show from the next one.
+   */
+  funnel?: FunnelSnapshot;
 }
 
 /** Why and until when a campaign's sending waits. */
@@ -330,7 +336,7 @@ export interface SuppressionEntry {
   suppressedAt: number;
 }
 
-/** A respondent holding a room, as a poll reads it (only what tracking needs). */
+/** A respondent holding a room, as a poll reads it (only what tracking and the funnel snapshot need). */
 export type RoomHolder = Pick<
   RespondentItem,
   | 'sk'
@@ -340,6 +346,7 @@ export type RoomHolder = Pick<
   | 'roomExpiresAt'
   | 'state'
   | 'delivery'
+  | 'deliveredAt'
   | 'emailedAt'
   | 'followUpsStopped'
   | keyof RoomProgress

@@ -33,7 +33,7 @@ export interface FollowUpView {
   last: boolean;
 }
 
-/** The holders with this poll's observations applied (as recordRoomProgress wrote them). */
+/** The holders with this poll's observations applied (as recordRoomProgress wrote them: first times kept). */
 export const withMoves = (
   holders: readonly RoomHolder[],
   moves: ReadonlyArray<{ holder: RoomHolder; observation: RoomObservation }>,
@@ -41,7 +41,14 @@ export const withMoves = (
   const moved = new Map(moves.map(({ holder, observation }) => [holder.sk, observation]));
   return holders.map((h) => {
     const o = moved.get(h.sk);
-    return o ? { ...h, roomStatus: o.status, roomRank: ROOM_RANK[o.status] } : h;
+    if (!o) return h;
+    const next = { ...h, roomStatus: o.status, roomRank: ROOM_RANK[o.status] };
+    // The funnel snapshot counts `started` by its time, so a room that started in this poll needs it.
+    for (const f of ['startedAt', 'completedAt', 'expiredAt'] as const) {
+      const at = h[f] ?? o[f];
+      if (at) next[f] = at;
+    }
+    return next;
   });
 };
 

@@ -12,6 +12,7 @@ import type { TrackingPort } from '#shared/store/ports.ts';
 import type { CampaignRecord, RoomHolder } from '#shared/store/types.ts';
 import { DEFAULT_TRACKER_CONFIG, pollIntervalMs, type TrackerConfig } from './config.ts';
 import { followUpMessages, roomsToExtend, withMoves } from './follow-ups.ts';
+import { funnelSnapshotOf } from './funnel.ts';
 import { isNews, observationOf, ROOM_RANK, type RoomObservation, TRACKED_API_STATUSES } from './progress.ts';
 
 /** What the tracker needs. */
@@ -91,6 +92,7 @@ const pollCampaign = async (run: Run, campaignId: string): Promise<PollResult> =
   });
   if (!record) return { campaignId, outcome: 'busy' };
   const projectId = String(record.settings?.projectId ?? '');
+  const readAt = run.clock();
   const [project, holders] = await Promise.all([
     roomsOfProject(run, projectId),
     store.listRoomHolders(campaignId),
@@ -105,10 +107,16 @@ const pollCampaign = async (run: Run, campaignId: string): Promise<PollResult> =
     store.recordRoomProgress({ campaignId, sk: holder.sk, observation, nowMs: run.clock() }),
   );
   const open = holders.filter((h) => isOpen(h, project.rooms)).length;
+  const current = withMoves(holders, moves);
   // Before the poll ends: a failed enqueue fails the poll, and the next one, same lastPollAt, sends it again.
-  const followUps = await followUpsOf(run, record, withMoves(holders, moves), moves, open === 0);
+  const followUps = await followUpsOf(run, record, current, moves, open === 0);
   const nextPollAt = nextPollOf(run, record, holders, open);
-  await store.endPoll({ campaignId, owner: run.owner, nowMs: run.clock(), nextPollAt });
+  // Every poll, changed or not: endPoll is a write each poll makes anyway, so the snapshot costs no request,
+  // and `at` stays true (SES outcomes between polls show up although no room moved). Under the poll lease like
+  // the rest of endPoll, a poll that lost its campaign cannot put an older snapshot over a newer one; the last
+  // poll (tracking ends) leaves the final one.
+  const funnel = funnelSnapshotOf(current, readAt);
+  await store.endPoll({ campaignId, owner: run.owner, nowMs: run.clock(), nextPollAt, funnel });
   const changed = written.filter(Boolean).length;
   const outcome = nextPollAt === undefined ? 'finished' : 'polled';
   run.logger.info(outcome === 'finished' ? 'room tracking finished' : 'rooms polled', {

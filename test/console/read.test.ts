@@ -45,6 +45,32 @@ describe('console read model', () => {
     expect(second.next).toBeUndefined();
   });
 
+  it("shows in the list the funnel the tracker's last poll left on a campaign, and none before a poll", async () => {
+    // Prepare: the spring campaign polled once (as the tracker ends a poll), autumn not yet.
+    const { store, clock, springId } = await twoCampaigns();
+    const funnel = {
+      emailed: 240,
+      delivered: 230,
+      bounced: 3,
+      complained: 1,
+      unsubscribed: 2,
+      started: 90,
+      completed: 70,
+      expired: 5,
+      at: new Date(clock.now).toISOString(),
+    };
+    await store.claimPoll({ campaignId: springId, owner: 'poll', nowMs: clock.now, leaseMs: 60_000 });
+    await store.endPoll({ campaignId: springId, owner: 'poll', nowMs: clock.now, nextPollAt: 1, funnel });
+
+    // Act
+    const { campaigns } = await campaignList(store, {});
+
+    // Assert
+    const [autumn, spring] = campaigns;
+    expect(spring).toMatchObject({ campaignId: springId, funnel });
+    expect(autumn).not.toHaveProperty('funnel');
+  });
+
   it('shows a campaign with its funnel and a filtered, searched page of its respondent table', async () => {
     // Prepare
     const { store, springId } = await twoCampaigns();

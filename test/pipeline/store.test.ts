@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSharedPacer } from '#shared/campaign/pacer.ts';
+import type { FunnelSnapshot } from '#shared/report/funnel.ts';
 import { campaignIdFor, campaignPk, respondentSk, spareSk } from '#shared/store/keys.ts';
 import type { Store } from '#shared/store/ports.ts';
 import type { CreateIntent, IngestedRespondent, RespondentItem } from '#shared/store/types.ts';
@@ -23,6 +24,19 @@ const recordBatch = (store: Store, campaignId: string, batch: number, parts: num
     [{ campaignId, batch, roomKey: 'k', parts: parts.map((seqs) => partOf(campaignId, batch, seqs)) }],
     0,
   );
+
+/** An empty funnel snapshot as of `ms`. */
+const funnelAt = (ms: number): FunnelSnapshot => ({
+  emailed: 0,
+  delivered: 0,
+  bounced: 0,
+  complained: 0,
+  unsubscribed: 0,
+  started: 0,
+  completed: 0,
+  expired: 0,
+  at: new Date(ms).toISOString(),
+});
 
 /** Takes a respondent read from its batch through the transitions a send makes, to `emailed`. */
 const emailRespondent = async (store: Store, r: RespondentItem, roomId: string, messageId: string) => {
@@ -157,15 +171,43 @@ describe.each(storeTargets())('campaign store on $name', ({ endpoint }) => {
     await store.finishIngest({ campaignId, owner: 'b', nowMs: 12, counts: { ...counts, batches: 2 } });
 
     // Act: the old poll ends tracking, as it saw nothing left to poll.
-    await store.endPoll({ campaignId, owner: 'poll', nowMs: 13, nextPollAt: undefined });
-
-    // Assert
-    expect(polled).toBeDefined();
-    expect(await store.getCampaign(campaignId)).toMatchObject({
-      trackPk: 'open',
-      nextPollAt: 12,
-      batches: 2,
+    await store.endPoll({
+      campaignId,
+      owner: 'poll',
+      nowMs: 13,
+      nextPollAt: undefined,
+      funnel: funnelAt(13),
     });
+
+    // Assert: nor does its funnel snapshot land (the next poll counts one with the new upload's respondents).
+    expect(polled).toBeDefined();
+    const record = await store.getCampaign(campaignId);
+    expect(record).toMatchObject({ trackPk: 'open', nextPollAt: 12, batches: 2 });
+    expect(record).not.toHaveProperty('funnel');
+  });
+
+  it("records each poll's funnel snapshot with its end, the last one when tracking ends", async () => {
+    // Prepare: a tracked campaign (due at once).
+    const campaignId = uniqueName('c');
+    const counts = { rows: 2, accepted: 2, rejected: 0, duplicates: 0, suppressed: 0, batches: 1 };
+    await store.startIngest({ campaignId, source, owner: 'a', nowMs: 0, leaseMs: 100 });
+    await store.finishIngest({ campaignId, owner: 'a', nowMs: 1, counts });
+    const first = { ...funnelAt(10), emailed: 2, delivered: 1 };
+    const last = { ...funnelAt(20), emailed: 2, delivered: 2, started: 1, completed: 1, expired: 1 };
+
+    // Act: a poll that books the next one, then one that ends tracking.
+    await store.claimPoll({ campaignId, owner: 'p1', nowMs: 10, leaseMs: 5 });
+    await store.endPoll({ campaignId, owner: 'p1', nowMs: 10, nextPollAt: 20, funnel: first });
+    const afterFirst = await store.getCampaign(campaignId);
+    await store.claimPoll({ campaignId, owner: 'p2', nowMs: 20, leaseMs: 5 });
+    await store.endPoll({ campaignId, owner: 'p2', nowMs: 20, nextPollAt: undefined, funnel: last });
+    const afterLast = await store.getCampaign(campaignId);
+
+    // Assert: replaced whole, and kept once the campaign leaves the tracking index.
+    expect(afterFirst).toMatchObject({ nextPollAt: 20, polls: 1 });
+    expect(afterFirst?.funnel).toEqual(first);
+    expect(afterLast).not.toHaveProperty('trackPk');
+    expect(afterLast?.funnel).toEqual(last);
   });
 
   it('lists campaigns newest first, a page at a time, without their settings', async () => {

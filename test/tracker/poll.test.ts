@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
+import { funnelOf } from '#shared/report/funnel.ts';
 import type { Store } from '#shared/store/ports.ts';
+import { readReport, reportLine } from '#shared/store/report.ts';
 import { pollDueCampaigns, type TrackerDeps } from '#shared/tracker/poll.ts';
 import { fakeQueue } from '#test/ingest/fakes.ts';
 import { fakeAseed } from '#test/invite/fakes.ts';
@@ -59,6 +61,20 @@ const trackedCampaign = async (
     sks.push(item.sk);
   }
   return { campaignId, projectId, rooms, sks };
+};
+
+/** `store`, noting in `writes` each of its tracking writes (each one UpdateItem in the DynamoDB adapter). */
+const countingWrites = (store: Store, writes: string[]): Store => {
+  const names = ['claimPoll', 'endPoll', 'recordRoomProgress', 'recordRoomExpiry'] as const;
+  const counted = { ...store };
+  for (const name of names) {
+    const write = store[name] as (args: never) => Promise<unknown>;
+    (counted as Record<string, unknown>)[name] = (args: never) => {
+      writes.push(name);
+      return write(args);
+    };
+  }
+  return counted;
 };
 
 /** Moves a room on the fake API as the real one would show it. */
@@ -128,6 +144,51 @@ describe.each(storeTargets())('room tracking on $name', ({ endpoint }) => {
     expect(await store.getRespondent(campaignId, sks[3] ?? '')).not.toHaveProperty('roomStatus');
   });
 
+  it("leaves each poll's funnel snapshot on the record, as funnelOf counts the report, at no write of its own", async () => {
+    // Prepare: 6 emailed; SES reported 4 delivered, a bounce and an opt-out; 3 rooms moved on the API.
+    const aseed = fakeAseed();
+    const { campaignId, rooms } = await trackedCampaign(store, aseed, 6, { emailed: true });
+    const outcomes = ['delivered', 'delivered', 'delivered', 'delivered', 'bounced', 'unsubscribed'] as const;
+    const deliver = (seq: number, outcome: (typeof outcomes)[number]) =>
+      store.recordDelivery({
+        campaignId,
+        batch: 0,
+        seq,
+        report: { kind: 'outcome', outcome, at: iso(T0 + MIN) },
+        nowMs: T0 + MIN,
+      });
+    for (const [seq, outcome] of outcomes.entries()) await deliver(seq, outcome);
+    const [a, b, c] = rooms;
+    if (!a || !b || !c) throw new Error('no rooms');
+    move(a, 'active', T0 + 20 * MIN);
+    move(b, 'completed', T0 + 25 * MIN);
+    move(c, 'expired', T0 + 30 * MIN);
+    const clock = { now: T0 + 30 * MIN };
+    const writes: string[] = [];
+    const counted = (deps: TrackerDeps): TrackerDeps => ({ ...deps, store: countingWrites(store, writes) });
+    const reportFunnel = async () => funnelOf((await readReport(store, campaignId)).map(reportLine));
+
+    // Act: a poll; then SES reports the bounced address delivered after all (no room moves) and one more poll.
+    await pollDueCampaigns(counted(depsOf(aseed, clock)));
+    const first = (await store.getCampaign(campaignId))?.funnel;
+    const firstReport = await reportFunnel();
+    const firstWrites = writes.splice(0);
+    await deliver(4, 'delivered');
+    clock.now += 5 * MIN;
+    await pollDueCampaigns(counted(depsOf(aseed, clock)));
+    const second = (await store.getCampaign(campaignId))?.funnel;
+
+    // Assert: the report's figures as of each poll; the lease's two writes plus the 3 moves, then 2.
+    expect(first).toEqual({ ...firstReport, at: iso(T0 + 30 * MIN) });
+    expect(first).toMatchObject({ emailed: 6, delivered: 4, bounced: 1, unsubscribed: 1, started: 2 });
+    expect(first).toMatchObject({ completed: 1, expired: 1, complained: 0 });
+    expect(second).toEqual({ ...(await reportFunnel()), at: iso(T0 + 35 * MIN) });
+    expect(second?.delivered).toBe(5);
+    expect(firstWrites.filter((w) => w === 'recordRoomProgress')).toHaveLength(3);
+    expect(firstWrites.filter((w) => w !== 'recordRoomProgress')).toEqual(['claimPoll', 'endPoll']);
+    expect(writes).toEqual(['claimPoll', 'endPoll']);
+  });
+
   it('polls a campaign only when due: every 5 minutes on day one, every 15 on day two', async () => {
     // Prepare
     const aseed = fakeAseed();
@@ -168,7 +229,7 @@ describe.each(storeTargets())('room tracking on $name', ({ endpoint }) => {
     clock.now += 60 * MIN;
     const later = await pollDueCampaigns(depsOf(aseed, clock));
 
-    // Assert: the cancelled room is not tracked; the completed one ends tracking.
+    // Assert: the cancelled room is not tracked; the completed one ends tracking, with a final funnel.
     expect(polled).toEqual([
       { campaignId, outcome: 'finished', listCalls: 3, changed: 1, open: 0, enqueued: 0, extended: 0 },
     ]);
@@ -176,6 +237,9 @@ describe.each(storeTargets())('room tracking on $name', ({ endpoint }) => {
     const record = await store.getCampaign(campaignId);
     expect(record?.trackingEndedAt).toBe(iso(T0 + 60 * MIN));
     expect(record).not.toHaveProperty('trackPk');
+    const lines = (await readReport(store, campaignId)).map(reportLine);
+    expect(record?.funnel).toEqual({ ...funnelOf(lines), at: iso(T0 + 60 * MIN) });
+    expect(record?.funnel).toMatchObject({ started: 1, completed: 1 });
   });
 
   it('loses nothing when a poll dies mid-way, and doubles nothing when two polls race', async () => {

@@ -23,6 +23,8 @@ const HOLDER_FIELDS = [
   'roomExpiresAt',
   'state',
   'delivery',
+  // For the poll's funnel snapshot: the same item read, so no extra read (a projection costs by item size).
+  'deliveredAt',
   'roomStatus',
   'roomRank',
   'startedAt',
@@ -71,7 +73,7 @@ const claimPoll =
 
 const endPoll =
   (t: Table): Port['endPoll'] =>
-  async ({ campaignId, owner, nowMs, nextPollAt }) => {
+  async ({ campaignId, owner, nowMs, nextPollAt, funnel }) => {
     const goesOn = nextPollAt !== undefined;
     await applied(() =>
       t.doc.send(
@@ -79,14 +81,15 @@ const endPoll =
           TableName: t.name,
           Key: { pk: campaignPk(campaignId), sk: META_SK },
           UpdateExpression: goesOn
-            ? 'SET nextPollAt = :next, lastPollAt = :nowMs, polls = if_not_exists(polls, :zero) + :one REMOVE pollOwner, pollUntil'
-            : 'SET lastPollAt = :nowMs, polls = if_not_exists(polls, :zero) + :one, trackingEndedAt = :now REMOVE trackPk, nextPollAt, pollOwner, pollUntil',
+            ? 'SET nextPollAt = :next, lastPollAt = :nowMs, polls = if_not_exists(polls, :zero) + :one, funnel = :funnel REMOVE pollOwner, pollUntil'
+            : 'SET lastPollAt = :nowMs, polls = if_not_exists(polls, :zero) + :one, funnel = :funnel, trackingEndedAt = :now REMOVE trackPk, nextPollAt, pollOwner, pollUntil',
           ConditionExpression: 'pollOwner = :owner',
           ExpressionAttributeValues: {
             ':owner': owner,
             ':nowMs': nowMs,
             ':zero': 0,
             ':one': 1,
+            ':funnel': funnel,
             ...(goesOn ? { ':next': nextPollAt } : { ':now': new Date(nowMs).toISOString() }),
           },
         }),

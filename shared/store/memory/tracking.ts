@@ -27,11 +27,11 @@ export const memoryTracking = (t: MemoryTable): TrackingPort => ({
     });
     return claimed || undefined;
   },
-  async endPoll({ campaignId, owner, nowMs, nextPollAt }) {
+  async endPoll({ campaignId, owner, nowMs, nextPollAt, funnel }) {
     changeCampaign(t, campaignId, (r) => {
       if (r.pollOwner !== owner) return false;
       const { pollOwner: _o, pollUntil: _u, trackPk: _t, nextPollAt: _n, ...rest } = r;
-      const base = { ...rest, lastPollAt: nowMs, polls: (r.polls ?? 0) + 1 };
+      const base = { ...rest, lastPollAt: nowMs, polls: (r.polls ?? 0) + 1, funnel: { ...funnel } };
       return nextPollAt === undefined
         ? { ...base, trackingEndedAt: new Date(nowMs).toISOString() }
         : { ...base, trackPk: TRACKING_OPEN, nextPollAt };
