@@ -6,9 +6,12 @@ import { api } from '../api.ts';
 import { ErrorNote, figure, usePolled, when } from '../ui/common.tsx';
 import { SendProgress, StatusBadge } from '../ui/status.tsx';
 
-/** The figures of a list row: the tracker's funnel snapshot where there is one, else what sending counted. */
+/**
+ * The figures of a list row: the tracker's funnel snapshot (as of its last poll) where there is one, else
+ * what sending counted so far (the other figures are not counted before the first poll).
+ */
 const figuresOf = (s: CampaignSummary) => {
-  const funnel = (s as CampaignSummary & { funnel?: Record<string, number> }).funnel;
+  const funnel = s.funnel;
   return {
     invited: funnel?.emailed ?? s.emailed,
     delivered: funnel?.delivered,
