@@ -135,7 +135,9 @@ Options:
   --ses-faults <spec>      SES faults, e.g. throttle=0.1 (that share of SES calls is throttled)
   --crash <p>              kill a handler invocation at a random point with probability p (like a timeout)
   --seed <n>               seed of every random choice (faults, throttling, crashes), for replays
-  --serve                  keep the emulators and the SES web inbox up until Ctrl-C
+  --serve                  then keep the whole stack live until Ctrl-C, as invites up does: prints the SES
+                           web inbox and the web console (loopback, no sign-in); send, status and report
+                           take --local meanwhile (.invites/local.json)
   --dry-run                validate the CSV and settings, show rejected rows and the token cost; create nothing
   --api-url <url>          use a real Aseed API instead of the stand-in (with --api-token)
   --api-token <token>      bearer token of that API

@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { LocalCampaignOptions } from '#local/campaign.ts';
+import type { LocalCampaignOptions, LocalCampaignResult } from '#local/campaign.ts';
 import { parseFaultSpec } from '#local/standin/faults.ts';
 import { DEMO_PROJECT_ID, startStandin } from '#local/standin/server.ts';
 import { parseBehaviour } from '#local/time.ts';
@@ -232,7 +232,7 @@ const run = async (
     ...(deadline !== undefined ? { deadlineMs: deadline * 1000 } : {}),
     ...(ses ? { sesClient: ses.client, timings: { visibilityTimeoutSeconds: ses.visibilitySeconds } } : {}),
     ...(time ? { days: time.days, behaviour: time.behaviour } : {}),
-    keepAlive: Boolean(values.serve),
+    live: Boolean(values.serve),
     onProgress: (p) => {
       progress.update({
         label: p.phase,
@@ -274,23 +274,34 @@ const run = async (
       return EXIT.failed;
     }
   } else if (values.serve) {
-    human(`Inbox: ${result.inboxUrl} (the SES emulator's web inbox; ${result.emails.length} emails)\n`);
-    // While it stays up, status and report --local read this run's store.
-    const { LOCAL_DEPLOYMENT_FILE } = await import('#local/deployment-info.ts');
-    await mkdir(dirname(LOCAL_DEPLOYMENT_FILE), { recursive: true });
-    await writeFile(LOCAL_DEPLOYMENT_FILE, `${JSON.stringify(result.deployment, null, 2)}\n`);
-    human(
-      `Serving until Ctrl-C… (invites status ${result.campaignId ?? '<id>'} --local and report --local work meanwhile)\n`,
-    );
-    await io.interrupted();
-    await rm(LOCAL_DEPLOYMENT_FILE, { force: true });
-    await result.close();
+    await serve(result, io, human);
   } else {
     human(
       `Emails: ${join(outDir, 'emails.jsonl')} (the local stack is gone; add --serve to browse them in the SES emulator's web inbox)\n`,
     );
   }
   return result.ok ? EXIT.ok : EXIT.failed;
+};
+
+/**
+ * `--serve`: the run's stack stays live as `invites up` keeps one (its campaign in the console, uploads
+ * ingested, the tracker on), with its endpoints in .invites/local.json, until Ctrl-C or SIGTERM.
+ */
+const serve = async (result: LocalCampaignResult, io: Io, human: (text: string) => void): Promise<void> => {
+  human(`Inbox: ${result.inboxUrl} (the SES emulator's web inbox; ${result.emails.length} emails)\n`);
+  if (result.deployment.console)
+    human(`Console: ${result.deployment.console} (local, loopback only, no sign-in)\n`);
+  // While it stays up, send, status and report --local use this run's stack.
+  const { LOCAL_DEPLOYMENT_FILE } = await import('#local/deployment-info.ts');
+  await mkdir(dirname(LOCAL_DEPLOYMENT_FILE), { recursive: true });
+  await writeFile(LOCAL_DEPLOYMENT_FILE, `${JSON.stringify(result.deployment, null, 2)}\n`);
+  human(
+    `Serving until Ctrl-C… (invites status ${result.campaignId ?? '<id>'} --local, report --local and send --local work meanwhile)\n`,
+  );
+  await io.interrupted();
+  io.stderr.write('Stopping the local stack…\n');
+  await rm(LOCAL_DEPLOYMENT_FILE, { force: true });
+  await result.close();
 };
 
 /** `--days N [--respondents start=P,complete=Q]`: simulated days after the sends (stand-in only). */

@@ -40,6 +40,7 @@ import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { Store } from '#shared/store/ports.ts';
 import type { TrackerDeps } from '#shared/tracker/poll.ts';
+import type { LocalDeploymentInfo } from './deployment-info.ts';
 import { serveOptOut } from './opt-out.ts';
 import { baselineOf, collectResults, problemsOf } from './results.ts';
 import {
@@ -156,6 +157,9 @@ export const startServices = async (
   return { endpoints, standin, api, clock };
 };
 
+/** What {@link startServices} started: the emulators' endpoints, the stand-in, the Aseed API, the clock. */
+export type Services = Awaited<ReturnType<typeof startServices>>;
+
 /**
  * The run's timings: the Aseed timeout, the create lock's lease just above it (a crashed holder blocks
  * creates for one lease), and the function timeout, which must fit a whole lease and one create call.
@@ -199,7 +203,7 @@ const clientsOf = (endpoints: EmulatorEndpoints, cleanups: Cleanups, sesClient?:
 };
 
 /** Everything a run has set up before its upload. */
-interface Run {
+export interface Run {
   options: LocalCampaignOptions;
   seed: number;
   clients: ReturnType<typeof clientsOf>;
@@ -459,6 +463,12 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
     const stack = wire(run);
     cleanups.push(() => stack.close());
     const result = await execute(run, stack, services, { csv, settings, progress, ses, startedMs });
+    if (options.live) {
+      // Loaded only here: the console (and Vite) are no part of a run that ends.
+      const { goLive } = await import('./deployment.ts');
+      const deployment = await goLive(run, stack, services, cleanups);
+      return { ...result, deployment, close: () => runCleanups(cleanups) };
+    }
     const done: LocalCampaignResult = { ...result, close: () => runCleanups(cleanups) };
     if (!options.keepAlive) await runCleanups(cleanups);
     // Only the emulators and the stand-in stay up: the handlers' clients are done.
@@ -474,7 +484,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
 export const prepare = async (
   options: LocalCampaignOptions,
   seed: number,
-  services: Awaited<ReturnType<typeof startServices>>,
+  services: Services,
   csv: Uint8Array,
   faults: StandinFaults,
   cleanups: Cleanups,
@@ -537,7 +547,7 @@ interface Inputs {
 const execute = async (
   run: Run,
   stack: LocalStack,
-  services: Awaited<ReturnType<typeof startServices>>,
+  services: Services,
   inputs: Inputs,
 ): Promise<Omit<LocalCampaignResult, 'close'>> => {
   const { options, clients, resources } = run;
@@ -614,7 +624,7 @@ const execute = async (
 const letDaysPass = async (
   run: Run,
   stack: LocalStack,
-  services: Awaited<ReturnType<typeof startServices>>,
+  services: Services,
   store: Store,
   campaignId: string,
   onHour: (hours: number, joins: number) => void,
@@ -711,7 +721,7 @@ const faultyTracker = (run: Run, deps: TrackerDeps): TrackerHandler => {
 const resultOf = (
   run: Run,
   stack: LocalStack,
-  services: Awaited<ReturnType<typeof startServices>>,
+  services: Services,
   got: Awaited<ReturnType<typeof collectResults>> & {
     problems: string[];
     campaignId: string;
@@ -746,20 +756,26 @@ const resultOf = (
     inboxUrl: sesInboxUrl(services.endpoints.ses),
     endpoints: services.endpoints,
     apiUrl: services.api.url,
-    deployment: {
-      api: services.api,
-      ses: { endpoint: services.endpoints.ses, inbox: sesInboxUrl(services.endpoints.ses) },
-      aws: {
-        region: services.endpoints.region,
-        s3: services.endpoints.s3,
-        sqs: services.endpoints.sqs,
-        dynamo: services.endpoints.dynamo,
-      },
-      bucketName: run.resources.bucketName,
-      tableName: run.resources.tableName,
-      inviteQueueUrl: run.resources.queueUrl,
-      pid: process.pid,
-      startedAt: new Date().toISOString(),
-    },
+    deployment: deploymentInfoOf(services, run.resources),
+  };
+};
+
+/** What `.invites/local.json` says about a stack on these services and resources (and its console). */
+export const deploymentInfoOf = (
+  services: Services,
+  resources: LocalResources,
+  consoleUrl?: string,
+): LocalDeploymentInfo => {
+  const { endpoints } = services;
+  return {
+    api: services.api,
+    ses: { endpoint: endpoints.ses, inbox: sesInboxUrl(endpoints.ses) },
+    aws: { region: endpoints.region, s3: endpoints.s3, sqs: endpoints.sqs, dynamo: endpoints.dynamo },
+    bucketName: resources.bucketName,
+    tableName: resources.tableName,
+    inviteQueueUrl: resources.queueUrl,
+    ...(consoleUrl ? { console: consoleUrl } : {}),
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
   };
 };

@@ -139,8 +139,14 @@ export interface LocalCampaignOptions {
   /** Give up waiting for the campaign after this long (ms, default 120 s). */
   deadlineMs?: number;
   onProgress?: (progress: LocalProgress) => void;
-  /** Leave emulators and stand-in running; the result's `close()` stops them (for `--serve`). */
+  /** Leave emulators and stand-in running (to read the run's store after it); `close()` stops them. */
   keepAlive?: boolean;
+  /**
+   * After the run, keep its whole stack live as `invites up` runs one (`invites local --serve`): the pollers,
+   * SES events, the upload watcher, the tracker on the run's clock and the web console, whose address is the
+   * result's `deployment.console`. Implies `keepAlive`; the result's `close()` stops it all.
+   */
+  live?: boolean;
   /**
    * Use running emulators instead of starting them (e.g. many chaos runs on one set). Their SES store is
    * shared: the run's emails are those it received during the run for the CSV's recipients.
@@ -211,7 +217,7 @@ export interface LocalCampaignResult {
   endpoints: EmulatorEndpoints;
   /** Stand-in base URL, when the stand-in served the run. */
   apiUrl: string;
-  /** What `.invites/local.json` says about this run's stack (written by `--serve` while it stays up). */
+  /** What `.invites/local.json` says about this run's stack (`--serve` writes it; `console` when `live`). */
   deployment: LocalDeploymentInfo;
   /** The simulated days, with the tracker's figures (when `days` was given). */
   time?: TimeReport;

@@ -21,7 +21,7 @@ export interface SesEventSourceOptions {
 
 /** The event source; it reads nothing before `start`. */
 export interface SesEventSource {
-  /** Starts reading from the channel's current end. */
+  /** Starts reading from the channel's current end; a running source goes on from where it is. */
   start(): Promise<void>;
   /** Resolves once no new event has come for `idleMs` (false: `timeoutMs` passed first). */
   drain(options: { idleMs: number; timeoutMs: number }): Promise<boolean>;
@@ -89,6 +89,8 @@ export const createSesEventSource = (options: SesEventSourceOptions): SesEventSo
   };
   return {
     async start() {
+      // A run kept live (`invites local --serve`) starts its running source again: nothing may be missed.
+      if (running) return;
       // Only the count: a shared layer may hold every earlier run's events.
       cursor = (await fetchPage(Number.MAX_SAFE_INTEGER)).total;
       lastNewAt = Date.now();
