@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { type DeployConfig, loadDeployConfig } from './config.ts';
+import { type DeployConfig, DeployConfigError, loadDeployConfig } from './config.ts';
 import { REPO_ROOT } from './constructs/app-function.ts';
 import { InvitesStack } from './stack.ts';
 
@@ -18,6 +18,11 @@ export interface CreateAppOptions {
   readonly bundle?: boolean;
   /** CDK's built-in CloudFormation schema validation (default true; ~12 s, so most tests skip it). */
   readonly cfnValidation?: boolean;
+  /**
+   * The built web console the stack deploys, relative to the repository root: else the context value
+   * `consoleSiteDir` (`-c consoleSiteDir=…`), else `web/dist` (`npm run build:web`). Tests give a fixture.
+   */
+  readonly consoleSiteDir?: string;
 }
 
 /** The app, its one stack and the configuration it was built from. */
@@ -33,6 +38,18 @@ const cdkJsonContext = (): Record<string, unknown> =>
   (JSON.parse(readFileSync(resolve(REPO_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> })
     .context ?? {};
 
+/** Where `vite build web` writes the console. */
+export const CONSOLE_BUILD_DIR = 'web/dist';
+
+/** The console build to deploy, as an absolute path; refused when it has no index.html (not built). */
+export const consoleSiteDirOf = (dir: string): string => {
+  const absolute = resolve(REPO_ROOT, dir);
+  if (!existsSync(join(absolute, 'index.html'))) {
+    throw new DeployConfigError(`${dir} has no index.html: build the console first: npm run build:web`);
+  }
+  return absolute;
+};
+
 /** Builds the CDK app: deploy configuration (validated), the stack and the cdk-nag checks. */
 export const createApp = (options: CreateAppOptions = {}): CreatedApp => {
   const app = new App({
@@ -46,7 +63,10 @@ export const createApp = (options: CreateAppOptions = {}): CreatedApp => {
     },
   });
   const { config, warnings } = loadDeployConfig((key) => app.node.tryGetContext(key), REPO_ROOT);
-  const stack = new InvitesStack(app, config.stackName, { config });
+  const consoleSiteDir = consoleSiteDirOf(
+    options.consoleSiteDir ?? String(app.node.tryGetContext('consoleSiteDir') ?? CONSOLE_BUILD_DIR),
+  );
+  const stack = new InvitesStack(app, config.stackName, { config, consoleSiteDir });
   if (options.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack, config, warnings };
 };

@@ -187,6 +187,7 @@ export const STACK_OUTPUTS = {
   inviteQueueUrl: 'InviteQueueUrl',
   optOutUrl: 'OptOutUrl',
   consoleApiUrl: 'ConsoleApiUrl',
+  consoleUrl: 'ConsoleUrl',
   consoleUserPoolId: 'ConsoleUserPoolId',
   consoleUserPoolClientId: 'ConsoleUserPoolClientId',
   inviteDeadLetterQueueUrl: 'InviteDeadLetterQueueUrl',

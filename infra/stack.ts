@@ -60,6 +60,7 @@ import {
   uploadsWrite,
 } from './constructs/bindings.ts';
 import { ConsoleApi } from './constructs/console-api.ts';
+import { ConsoleSite } from './constructs/console-site.ts';
 import { OptOut } from './constructs/opt-out.ts';
 import { SesEvents } from './constructs/ses-events.ts';
 import {
@@ -78,6 +79,8 @@ export const SERVICE_NAME = 'aseed-invites';
 /** Props of `InvitesStack`. */
 export interface InvitesStackProps extends StackProps {
   readonly config: DeployConfig;
+  /** The built web console (`index.html` and assets) that the stack deploys: `web/dist` (infra/create-app.ts). */
+  readonly consoleSiteDir: string;
 }
 
 /** Period of the paused-account alarm: longer than the paused batches' recheck, in whole minutes. */
@@ -101,6 +104,7 @@ export class InvitesStack extends Stack {
   readonly invite: AppFunction;
   readonly optOut: OptOut;
   readonly console: ConsoleApi;
+  readonly consoleSite: ConsoleSite;
   readonly deadLetter: AppFunction;
   readonly events: SesEvents;
   readonly tracker: AppFunction;
@@ -408,6 +412,15 @@ export class InvitesStack extends Stack {
         'target adds); no other function.',
     });
 
+    // The console's pages, on a distribution that also serves the console API under /api/*.
+    this.consoleSite = new ConsoleSite(this, 'ConsoleSite', {
+      siteDir: props.consoleSiteDir,
+      api: this.console,
+      uploads: this.bucket,
+      accessLogs,
+      common,
+    });
+
     // --- Alarms ------------------------------------------------------------------------------------------
     const alarm = (
       id: string,
@@ -550,6 +563,7 @@ export class InvitesStack extends Stack {
     output(STACK_OUTPUTS.inviteQueueUrl, this.inviteQueue.queueUrl, 'Invite queue');
     output(STACK_OUTPUTS.optOutUrl, this.optOut.url.url, 'One-click opt-out endpoint of the emails');
     output(STACK_OUTPUTS.consoleApiUrl, this.console.stage.url, 'Console API (Cognito JWT on every route)');
+    output(STACK_OUTPUTS.consoleUrl, this.consoleSite.url, 'The web console (sign in with a console user)');
     output(STACK_OUTPUTS.consoleUserPoolId, this.console.userPool.userPoolId, 'Console sign-in: user pool');
     output(
       STACK_OUTPUTS.consoleUserPoolClientId,

@@ -1,9 +1,17 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AccountRecovery, FeaturePlan, Mfa, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import {
+  AccountRecovery,
+  FeaturePlan,
+  Mfa,
+  OAuthScope,
+  UserPool,
+  type UserPoolClient,
+  UserPoolClientIdentityProvider,
+} from 'aws-cdk-lib/aws-cognito';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ConsoleEnvSchema } from '#shared/config.ts';
@@ -48,6 +56,8 @@ export class ConsoleApi extends Construct {
   readonly client: UserPoolClient;
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  /** Where the managed login may send a code and return after sign-out: set by {@link allowSignInAt}. */
+  private readonly signInUrls = { callback: [] as string[], signedOut: [] as string[] };
 
   constructor(scope: Construct, id: string, props: ConsoleApiProps) {
     super(scope, id);
@@ -55,10 +65,25 @@ export class ConsoleApi extends Construct {
     this.client = this.userPool.addClient('Console', {
       generateSecret: false,
       authFlows: { userSrp: true },
+      // The console's pages sign in through the pool's managed login: the authorization code grant (with
+      // PKCE, the client being public), never the implicit grant. The URLs are the console site's, which
+      // is made after this API (its /api/* behaviour points here), hence lazy.
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+        callbackUrls: Lazy.list({ produce: () => this.signInUrls.callback }),
+        logoutUrls: Lazy.list({ produce: () => this.signInUrls.signedOut }),
+      },
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.hours(12),
+    });
+    // A code grant without a callback URL is refused at deploy; say so at synth.
+    this.node.addValidation({
+      validate: () =>
+        this.signInUrls.callback.length > 0 ? [] : ['the console client has no callback URL (allowSignInAt)'],
     });
     this.function = new AppFunction(this, 'Function', {
       ...props.common,
@@ -93,6 +118,12 @@ export class ConsoleApi extends Construct {
         format: ACCESS_LOG_FORMAT,
       },
     });
+  }
+
+  /** Lets the managed login send the client's authorization codes to `callbackUrl` and return to `signedOutUrl`. */
+  allowSignInAt(callbackUrl: string, signedOutUrl: string): void {
+    this.signInUrls.callback.push(callbackUrl);
+    this.signInUrls.signedOut.push(signedOutUrl);
   }
 
   /** Researchers sign in with an address an administrator added (`invites console-user add`). */

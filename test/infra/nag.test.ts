@@ -3,7 +3,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '#infra/create-app.ts';
-import { FULL_CONTEXT, reportedViolations, synth } from './synth.ts';
+import { CONSOLE_SITE_FIXTURE, FULL_CONTEXT, reportedViolations, synth } from './synth.ts';
 
 /** Every acknowledged cdk-nag finding: adding one must show up in review as a change to this list. */
 const EXPECTED_ACKNOWLEDGEMENTS = [
@@ -25,6 +25,11 @@ const EXPECTED_ACKNOWLEDGEMENTS = [
   'AseedInvites/Console/Function/Role AwsSolutions::AwsSolutions-IAM5[Resource::<Uploads4F6EB0FD.Arn>/campaigns/*.csv]',
   'AseedInvites/Console/Function/Role AwsSolutions::AwsSolutions-IAM5[Resource::<Uploads4F6EB0FD.Arn>/campaigns/*.settings.json]',
   'AseedInvites/Console/Researchers AwsSolutions::AwsSolutions-COG8',
+  'AseedInvites/ConsoleSite/Distribution AwsSolutions::AwsSolutions-CFR1',
+  'AseedInvites/ConsoleSite/Distribution AwsSolutions::AwsSolutions-CFR2',
+  'AseedInvites/ConsoleSite/Distribution AwsSolutions::AwsSolutions-CFR4',
+  'AseedInvites/ConsoleSite/DeployPolicy AwsSolutions::AwsSolutions-IAM5[Resource::<ConsoleSiteBucket380F1C30.Arn>/*]',
+  'AseedInvites/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C AwsSolutions::AwsSolutions-L1',
   'AseedInvites/Tracker/Function AwsSolutions::AwsSolutions-L1',
   'AseedInvites/Tracker/Role AwsSolutions::AwsSolutions-IAM5[Resource::*]',
   'AseedInvites AwsSolutions::AwsSolutions-IAM5[Resource::<TrackerFunction5513E925.Arn>:*]',
@@ -53,7 +58,12 @@ describe('cdk-nag (AwsSolutions)', () => {
 
   it('fails synth when a new finding appears', () => {
     // Prepare: an unencrypted queue without TLS enforcement breaks AwsSolutions::AwsSolutions-SQS2/SQS3/SQS4.
-    const { app, stack } = createApp({ bundle: false, cfnValidation: false, context: FULL_CONTEXT });
+    const { app, stack } = createApp({
+      bundle: false,
+      cfnValidation: false,
+      context: FULL_CONTEXT,
+      consoleSiteDir: CONSOLE_SITE_FIXTURE,
+    });
     new Queue(stack, 'Careless', { encryption: QueueEncryption.UNENCRYPTED });
 
     // Act + Assert

@@ -10,16 +10,29 @@ export const EXAMPLE_CONFIG_FILE = 'infra/deploy.example.json';
 /** Context of a full deploy: the example file, and a command-line override of the SES send rate. */
 export const FULL_CONTEXT = { config: EXAMPLE_CONFIG_FILE, sesSendRate: '100' } as const;
 
+/** A tiny stand-in for the built console (`web/dist`), so the tests need no `vite build`. */
+export const CONSOLE_SITE_FIXTURE = 'test/fixtures/console-site';
+
 /** A synthesized app in a fresh temporary cloud assembly directory. */
 export interface Synthesized extends CreatedApp {
   outdir: string;
   template: Template;
 }
 
-/** Builds and synthesizes the app; by default without bundling, cdk-nag or CFN schema validation (fast). */
+/**
+ * Builds and synthesizes the app; by default without bundling, cdk-nag or CFN schema validation (fast), with
+ * the fixture console.
+ */
 export const synth = (options: CreateAppOptions = {}): Synthesized => {
   const outdir = mkdtempSync(join(tmpdir(), 'infra-test-'));
-  const created = createApp({ bundle: false, nag: false, cfnValidation: false, ...options, outdir });
+  const created = createApp({
+    bundle: false,
+    nag: false,
+    cfnValidation: false,
+    consoleSiteDir: CONSOLE_SITE_FIXTURE,
+    ...options,
+    outdir,
+  });
   const assembly = created.app.synth();
   const template = assembly.getStackByName(created.stack.stackName).template as Record<string, unknown>;
   return { ...created, outdir, template: Template.fromJSON(template) };
