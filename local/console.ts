@@ -5,20 +5,15 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createConsoleHandler } from '#functions/console/app.ts';
 import { UPLOADS } from '#infra/definitions.ts';
+import { CONSOLE_SECURITY_HEADERS, consoleCsp } from '#shared/console/csp.ts';
 import type { InviteQueue } from '#shared/ingest/ports.ts';
 import type { Store } from '#shared/store/ports.ts';
 import { makeS3Client } from './aws.ts';
 import { buildConsoleApp } from './console-app.ts';
 import { LOCAL_S3_PATH, startConsoleServer } from './console-server.ts';
 
-/** The headers the stack's CloudFront adds to every answer, mirrored so the local app meets the same CSP. */
-const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'strict-origin-when-cross-origin',
-};
+/** The stack's CSP and security headers, so the local app meets the same policy as the deployed one. */
+const SECURITY_HEADERS = { 'content-security-policy': consoleCsp(), ...CONSOLE_SECURITY_HEADERS };
 
 /** Starts the console (app + API) over the local stack's store, queue and bucket; its base URL. */
 export const serveConsole = async (

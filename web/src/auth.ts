@@ -124,6 +124,6 @@ export const signedInEmail = (): string | undefined => stored()?.email;
 /** Forgets the tokens and ends the managed-login session too. */
 export const signOut = (config: CloudConfig): void => {
   sessionStorage.removeItem(TOKENS);
-  const query = new URLSearchParams({ client_id: config.clientId, logout_uri: config.redirectUri });
+  const query = new URLSearchParams({ client_id: config.clientId, logout_uri: config.logoutUri });
   location.assign(`${config.authDomain}/logout?${query}`);
 };

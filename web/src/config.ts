@@ -1,16 +1,9 @@
 // Where the console runs: `config.json` beside the app says so (the stack writes the cloud one, the local
 // server the local one), so one build serves both.
+import type { ConsoleCloudConfig } from '#shared/console/site-config.ts';
 
-/** The deployed console: sign-in through the stack's Cognito managed login. */
-export interface CloudConfig {
-  mode: 'cloud';
-  region: string;
-  clientId: string;
-  /** The user pool's managed-login domain, `https://<prefix>.auth.<region>.amazoncognito.com`. */
-  authDomain: string;
-  /** Where Cognito sends the browser back with the code (this app's origin). */
-  redirectUri: string;
-}
+/** The deployed console: sign-in through the stack's Cognito managed login (the stack writes it). */
+export type CloudConfig = ConsoleCloudConfig;
 
 /** The local stack (`invites up`): loopback only, no sign-in. */
 export interface LocalConfig {
@@ -26,7 +19,14 @@ export const loadConfig = async (): Promise<ConsoleConfig> => {
   if (!response.ok) throw new Error(`config.json could not be read (HTTP ${response.status})`);
   const value = (await response.json()) as Partial<CloudConfig> | Partial<LocalConfig>;
   if (value.mode === 'local') return { mode: 'local' };
-  if (value.mode === 'cloud' && value.clientId && value.authDomain && value.redirectUri && value.region) {
+  if (
+    value.mode === 'cloud' &&
+    value.clientId &&
+    value.authDomain &&
+    value.redirectUri &&
+    value.logoutUri &&
+    value.region
+  ) {
     return value as CloudConfig;
   }
   throw new Error('config.json has neither a local nor a complete cloud configuration');
