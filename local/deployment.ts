@@ -80,6 +80,9 @@ export const startLocalDeployment = async (
         queue: sqsInviteQueue(clients.own.sqs, resources.queueUrl),
         s3: clients.own.s3,
         bucket: resources.bucketName,
+        defaults: run.defaults,
+        aseed: run.aseed,
+        ses: clients.own.ses,
       },
       cleanups,
     );
