@@ -3,9 +3,12 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type InvitationPreview, PLACEHOLDER_ROOM_URL, previewInvitation } from '#shared/campaign/preview.ts';
-import { type CampaignSettings, checkMergeFields, SettingsError } from '#shared/campaign/settings.ts';
-import { CsvFileError, type ParsedRow, parseRespondents, type Respondent } from '#shared/csv/parse.ts';
+import {
+  findRespondent,
+  type InvitationPreview,
+  PLACEHOLDER_ROOM_URL,
+  previewInvitation,
+} from '#shared/campaign/preview.ts';
 import { EXIT, integer, onePositional, parse, UsageError } from './args.ts';
 import type { Io } from './local.ts';
 import { checkSettings } from './validate.ts';
@@ -14,37 +17,6 @@ import { checkSettings } from './validate.ts';
 const DEFAULTS = {
   projectId: '00000000-0000-4000-8000-000000000000',
   sender: 'Aseed Research <research@invites.example.org>',
-};
-
-/** The respondent of data row `line` (default: the first accepted one), or why there is none. */
-export const findRespondent = async (
-  csvPath: string,
-  settings: CampaignSettings,
-  line: number | undefined,
-): Promise<{ line: number; respondent: Respondent } | { problem: string }> => {
-  const why = (row: ParsedRow) =>
-    row.kind === 'rejected'
-      ? `line ${row.line} is rejected: ${row.reason}`
-      : `line ${row.line} is a duplicate of line ${row.kind === 'duplicate' ? row.firstLine : ''}`;
-  try {
-    for await (const row of parseRespondents(createReadStream(csvPath), {
-      columns: settings.columns,
-      onFileInfo: (info) => checkMergeFields(settings, info.fieldKeys),
-    })) {
-      if (line !== undefined && row.line < line) continue;
-      if (line !== undefined && row.line > line) break;
-      if (row.kind === 'accepted') return { line: row.line, respondent: row.respondent };
-      if (line !== undefined) return { problem: why(row) };
-    }
-  } catch (error) {
-    if (error instanceof CsvFileError) return { problem: `the CSV is unusable: ${error.message}` };
-    if (error instanceof SettingsError)
-      return { problem: `the templates do not fit this file: ${error.message}` };
-    throw error;
-  }
-  return {
-    problem: line === undefined ? 'the file has no accepted row' : `the file has no data row at line ${line}`,
-  };
 };
 
 /** preview.txt: the subject first, then the text part. */
@@ -67,7 +39,7 @@ export const previewCommand = async (args: string[], io: Io): Promise<number> =>
     io.stderr.write(`invites preview: the settings are unusable: ${checked.settingsError}\n`);
     return EXIT.failed;
   }
-  const found = await findRespondent(csvPath, checked.settings, line);
+  const found = await findRespondent(createReadStream(csvPath), checked.settings, line);
   if ('problem' in found) {
     io.stderr.write(`invites preview: ${found.problem}\n`);
     return EXIT.failed;

@@ -1,20 +1,20 @@
 // `invites test-send`: one respondent's invitation sent for real through SES (the stack's, or the local
 // stack's emulator) to an address of yours, marked as a test, with a placeholder link: no room, no tokens.
+
+import { createReadStream } from 'node:fs';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { STACK_OUTPUTS } from '#infra/definitions.ts';
-import { invitationOf, PLACEHOLDER_ROOM_URL } from '#shared/campaign/preview.ts';
+import { findRespondent, PLACEHOLDER_ROOM_URL } from '#shared/campaign/preview.ts';
+import { sendTestInvitation } from '#shared/campaign/test-send.ts';
 import { checkEmail } from '#shared/mail/address.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
 import { EXIT, integer, onePositional, parse, UsageError } from './args.ts';
 import type { Io } from './local.ts';
-import { findRespondent } from './preview.ts';
 import { localDeployment } from './target.ts';
 import { checkSettings } from './validate.ts';
 
 const requestHandler = { requestTimeout: 15_000, connectionTimeout: 5_000 };
-/** What marks a test email in the inbox. */
-export const TEST_SUBJECT_PREFIX = '[TEST] ';
 
 /** Where the email goes out: an SES client, the sender the campaigns use, the configuration set. */
 interface SendTarget {
@@ -93,20 +93,16 @@ export const testSendCommand = async (args: string[], io: Io): Promise<number> =
       return EXIT.failed;
     }
     const { settings } = checked;
-    const found = await findRespondent(csvPath, settings, line);
+    const found = await findRespondent(createReadStream(csvPath), settings, line);
     if ('problem' in found) {
       io.stderr.write(`invites test-send: ${found.problem}\n`);
       return EXIT.failed;
     }
-    const { template, data, locale } = invitationOf(settings, found.respondent);
-    const [outcome] = await new Mailer({ client: target.ses }).sendBulk({
-      from: settings.sender,
-      ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
+    const port = {
+      mailer: new Mailer({ client: target.ses }),
       ...(target.configurationSetName ? { configurationSetName: target.configurationSetName } : {}),
-      template: { ...template, subject: `${TEST_SUBJECT_PREFIX}${template.subject}` },
-      tags: { kind: 'test-send' },
-      destinations: [{ to: to.email, data }],
-    });
+    };
+    const { locale, outcome } = await sendTestInvitation(port, settings, found.respondent, to.email);
     if (outcome?.status !== 'sent') {
       io.stderr.write(`invites test-send: SES did not send it: ${outcome ? outcome.reason : 'no answer'}\n`);
       return EXIT.failed;

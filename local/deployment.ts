@@ -98,6 +98,9 @@ export const goLive = async (
       s3Endpoint: services.endpoints.s3,
       region: services.endpoints.region,
       bucket: resources.bucketName,
+      defaults: run.defaults,
+      aseed: run.aseed,
+      ses: clients.own.ses,
     },
     cleanups,
   );

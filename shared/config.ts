@@ -65,14 +65,19 @@ export const InviteEnvSchema = DeadLetterEnvSchema.extend({
 export const OptOutEnvSchema = EventsEnvSchema.extend({ [ENV.optOutKeySecretArn]: nonEmpty });
 
 /**
- * Environment of the console API function: the store it reads, the invite queue its cancel writes to, and
- * where uploads go (the bucket and the prefix the ingest listens on).
+ * Environment of the console API function: the store it reads, the invite queue its cancel writes to, where
+ * uploads go (the bucket and the prefix the ingest listens on), and for checking a new campaign's file the
+ * deployment's defaults, the Aseed API (the token price) and SES's configuration set (a test send).
  */
 export const ConsoleEnvSchema = z.object({
   [ENV.tableName]: nonEmpty,
   [ENV.inviteQueueUrl]: nonEmpty,
   [ENV.uploadsBucket]: nonEmpty,
   [ENV.uploadsPrefix]: nonEmpty,
+  [ENV.campaignDefaults]: nonEmpty,
+  [ENV.aseedBaseUrl]: z.url(),
+  [ENV.aseedTokenSecretArn]: nonEmpty,
+  [ENV.sesConfigurationSet]: nonEmpty.optional(),
 });
 
 /** Raised at cold start when the environment is incomplete; the message names every bad variable. */

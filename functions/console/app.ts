@@ -2,23 +2,40 @@
 // report as CSV). The console reads what the CLI reads and writes only what the CLI writes (a cancel).
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { requestCancel } from '#shared/campaign/cancel.ts';
+import type { TestSendPort } from '#shared/campaign/test-send.ts';
+import {
+  CsvTooLargeError,
+  campaignFileRequestOf,
+  namedCampaignFileRequestOf,
+} from '#shared/console/campaign-file.ts';
+import { previewCampaignFile, testRecipientOf, testSendCampaignFile } from '#shared/console/preview.ts';
 import { type ConsoleStore, campaignList, campaignView, type TableQuery } from '#shared/console/read.ts';
 import { grantUpload, type UploadPorts, uploadRequestOf } from '#shared/console/uploads.ts';
+import { type PriceSource, validateCampaignFile } from '#shared/console/validation.ts';
 import { PermanentError } from '#shared/errors.ts';
 import type { InviteQueue } from '#shared/ingest/ports.ts';
 import { type AppLogger, errorFields, silentLogger } from '#shared/log.ts';
-import type { CampaignsPort } from '#shared/store/ports.ts';
+import type { CampaignsPort, SuppressionPort } from '#shared/store/ports.ts';
 import { readReport, reportCsv, reportLine } from '#shared/store/report.ts';
 
 /** The console API's Lambda handler (HTTP API, payload 2.0). */
 export type ConsoleHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** What the console API reaches: the store (reads, the cancel), the invite queue (cancel messages), uploads. */
+/**
+ * What the console API reaches: the store (reads, the suppression list, the cancel), the invite queue (cancel
+ * messages), uploads, and for checking a new campaign's file the deployment's defaults, the price and SES.
+ */
 export interface ConsoleDeps {
-  store: ConsoleStore & Pick<CampaignsPort, 'cancelCampaign'>;
+  store: ConsoleStore & Pick<CampaignsPort, 'cancelCampaign'> & Pick<SuppressionPort, 'listSuppressed'>;
   queue: InviteQueue;
   /** Where signed uploads go (bucket, prefix, signer); the store is the one above. */
   uploads: Omit<UploadPorts, 'store'>;
+  /** The deployment's campaign defaults (CAMPAIGN_DEFAULTS: object or JSON), as the ingest gets them. */
+  campaignDefaults: unknown;
+  /** The token price, for a file's cost; without it the validation says it has none. */
+  price?: PriceSource;
+  /** Where a test send goes out; without it the console cannot test-send. */
+  testSend?: TestSendPort;
   logger?: AppLogger;
   clock?: () => number;
 }
@@ -40,6 +57,9 @@ const ROUTES = {
   report: new RegExp(`^/api/campaigns/${ID}/report\\.csv$`),
   cancel: new RegExp(`^/api/campaigns/${ID}/cancel$`),
   uploads: /^\/api\/uploads$/,
+  validate: /^\/api\/validate$/,
+  preview: /^\/api\/preview$/,
+  testSend: /^\/api\/test-send$/,
 };
 
 /** A whole number from a query parameter; a PermanentError naming it when it is not one. */
@@ -120,6 +140,40 @@ const cancelOf = async (
   });
 };
 
+/** The file-checking routes of a new campaign: validate, preview, test send; undefined for any other. */
+const checkRoute = async (
+  deps: ConsoleDeps,
+  path: string,
+  body: () => Record<string, unknown>,
+): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
+  const ports = {
+    store: deps.store,
+    bucket: deps.uploads.bucket,
+    prefix: deps.uploads.prefix,
+    defaults: deps.campaignDefaults,
+  };
+  if (ROUTES.validate.test(path)) {
+    const request = namedCampaignFileRequestOf(body());
+    const nowMs = (deps.clock ?? Date.now)();
+    return json(200, await validateCampaignFile({ ...ports, nowMs, ...priceOf(deps) }, request));
+  }
+  if (ROUTES.preview.test(path)) {
+    return json(200, await previewCampaignFile(ports, campaignFileRequestOf(body())));
+  }
+  if (!ROUTES.testSend.test(path)) return undefined;
+  if (!deps.testSend) return json(409, { error: 'test send is not available here' });
+  const parsed = body();
+  const request = campaignFileRequestOf(parsed);
+  const sent = await testSendCampaignFile(
+    { ...ports, testSend: deps.testSend },
+    request,
+    testRecipientOf(parsed),
+  );
+  return 'sent' in sent ? json(200, sent.sent) : json(502, { error: sent.refused });
+};
+
+const priceOf = (deps: ConsoleDeps) => (deps.price ? { price: deps.price } : {});
+
 /** The signed-in researcher's user id (the JWT's `sub`), when API Gateway passed the claims on. */
 const userOf = (event: APIGatewayProxyEventV2): string | undefined => {
   const context = event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } };
@@ -165,6 +219,8 @@ const route = async (
     );
     return 'granted' in grant ? json(200, grant.granted) : json(409, { error: grant.refused });
   }
+  const checked = method === 'POST' ? await checkRoute(deps, path, () => bodyOf(event)) : undefined;
+  if (checked) return checked;
   return json(404, { error: `no route ${method} ${path}` });
 };
 
@@ -177,6 +233,7 @@ export const createConsoleHandler =
       return await route(deps, event);
     } catch (error) {
       // Bad input says what is wrong, where the page can show it; anything else is ours, and logged.
+      if (error instanceof CsvTooLargeError) return json(413, { error: error.message });
       if (error instanceof PermanentError) return json(400, { error: error.message });
       logger.error('console request failed', { path: event.rawPath, ...errorFields(error) });
       return json(500, { error: 'the console could not answer: try again in a moment' });

@@ -20,6 +20,7 @@ import { settingsKeyFor, uploadOf, uploadTagOf } from '#shared/store/uploads.ts'
 import { checkBudget, countInvitees } from './budget.ts';
 import { DEFAULT_INGEST_LEASE_MS } from './config.ts';
 import type { IngestStore, InviteQueue, UploadRef, UploadSource } from './ports.ts';
+import { suppressionsOf } from './screen.ts';
 import { keepsSettings, type PriorRespondent, priorRespondents, statusAfterFailure } from './uploads.ts';
 import { BatchWriter } from './writer.ts';
 
@@ -336,10 +337,6 @@ const parseInto = async (body: CsvInput, writer: BatchWriter, settings: Campaign
   }
   return { counts, columns };
 };
-
-/** The suppression list by lower-cased address. */
-const suppressionsOf = (entries: readonly SuppressionEntry[]): Map<string, SuppressionEntry> =>
-  new Map(entries.map((entry) => [entry.emailKey, entry]));
 
 /** Ends the campaign `failed` with one clear reason; a later upload of a running campaign fails alone. */
 const fail = async (run: Run, reason: string): Promise<IngestResult> => {

@@ -18,7 +18,7 @@ export interface PriorRespondent {
 export const priorRespondents = async (
   store: Pick<RespondentsPort, 'listRespondents'>,
   campaignId: string,
-  upload: UploadRound,
+  upload: Pick<UploadRound, 'number'>,
 ): Promise<Map<string, PriorRespondent>> => {
   const prior = new Map<string, PriorRespondent>();
   if (upload.number === 1) return prior;

@@ -15,6 +15,7 @@ import {
   REJECTED_CHUNK_SIZE,
 } from './config.ts';
 import type { IngestStore, InviteQueue } from './ports.ts';
+import { suppressedReason } from './screen.ts';
 import { alreadyReason, type PriorRespondent } from './uploads.ts';
 
 type AcceptedRow = Extract<ParsedRow, { kind: 'accepted' }>;
@@ -68,9 +69,9 @@ export const suppressedRowOf = (row: AcceptedRow, entry: SuppressionEntry): Reje
   line: row.line,
   kind: 'suppressed',
   email: truncate(row.respondent.email),
-  reason:
-    `suppressed: ${entry.reason} on ${entry.at.slice(0, 10)} in campaign ${entry.campaignId}` +
-    (entry.detail ? ` (${truncate(entry.detail)})` : ''),
+  reason: suppressedReason(
+    entry.detail === undefined ? entry : { ...entry, detail: truncate(entry.detail) ?? '' },
+  ),
 });
 
 /** A row whose address is in the campaign from an earlier upload: reported, invited no second time. */

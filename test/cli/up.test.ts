@@ -115,6 +115,41 @@ describe('invites up, then send, status and report --local', () => {
     );
   });
 
+  it("checks a new campaign's file through the local console: the stand-in's price, a test send into its SES", {
+    timeout: 60_000,
+  }, async () => {
+    // Prepare
+    const info = JSON.parse(await readFile(join(dir, LOCAL_DEPLOYMENT_FILE), 'utf8')) as LocalDeploymentInfo;
+    const csv = 'email,name\nzed@check.example.org,Zed\nnope\n';
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${info.console}api/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    const since = Math.floor(Date.now() / 1000) - 1;
+
+    // Act
+    const validated = await post('validate', { name: 'check', csv });
+    const sent = await post('test-send', { csv, to: 'researcher@check.example.org' });
+    const inbox = (await readSesStore(info.ses.endpoint, since)).filter((m) =>
+      m.to.includes('researcher@check.example.org'),
+    );
+
+    // Assert
+    expect(validated.status, JSON.stringify(validated.json)).toBe(200);
+    expect(validated.json).toMatchObject({ accepted: 1, rejected: 1, invitable: 1, wouldFail: false });
+    expect(validated.json.cost).toMatchObject({
+      tokens: expect.any(Number),
+      source: expect.stringContaining('stand-in'),
+    });
+    expect(sent.status, JSON.stringify(sent.json)).toBe(200);
+    expect(inbox.map((m) => m.subject)).toEqual([expect.stringMatching(/^\[TEST\] /)]);
+    expect(inbox[0]?.text).toContain('https://aseed.invalid/interview/PREVIEW-no-room-was-created');
+  });
+
   it('runs an uploaded campaign to the end and shows its funnel and report, then stops on SIGTERM', {
     timeout: 150_000,
   }, async () => {

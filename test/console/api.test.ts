@@ -1,26 +1,10 @@
 // The console API's handler with payload-2.0 events over a memory store filled by the real ingest: routes,
 // bad input answered 400 with the reason, unknown things 404, a cancel that cannot be 409.
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createConsoleHandler } from '#functions/console/app.ts';
 import { ingestUpload } from '#shared/ingest/ingest.ts';
-import { csvOf, fakeIngest, fakeQueue } from '#test/ingest/fakes.ts';
-
-/** A payload-2.0 event of `method path?query` (with a JSON body). */
-const request = (method: string, target: string, body?: unknown): APIGatewayProxyEventV2 => {
-  const url = new URL(target, 'https://console.example');
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    headers: {},
-    ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
-    requestContext: { http: { method, path: url.pathname } } as APIGatewayProxyEventV2['requestContext'],
-    isBase64Encoded: false,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  };
-};
+import { csvOf, DEFAULTS, fakeIngest, fakeQueue } from '#test/ingest/fakes.ts';
+import { request } from './request.ts';
 
 /** The handler over a store holding one ingested campaign of 120 people (two batches). */
 const consoleOf = async () => {
@@ -38,7 +22,13 @@ const consoleOf = async () => {
     ) =>
       `https://uploads.example/${key}?type=${put.contentType}&length=${put.contentLength}&expires=${put.expiresInSeconds}`,
   };
-  const handler = createConsoleHandler({ store, queue: cancels.queue, uploads, clock: () => 1_000_000 });
+  const handler = createConsoleHandler({
+    store,
+    queue: cancels.queue,
+    uploads,
+    campaignDefaults: DEFAULTS,
+    clock: () => 1_000_000,
+  });
   const call = async (method: string, target: string, body?: unknown) => {
     const result = await handler(request(method, target, body));
     const type = String(result.headers?.['content-type'] ?? '');
@@ -180,8 +170,11 @@ describe('console API', () => {
 /** A cancel whose body is not JSON. */
 const handlerCall = async (c: Awaited<ReturnType<typeof consoleOf>>, campaignId: string) => {
   const event = { ...request('POST', `/api/campaigns/${campaignId}/cancel`), body: 'revoke=yes' };
-  const result = await createConsoleHandler({ store: c.store, queue: c.cancels.queue, uploads: c.uploads })(
-    event,
-  );
+  const result = await createConsoleHandler({
+    store: c.store,
+    queue: c.cancels.queue,
+    uploads: c.uploads,
+    campaignDefaults: DEFAULTS,
+  })(event);
   return { statusCode: result.statusCode, error: JSON.parse(result.body ?? '{}').error };
 };
