@@ -8,7 +8,12 @@ import {
   campaignFileRequestOf,
   namedCampaignFileRequestOf,
 } from '#shared/console/campaign-file.ts';
-import { previewCampaignFile, testRecipientOf, testSendCampaignFile } from '#shared/console/preview.ts';
+import {
+  previewCampaignFile,
+  testRecipientOf,
+  testSendCampaign,
+  testSendCampaignFile,
+} from '#shared/console/preview.ts';
 import { type ConsoleStore, campaignList, campaignView, type TableQuery } from '#shared/console/read.ts';
 import { grantUpload, type UploadPorts, uploadRequestOf } from '#shared/console/uploads.ts';
 import { type PriceSource, validateCampaignFile } from '#shared/console/validation.ts';
@@ -60,6 +65,7 @@ const ROUTES = {
   validate: /^\/api\/validate$/,
   preview: /^\/api\/preview$/,
   testSend: /^\/api\/test-send$/,
+  campaignTestSend: new RegExp(`^/api/campaigns/${ID}/test-send$`),
 };
 
 /** A whole number from a query parameter; a PermanentError naming it when it is not one. */
@@ -172,6 +178,22 @@ const checkRoute = async (
   return 'sent' in sent ? json(200, sent.sent) : json(502, { error: sent.refused });
 };
 
+/** A test send of an existing campaign's invitation (its settings, one of its respondents) to `to`. */
+const campaignTestSendOf = async (
+  deps: ConsoleDeps,
+  campaignId: string,
+  body: Record<string, unknown>,
+): Promise<APIGatewayProxyStructuredResultV2> => {
+  if (!deps.testSend) return json(409, { error: 'test send is not available here' });
+  const to = testRecipientOf(body);
+  if (body.line !== undefined && (typeof body.line !== 'number' || !Number.isInteger(body.line)))
+    throw new PermanentError('line: a whole number, the CSV line of one of the campaign’s respondents');
+  const line = typeof body.line === 'number' ? body.line : undefined;
+  const sent = await testSendCampaign({ store: deps.store, testSend: deps.testSend }, campaignId, to, line);
+  if (!sent) return json(404, { error: `no campaign ${campaignId}` });
+  return 'sent' in sent ? json(200, sent.sent) : json(502, { error: sent.refused });
+};
+
 const priceOf = (deps: ConsoleDeps) => (deps.price ? { price: deps.price } : {});
 
 /** The signed-in researcher's user id (the JWT's `sub`), when API Gateway passed the claims on. */
@@ -219,6 +241,8 @@ const route = async (
     );
     return 'granted' in grant ? json(200, grant.granted) : json(409, { error: grant.refused });
   }
+  const testSend = ROUTES.campaignTestSend.exec(path)?.[1];
+  if (method === 'POST' && testSend) return campaignTestSendOf(deps, testSend, bodyOf(event));
   const checked = method === 'POST' ? await checkRoute(deps, path, () => bodyOf(event)) : undefined;
   if (checked) return checked;
   return json(404, { error: `no route ${method} ${path}` });

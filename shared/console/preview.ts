@@ -6,8 +6,8 @@ import { sendTestInvitation, type TestSendPort } from '#shared/campaign/test-sen
 import type { Respondent } from '#shared/csv/parse.ts';
 import { PermanentError } from '#shared/errors.ts';
 import { checkEmail } from '#shared/mail/address.ts';
-import type { Locale } from '#shared/mail/locale.ts';
-import type { CampaignsPort } from '#shared/store/ports.ts';
+import { type Locale, parseLocale } from '#shared/mail/locale.ts';
+import type { CampaignsPort, RespondentsPort } from '#shared/store/ports.ts';
 import { type CampaignFileRequest, type CampaignKeys, campaignOf } from './campaign-file.ts';
 
 /** What a preview reaches: the campaign a request names (its settings), and the deployment's defaults. */
@@ -80,4 +80,42 @@ export const testSendCampaignFile = async (
   if (outcome?.status !== 'sent')
     return { refused: `SES did not send it: ${outcome ? outcome.reason : 'no answer'}` };
   return { sent: { line, to, messageId: outcome.messageId } };
+};
+
+/**
+ * Sends an existing campaign's invitation, with its own settings and the merge fields of its respondent at
+ * `line` (default: its first), to `to`; undefined when there is no such campaign.
+ */
+export const testSendCampaign = async (
+  ports: {
+    store: Pick<CampaignsPort, 'getCampaign'> & Pick<RespondentsPort, 'listRespondents'>;
+    testSend: TestSendPort;
+  },
+  campaignId: string,
+  to: string,
+  line?: number,
+): Promise<{ sent: TestSendAnswer } | { refused: string } | undefined> => {
+  const record = await ports.store.getCampaign(campaignId);
+  if (!record) return undefined;
+  // The resolved settings the invitations went out with (absent when the campaign failed before them).
+  const settings = record.settings as unknown as CampaignSettings | undefined;
+  if (!settings)
+    throw new PermanentError('this campaign has no settings to send with: it failed before reading them');
+  const respondents = await ports.store.listRespondents(campaignId);
+  const respondent = line === undefined ? respondents[0] : respondents.find((r) => r.line === line);
+  if (!respondent)
+    throw new PermanentError(
+      line === undefined ? 'this campaign has no respondents' : `no respondent on line ${line}`,
+    );
+  // The stored language is the locale the ingest read; read again, so anything else falls to the default.
+  const language = parseLocale(respondent.language);
+  const { outcome } = await sendTestInvitation(
+    ports.testSend,
+    settings,
+    { ...respondent, ...(language ? { language } : { language: undefined }) },
+    to,
+  );
+  if (outcome?.status !== 'sent')
+    return { refused: `SES did not send it: ${outcome ? outcome.reason : 'no answer'}` };
+  return { sent: { line: respondent.line, to, messageId: outcome.messageId } };
 };

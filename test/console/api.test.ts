@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createConsoleHandler } from '#functions/console/app.ts';
 import { ingestUpload } from '#shared/ingest/ingest.ts';
+import type { BulkEmail } from '#shared/mail/mailer.ts';
 import { csvOf, DEFAULTS, fakeIngest, fakeQueue } from '#test/ingest/fakes.ts';
 import { request } from './request.ts';
 
@@ -22,12 +23,14 @@ const consoleOf = async () => {
     ) =>
       `https://uploads.example/${key}?type=${put.contentType}&length=${put.contentLength}&expires=${put.expiresInSeconds}`,
   };
+  const mailed: BulkEmail[] = [];
   const handler = createConsoleHandler({
     store,
     queue: cancels.queue,
     uploads,
     campaignDefaults: DEFAULTS,
     clock: () => 1_000_000,
+    testSend: { mailer: { sendBulk: async (email: BulkEmail) => (mailed.push(email), [SENT]) } },
   });
   const call = async (method: string, target: string, body?: unknown) => {
     const result = await handler(request(method, target, body));
@@ -37,10 +40,40 @@ const consoleOf = async () => {
       json: type.startsWith('application/json') ? JSON.parse(result.body ?? '') : undefined,
     };
   };
-  return { call, campaignId, cancels, store, uploads };
+  return { call, campaignId, cancels, store, uploads, mailed };
 };
 
+const SENT = { status: 'sent', messageId: 'msg-1' } as const;
+
 describe('console API', () => {
+  it("test-sends a campaign's invitation with its own settings and a respondent's fields", async () => {
+    // Prepare
+    const { call, campaignId, mailed } = await consoleOf();
+
+    // Act
+    const sent = await call('POST', `/api/campaigns/${campaignId}/test-send`, {
+      to: 'me@example.org',
+      line: 4,
+    });
+    const missing = await call('POST', `/api/campaigns/${campaignId}/test-send`, {
+      to: 'me@example.org',
+      line: 999,
+    });
+    const unknown = await call('POST', '/api/campaigns/nope/test-send', { to: 'me@example.org' });
+
+    // Assert
+    expect([sent.statusCode, sent.json]).toEqual([
+      200,
+      { line: 4, to: 'me@example.org', messageId: 'msg-1' },
+    ]);
+    expect(mailed).toHaveLength(1);
+    expect(mailed[0]?.template.subject).toMatch(/^\[TEST\] /);
+    expect(mailed[0]?.destinations.map((d) => d.to)).toEqual(['me@example.org']);
+    expect([...((mailed[0]?.destinations[0]?.data as Map<string, string>)?.values() ?? [])]).toContain('Person 2');
+    expect([missing.statusCode, missing.json.error]).toEqual([400, 'no respondent on line 999']);
+    expect(unknown.statusCode).toBe(404);
+  });
+
   it('lists campaigns and shows one, its table filtered and paged as the query says', async () => {
     // Prepare
     const { call, campaignId } = await consoleOf();
