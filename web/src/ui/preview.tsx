@@ -4,6 +4,17 @@ import { useState } from 'preact/hooks';
 import { api, type Draft, type PreviewAnswer } from '../api.ts';
 import { ErrorNote } from './common.tsx';
 
+/**
+ * The email's HTML without its styles: the console's CSP (style-src 'self') holds for the frame too, and the
+ * browser would refuse them one by one. The test send shows the email as it looks.
+ */
+const unstyled = (html: string): string => {
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  for (const element of doc.querySelectorAll('style, link[rel="stylesheet"]')) element.remove();
+  for (const element of doc.querySelectorAll('[style]')) element.removeAttribute('style');
+  return `<!doctype html>${doc.documentElement.outerHTML}`;
+};
+
 /** The preview of one line (the first accepted one by default). */
 export const EmailPreview = ({ draft, firstLine }: { draft: Draft; firstLine: number | undefined }) => {
   const [line, setLine] = useState(firstLine ? String(firstLine) : '');
