@@ -1,9 +1,7 @@
 // Lambda entry of the console API function (HTTP API, JWT-authorized): config parsed, the store's, the
 // queue's, SES's and the Aseed API's clients built once per cold start (the Aseed token is read lazily).
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AseedClient } from '#shared/aseed/client.ts';
 import { ConsoleEnvSchema, ENV, parseEnv } from '#shared/config.ts';
 import { sqsInviteQueue } from '#shared/ingest/aws.ts';
@@ -13,10 +11,10 @@ import { createDynamoStore } from '#shared/store/dynamo/index.ts';
 import { secretReader } from '../aseed.ts';
 import { documentClient } from '../dynamo.ts';
 import { createConsoleHandler } from './app.ts';
+import { credentialsFromEnv, presignPut } from './presign.ts';
 
 const env = parseEnv(ConsoleEnvSchema);
 const sqs = new SQSClient({ requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 } });
-const s3 = new S3Client({});
 // A researcher waits for the answer, and API Gateway for at most 30 s: one short try each, no long retries.
 const ses = new SESv2Client({
   requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 },
@@ -39,17 +37,17 @@ export const handler = createConsoleHandler({
     bucket: env[ENV.uploadsBucket],
     prefix: env[ENV.uploadsPrefix],
     // Signed locally with the function's credentials: S3 takes the PUT only with this type and length.
-    sign: (key, put) =>
-      getSignedUrl(
-        s3,
-        new PutObjectCommand({
-          Bucket: env[ENV.uploadsBucket],
-          Key: key,
-          ContentType: put.contentType,
-          ContentLength: put.contentLength,
-        }),
-        { expiresIn: put.expiresInSeconds, signableHeaders: new Set(['content-type', 'content-length']) },
-      ),
+    sign: async (key, put) =>
+      presignPut({
+        bucket: env[ENV.uploadsBucket],
+        key,
+        region: process.env.AWS_REGION ?? '',
+        contentType: put.contentType,
+        contentLength: put.contentLength,
+        expiresInSeconds: put.expiresInSeconds,
+        credentials: credentialsFromEnv(),
+        now: new Date(),
+      }),
   },
   campaignDefaults: env[ENV.campaignDefaults],
   // The price the ingest checks a budget at: GET /api/interviews/config of the same API.
