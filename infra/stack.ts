@@ -330,6 +330,13 @@ export class InvitesStack extends Stack {
         queueSend(ENV.inviteQueueUrl, this.inviteQueue),
         // Presigned PUTs of campaign files, the CLI's keys: the ingest takes them from there.
         uploadsWrite(this.bucket, UPLOADS.prefix, [UPLOADS.csvSuffix, UPLOADS.settingsSuffix]),
+        // A new campaign's file checked as the ingest would (its defaults, the price) and test-sent.
+        setting(ENV.campaignDefaults, JSON.stringify(config.campaignDefaults)),
+        secretRead(ENV.aseedTokenSecretArn, secret),
+        setting(ENV.aseedBaseUrl, config.aseedBaseUrl),
+        sesSend(ENV.sesConfigurationSet, configurationSet, configurationSetArn, identityArns, {
+          pace: false,
+        }),
       ],
     });
     this.invite = new AppFunction(this, 'Invite', {

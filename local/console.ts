@@ -7,7 +7,7 @@ import { createConsoleHandler } from '#functions/console/app.ts';
 import { UPLOADS } from '#infra/definitions.ts';
 import type { AseedClient } from '#shared/aseed/client.ts';
 import { CONSOLE_SECURITY_HEADERS, consoleCsp } from '#shared/console/csp.ts';
-import { presignedPut, uploadSignerClient } from '#shared/console/sign.ts';
+import { presignedPut } from '#shared/console/sign.ts';
 import type { InviteQueue } from '#shared/ingest/ports.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
 import type { Store } from '#shared/store/ports.ts';
@@ -46,17 +46,16 @@ export const serveConsole = async (
     headers: SECURITY_HEADERS,
     handlerFor: (origin) => {
       // Signed for the console's own origin: the browser PUTs there, the server passes it to the bucket.
-      const signer = uploadSignerClient({
-        endpoint: `${origin}${LOCAL_S3_PATH}`,
+      const sign = presignedPut({
+        bucket: deps.bucket,
         region: deps.region,
-        forcePathStyle: true,
         credentials: DUMMY_CREDENTIALS,
+        endpoint: `${origin}${LOCAL_S3_PATH}`,
       });
-      cleanups.push(() => signer.destroy());
       return createConsoleHandler({
         store: deps.store,
         queue: deps.queue,
-        uploads: { bucket: deps.bucket, prefix: UPLOADS.prefix, sign: presignedPut(signer, deps.bucket) },
+        uploads: { bucket: deps.bucket, prefix: UPLOADS.prefix, sign },
         campaignDefaults: deps.defaults,
         price: {
           source: 'the local Aseed stand-in (GET /api/interviews/config)',

@@ -1,5 +1,7 @@
 // Flow: HTTP API request (JWT-authorized by API Gateway in AWS) → route → console use case → JSON (or the
-// report as CSV). The console reads what the CLI reads and writes only what the CLI writes (a cancel).
+// report as CSV). The console reads what the CLI reads and writes only what the CLI writes (a cancel, signed
+// uploads); it checks, previews and test-sends a new campaign's file as `invites send --dry-run`, `preview`
+// and `test-send` do.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { requestCancel } from '#shared/campaign/cancel.ts';
 import type { TestSendPort } from '#shared/campaign/test-send.ts';
@@ -194,6 +196,7 @@ const campaignTestSendOf = async (
   return 'sent' in sent ? json(200, sent.sent) : json(502, { error: sent.refused });
 };
 
+/** The price port, when this console has one (an optional field is left out, not undefined). */
 const priceOf = (deps: ConsoleDeps) => (deps.price ? { price: deps.price } : {});
 
 /** The signed-in researcher's user id (the JWT's `sub`), when API Gateway passed the claims on. */

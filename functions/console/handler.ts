@@ -2,9 +2,10 @@
 // queue's, SES's and the Aseed API's clients built once per cold start (the Aseed token is read lazily).
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { AseedClient } from '#shared/aseed/client.ts';
 import { ConsoleEnvSchema, ENV, parseEnv } from '#shared/config.ts';
-import { presignedPut, uploadSignerClient } from '#shared/console/sign.ts';
+import { presignedPut } from '#shared/console/sign.ts';
 import { sqsInviteQueue } from '#shared/ingest/aws.ts';
 import { createLogger } from '#shared/log.ts';
 import { Mailer } from '#shared/mail/mailer.ts';
@@ -15,7 +16,6 @@ import { createConsoleHandler } from './app.ts';
 
 const env = parseEnv(ConsoleEnvSchema);
 const sqs = new SQSClient({ requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 } });
-const s3 = uploadSignerClient();
 // A researcher waits for the answer, and API Gateway for at most 30 s: one short try each, no long retries.
 const ses = new SESv2Client({
   requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 },
@@ -38,7 +38,11 @@ export const handler = createConsoleHandler({
     bucket: env[ENV.uploadsBucket],
     prefix: env[ENV.uploadsPrefix],
     // Signed locally with the function's credentials: S3 takes the PUT only with this type and length.
-    sign: presignedPut(s3, env[ENV.uploadsBucket]),
+    sign: presignedPut({
+      bucket: env[ENV.uploadsBucket],
+      region: process.env.AWS_REGION ?? '',
+      credentials: fromEnv(),
+    }),
   },
   campaignDefaults: env[ENV.campaignDefaults],
   // The price the ingest checks a budget at: GET /api/interviews/config of the same API.

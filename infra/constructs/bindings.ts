@@ -127,13 +127,15 @@ export const uploadsWrite = (bucket: IBucket, prefix: string, suffixes: readonly
  * Sending through SES v2 with one configuration set: its name, and the send actions on exactly the sender
  * identity (plus sandbox recipient identities) and that configuration set. SendBulkEmail is authorised as
  * `ses:SendBulkEmail` by the v2 API; `ses:SendBulkTemplatedEmail` (the v1 name some regions still check for
- * v2 bulk sends) is listed too, on the same resources.
+ * v2 bulk sends) is listed too, on the same resources. `pace` adds the account read a paced sender needs
+ * (the console's one-off test sends are not paced).
  */
 export const sesSend = (
   name: EnvName,
   configurationSet: { configurationSetName: string },
   configurationSetArn: string,
   identityArns: readonly string[],
+  { pace = true }: { pace?: boolean } = {},
 ): Binding => ({
   environment: { [name]: configurationSet.configurationSetName },
   grant: (grantee) => {
@@ -143,6 +145,7 @@ export const sesSend = (
         resources: [...identityArns, configurationSetArn],
       }),
     );
+    if (!pace) return;
     // The account's quota and send rate, to pace at and wait for (GetAccount has no resource to scope to).
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }),

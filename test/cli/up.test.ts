@@ -115,7 +115,7 @@ describe('invites up, then send, status and report --local', () => {
     );
   });
 
-  it("checks a new campaign's file through the local console: the stand-in's price, a test send into its SES", {
+  it("checks a new campaign's file through the local console (the stand-in's price, a test send into its SES), then uploads it", {
     timeout: 60_000,
   }, async () => {
     // Prepare
@@ -137,6 +137,9 @@ describe('invites up, then send, status and report --local', () => {
     const inbox = (await readSesStore(info.ses.endpoint, since)).filter((m) =>
       m.to.includes('researcher@check.example.org'),
     );
+    const grant = await post('uploads', { name: 'check', kind: 'csv', bytes: Buffer.byteLength(csv) });
+    const granted = grant.json as { url: string; headers: Record<string, string> };
+    const uploaded = await fetch(granted.url, { method: 'PUT', headers: granted.headers, body: csv });
 
     // Assert
     expect(validated.status, JSON.stringify(validated.json)).toBe(200);
@@ -148,6 +151,8 @@ describe('invites up, then send, status and report --local', () => {
     expect(sent.status, JSON.stringify(sent.json)).toBe(200);
     expect(inbox.map((m) => m.subject)).toEqual([expect.stringMatching(/^\[TEST\] /)]);
     expect(inbox[0]?.text).toContain('https://aseed.invalid/interview/PREVIEW-no-room-was-created');
+    // The signed upload takes the file (the ingest then starts the campaign, as send --campaign would).
+    expect(uploaded.status, await uploaded.text()).toBe(200);
   });
 
   it('runs an uploaded campaign to the end and shows its funnel and report, then stops on SIGTERM', {

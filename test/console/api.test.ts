@@ -69,7 +69,9 @@ describe('console API', () => {
     expect(mailed).toHaveLength(1);
     expect(mailed[0]?.template.subject).toMatch(/^\[TEST\] /);
     expect(mailed[0]?.destinations.map((d) => d.to)).toEqual(['me@example.org']);
-    expect([...((mailed[0]?.destinations[0]?.data as Map<string, string>)?.values() ?? [])]).toContain('Person 2');
+    expect([...((mailed[0]?.destinations[0]?.data as Map<string, string>)?.values() ?? [])]).toContain(
+      'Person 2',
+    );
     expect([missing.statusCode, missing.json.error]).toEqual([400, 'no respondent on line 999']);
     expect(unknown.statusCode).toBe(404);
   });

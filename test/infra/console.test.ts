@@ -1,8 +1,10 @@
 // The console API on the stack: no route without the user pool's JWT, a pool nobody can join by themselves,
-// access logs and throttling, and a function that can read the campaigns and send cancels, nothing more.
+// access logs and throttling, and a function that can read the campaigns, send cancels, sign campaign
+// uploads, read the token price and send test emails, nothing more.
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STACK_OUTPUTS } from '#infra/definitions.ts';
+import { ENV } from '#shared/config.ts';
 import { FULL_CONTEXT, type Synthesized, synth } from './synth.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
@@ -72,7 +74,7 @@ describe('the console API', () => {
     });
   });
 
-  it('gives the function reads of the table and its campaigns index, the cancel update, and the invite queue', () => {
+  it('gives the function reads of the table and its campaigns index, the cancel update, the invite queue, the price and test sends', () => {
     // Act
     const roleId = idOf(stack, 'AWS::IAM::Role', 'ConsoleFunctionRole');
     const statements = resourcesOf(stack, 'AWS::IAM::Policy')
@@ -93,10 +95,44 @@ describe('the console API', () => {
       'dynamodb:UpdateItem',
     ]);
     expect(JSON.stringify(dynamo[0]?.Resource)).toContain('/index/campaigns');
-    // Uploads: PutObject on campaign files only (see stack.test); nothing read, deleted or sent.
-    expect(statements.flatMap(actions).filter((a) => /^(ses|s3|secretsmanager):/.test(a))).toEqual([
+    // Uploads: PutObject on campaign files only (see stack.test), nothing read or deleted; the Aseed token
+    // (the price); test sends as the campaigns' sender through their configuration set, unpaced.
+    expect(
+      statements
+        .flatMap(actions)
+        .filter((a) => /^(ses|s3|secretsmanager):/.test(a))
+        .sort(),
+    ).toEqual([
       's3:PutObject',
+      'secretsmanager:GetSecretValue',
+      'ses:SendBulkEmail',
+      'ses:SendBulkTemplatedEmail',
+      'ses:SendEmail',
     ]);
+    const secretId = idOf(stack, 'AWS::SecretsManager::Secret', 'AseedToken');
+    const secretRead = statements.find((st) => actions(st).includes('secretsmanager:GetSecretValue'));
+    expect(secretRead?.Resource).toEqual({ Ref: secretId });
+    const send = statements.find((st) => actions(st).includes('ses:SendBulkEmail'));
+    const sendResources = JSON.stringify(send?.Resource);
+    expect(sendResources).toContain(':identity/invites.example.org"');
+    expect(sendResources).toContain(':configuration-set/');
+    expect(sendResources).not.toContain('*');
+    const fn = stack.template.findResources('AWS::Lambda::Function')[
+      idOf(stack, 'AWS::Lambda::Function', 'ConsoleFunction')
+    ] as Resource;
+    const env =
+      (fn.Properties?.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables ?? {};
+    expect(Object.keys(env)).toEqual(
+      expect.arrayContaining([
+        ENV.campaignDefaults,
+        ENV.aseedBaseUrl,
+        ENV.aseedTokenSecretArn,
+        ENV.sesConfigurationSet,
+      ]),
+    );
+    expect(JSON.parse(String(env[ENV.campaignDefaults]))).toMatchObject({
+      sender: expect.stringContaining('research@invites.example.org'),
+    });
     expect(Object.keys(stack.template.toJSON().Outputs)).toEqual(
       expect.arrayContaining([
         STACK_OUTPUTS.consoleApiUrl,

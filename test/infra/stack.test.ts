@@ -272,8 +272,8 @@ describe('the stack', () => {
       actionsOf(s).includes('ses:GetAccount'),
     );
 
-    // Assert: every function but the bucket-notification helper reads the secret (the ingest for the token
-    // price of a budget); only the invite function sends.
+    // Assert: every function but the bucket-notification helper reads the secret (the ingest and the console
+    // for the token price); the invite function sends, and the console its test sends.
     const keyId = logicalIdOf(stack, 'AWS::SecretsManager::Secret', 'OptOutSigningKey');
     const secretsReadBy = (of: Statement[]) =>
       of
@@ -283,16 +283,27 @@ describe('the stack', () => {
     expect(secretStatements.flatMap(actionsOf).every((a) => a === 'secretsmanager:GetSecretValue')).toBe(
       true,
     );
-    for (const role of ['IngestRole', 'SesEventsRole', 'TrackerRole', 'DeadLetterRole']) {
+    for (const role of [
+      'IngestRole',
+      'SesEventsRole',
+      'TrackerRole',
+      'DeadLetterRole',
+      'ConsoleFunctionRole',
+    ]) {
       expect(secretsReadBy(roleStatementsOf(stack, role))).toEqual([secretId]);
     }
     // The signing key: the invite function signs links with it, the opt-out endpoint checks them.
     for (const role of ['InviteRole', 'OptOutEndpointRole']) {
       expect(secretsReadBy(roleStatementsOf(stack, role))).toEqual([secretId, keyId].sort());
     }
-    expect(secretsReadBy(secretStatements)).toHaveLength(8);
-    expect(sesStatements).toHaveLength(1);
+    expect(secretsReadBy(secretStatements)).toHaveLength(9);
+    expect(sesStatements).toHaveLength(2);
     expect(roleStatementsOf(stack, 'InviteRole')).toContainEqual(sesStatements[0]);
+    // The console sends as the same identities through the same configuration set, and is not paced.
+    expect(roleStatementsOf(stack, 'ConsoleFunctionRole')).toContainEqual(sesStatements[0]);
+    expect(
+      roleStatementsOf(stack, 'ConsoleFunctionRole').filter((s) => actionsOf(s).includes('ses:GetAccount')),
+    ).toEqual([]);
     const resources = JSON.stringify(sesStatements[0]?.Resource);
     expect(resources).toContain(':identity/invites.example.org"');
     // The sender address too: SES authorises against it when the address itself is the verified identity.
