@@ -232,7 +232,7 @@ const run = async (
     ...(deadline !== undefined ? { deadlineMs: deadline * 1000 } : {}),
     ...(ses ? { sesClient: ses.client, timings: { visibilityTimeoutSeconds: ses.visibilitySeconds } } : {}),
     ...(time ? { days: time.days, behaviour: time.behaviour } : {}),
-    live: Boolean(values.serve),
+    keepAlive: Boolean(values.serve),
     onProgress: (p) => {
       progress.update({
         label: p.phase,
@@ -249,7 +249,9 @@ const run = async (
       });
     },
   };
-  const result = await runLocalCampaign(runOptions);
+  // The live stack (console, Vite) is loaded only for --serve: a run that ends needs none of it.
+  const goLive = values.serve ? (await import('#local/deployment.ts')).goLive : undefined;
+  const result = await runLocalCampaign(runOptions, goLive);
   progress.done();
 
   await writeRunFiles(outDir, result);

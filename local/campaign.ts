@@ -438,7 +438,22 @@ const watchProgress = (
  * the deadline passed), the report and the ground truth read. Never exits the process; throws only when the
  * local stack itself cannot start.
  */
-export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<LocalCampaignResult> => {
+/** Keeps a finished run's stack live (local/deployment.ts `goLive`); what `.invites/local.json` says of it. */
+export type GoLive = (
+  run: Run,
+  stack: LocalStack,
+  services: Awaited<ReturnType<typeof startServices>>,
+  cleanups: Cleanups,
+) => Promise<LocalDeploymentInfo>;
+
+/**
+ * Runs a campaign on the local stack. With `goLive` (`invites local --serve`, given by the caller so this
+ * module needs neither the console nor Vite), the stack stays live after it; `close()` stops it all.
+ */
+export const runLocalCampaign = async (
+  options: LocalCampaignOptions,
+  goLive?: GoLive,
+): Promise<LocalCampaignResult> => {
   const startedMs = Date.now();
   const progress = (p: Omit<LocalProgress, 'elapsedMs'>) =>
     options.onProgress?.({ ...p, elapsedMs: Date.now() - startedMs });
@@ -463,9 +478,7 @@ export const runLocalCampaign = async (options: LocalCampaignOptions): Promise<L
     const stack = wire(run);
     cleanups.push(() => stack.close());
     const result = await execute(run, stack, services, { csv, settings, progress, ses, startedMs });
-    if (options.live) {
-      // Loaded only here: the console (and Vite) are no part of a run that ends.
-      const { goLive } = await import('./deployment.ts');
+    if (goLive) {
       const deployment = await goLive(run, stack, services, cleanups);
       return { ...result, deployment, close: () => runCleanups(cleanups) };
     }

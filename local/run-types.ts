@@ -142,12 +142,6 @@ export interface LocalCampaignOptions {
   /** Leave emulators and stand-in running (to read the run's store after it); `close()` stops them. */
   keepAlive?: boolean;
   /**
-   * After the run, keep its whole stack live as `invites up` runs one (`invites local --serve`): the pollers,
-   * SES events, the upload watcher, the tracker on the run's clock and the web console, whose address is the
-   * result's `deployment.console`. Implies `keepAlive`; the result's `close()` stops it all.
-   */
-  live?: boolean;
-  /**
    * Use running emulators instead of starting them (e.g. many chaos runs on one set). Their SES store is
    * shared: the run's emails are those it received during the run for the CSV's recipients.
    */

@@ -1,6 +1,5 @@
 // A campaign's funnel from its report lines: the CLI's status and the console show the same figures.
 import { EMAILED_STATUSES, type JourneyStatus } from '#shared/events/journey.ts';
-import type { ReportLine } from '#shared/store/report.ts';
 
 /** Invited (SES accepted the email) → delivered → started → completed, and where people were lost. */
 export interface Funnel {
@@ -22,7 +21,8 @@ export type FunnelSnapshot = Funnel & { at: string };
 
 /** The funnel's counts from a campaign's report (every respondent's journey status and times). */
 export const funnelOf = (
-  lines: readonly Pick<ReportLine, 'status' | 'delivered_at' | 'started_at'>[],
+  // A report line's fields by their names, not its type: the store's types hold a FunnelSnapshot.
+  lines: readonly { status: string; delivered_at: string; started_at: string }[],
 ): Funnel => {
   const count = (...statuses: string[]) => lines.filter((l) => statuses.includes(l.status)).length;
   return {
