@@ -59,11 +59,11 @@ const proxyS3 = async (o: ConsoleServerOptions, request: IncomingMessage, respon
 
 /** A file of the app, or index.html for a path that is none (the app routes it). */
 const serveFile = async (o: ConsoleServerOptions, path: string, response: ServerResponse) => {
-  const safe = normalize(decodeURIComponent(path)).replace(/^(\.\.[/\\])+/, '');
-  const file = join(o.appDir, safe);
   let body: Buffer;
-  let type = TYPES[extname(file)];
+  let type = TYPES[extname(path)];
   try {
+    // A malformed escape throws here, and is answered as a file that is not there.
+    const file = join(o.appDir, normalize(decodeURIComponent(path)).replace(/^(\.\.[/\\])+/, ''));
     if (!file.startsWith(o.appDir) || !type) throw new Error('not a file of the app');
     body = await readFile(file);
   } catch {

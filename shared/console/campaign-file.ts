@@ -6,13 +6,8 @@ import { PermanentError } from '#shared/errors.ts';
 import { campaignIdFor } from '#shared/store/keys.ts';
 import type { CampaignsPort } from '#shared/store/ports.ts';
 import type { CampaignRecord } from '#shared/store/types.ts';
-import { CAMPAIGN_NAME } from './names.ts';
+import { CAMPAIGN_NAME, MAX_CHECK_BYTES } from './names.ts';
 
-/**
- * The largest CSV the console checks, in UTF-8 bytes: it arrives inside a JSON body, and a Lambda request
- * holds 6 MB. A larger file is checked by the CLI, which streams it.
- */
-export const MAX_CHECK_BYTES = 5_000_000;
 
 /** The CSV is too large to check in the console (the console answers 413). */
 export class CsvTooLargeError extends PermanentError {}

@@ -10,3 +10,9 @@ export const CAMPAIGN_NAME_RULE =
 
 /** The largest file of each kind the console signs an upload for. */
 export const UPLOAD_LIMITS = { csv: 50 * 1024 * 1024, settings: 256 * 1024 } as const;
+
+/**
+ * The largest CSV the console checks, in UTF-8 bytes: it arrives inside a JSON body, and a Lambda request
+ * holds 6 MB. A larger file is checked by the CLI, which streams it.
+ */
+export const MAX_CHECK_BYTES = 5_000_000;

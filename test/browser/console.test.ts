@@ -58,7 +58,7 @@ const accessibility = async (): Promise<string[]> => {
     return violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
   } finally {
     // Console messages arrive asynchronously: let axe's own reach the listener before the app goes on.
-    await page.waitForTimeout(200);
+    await page.waitForTimeout(300);
     auditing = false;
   }
 };
@@ -87,6 +87,7 @@ describe.runIf(run)('the web console in Chromium, against invites up', () => {
     await page.getByLabel('Line of the CSV').fill('3');
     await page.getByRole('button', { name: 'Show preview' }).click();
     await page.getByText('To ben.okafor@example.org').waitFor();
+    const email = await page.frameLocator('iframe.email-html').locator('body').innerText();
     expect(await accessibility()).toEqual([]);
     await screenshot(page, '2-new-campaign-checked');
     // A reload keeps the file, the name and the check.
@@ -99,6 +100,7 @@ describe.runIf(run)('the web console in Chromium, against invites up', () => {
     await page.getByText('all sent, tracking').waitFor({ timeout: 60_000 });
 
     // Assert
+    expect(email).toContain('Ben');
     expect(counts).toMatch(/Data rows\s+24/);
     expect(counts).toMatch(/Accepted\s+20/);
     expect(counts).toMatch(/Rejected\s+3/);

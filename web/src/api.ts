@@ -132,6 +132,8 @@ export interface PreviewAnswer {
 export interface Draft {
   csv: string;
   settings?: Record<string, unknown>;
+  /** The campaign it is for: a later upload is previewed with that campaign's own settings. */
+  name?: string;
 }
 
 /** The console API's calls. */

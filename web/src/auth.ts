@@ -1,6 +1,8 @@
 // Sign-in for the deployed console without an auth library: OAuth 2.0 authorization code with PKCE against
 // the user pool's managed login (which also asks for the TOTP code). Tokens live in this tab only.
+import { CONSOLE_PATHS } from '#shared/console/site-config.ts';
 import type { CloudConfig } from './config.ts';
+import { clearDraft } from './draft.ts';
 
 const TOKENS = 'invites.tokens';
 const PENDING = 'invites.signin';
@@ -82,11 +84,16 @@ export const signIn = async (config: CloudConfig): Promise<never> => {
 
 /** Finishes a sign-in when the URL carries Cognito's code; the path to go back to, if it did. */
 export const completeSignIn = async (config: CloudConfig): Promise<string | undefined> => {
+  if (location.pathname !== CONSOLE_PATHS.signInCallback) return undefined;
   const params = new URLSearchParams(location.search);
   const code = params.get('code');
   const pending = sessionStorage.getItem(PENDING);
-  if (!code || !pending) return undefined;
   sessionStorage.removeItem(PENDING);
+  // Never stay on the callback: a reload there would replay a code that is spent.
+  history.replaceState(null, '', '/');
+  const refused = params.get('error');
+  if (refused) throw new Error(`sign-in refused: ${params.get('error_description') ?? refused}`);
+  if (!code || !pending) return undefined;
   const { verifier, state, returnTo } = JSON.parse(pending) as Record<string, string>;
   if (params.get('state') !== state) throw new Error('sign-in failed: the answer does not match the request');
   await tokenRequest(config, {
@@ -122,8 +129,10 @@ export const accessToken = async (config: CloudConfig): Promise<string | undefin
 export const signedInEmail = (): string | undefined => stored()?.email;
 
 /** Forgets the tokens and ends the managed-login session too. */
-export const signOut = (config: CloudConfig): void => {
+export const signOut = async (config: CloudConfig): Promise<void> => {
   sessionStorage.removeItem(TOKENS);
+  // A draft holds a respondent file: the next person at this browser must not find it.
+  await clearDraft();
   const query = new URLSearchParams({ client_id: config.clientId, logout_uri: config.logoutUri });
   location.assign(`${config.authDomain}/logout?${query}`);
 };

@@ -1,6 +1,7 @@
 // Entry of the web console: read config.json, sign in when deployed (local: no sign-in, labelled so),
 // then render the page the URL names.
 import { render } from 'preact';
+import { useEffect } from 'preact/hooks';
 import { configureApi } from './api.ts';
 import { accessToken, completeSignIn, signedInEmail, signIn, signOut } from './auth.ts';
 import { type ConsoleConfig, loadConfig } from './config.ts';
@@ -22,7 +23,7 @@ const Header = ({ config }: { config: ConsoleConfig }) => (
     ) : (
       <span class="user">
         {signedInEmail() ?? 'signed in'}{' '}
-        <button type="button" class="link" onClick={() => signOut(config)}>
+        <button type="button" class="link" onClick={() => void signOut(config)}>
           Sign out
         </button>
       </span>
@@ -32,6 +33,13 @@ const Header = ({ config }: { config: ConsoleConfig }) => (
 
 const App = ({ config }: { config: ConsoleConfig }) => {
   const route = useRoute();
+  // A new page moves focus to its heading, so a screen reader says where it is now.
+  const path = route.page === 'campaign' ? route.campaignId : route.page;
+  useEffect(() => {
+    const heading = document.querySelector<HTMLElement>('main h1');
+    heading?.setAttribute('tabindex', '-1');
+    heading?.focus({ preventScroll: true });
+  }, [path]);
   return (
     <>
       <Header config={config} />

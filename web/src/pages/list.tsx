@@ -46,6 +46,39 @@ const Row = ({ s }: { s: CampaignSummary }) => {
   );
 };
 
+/** The list's table. */
+const CampaignTable = ({ campaigns }: { campaigns: CampaignSummary[] }) => (
+  <table class="data">
+    <thead>
+      <tr>
+        <th scope="col">Campaign</th>
+        <th scope="col">Created</th>
+        <th scope="col">Status</th>
+        <th scope="col" class="num">
+          Invited
+        </th>
+        <th scope="col" class="num">
+          Delivered
+        </th>
+        <th scope="col" class="num">
+          Started
+        </th>
+        <th scope="col" class="num">
+          Completed
+        </th>
+        <th scope="col" class="num">
+          Bounced
+        </th>
+      </tr>
+    </thead>
+    <tbody>
+      {campaigns.map((s) => (
+        <Row key={s.campaignId} s={s} />
+      ))}
+    </tbody>
+  </table>
+);
+
 /** The list page. */
 export const ListPage = () => {
   const [pages, setPages] = useState<string[]>([]);
@@ -80,37 +113,7 @@ export const ListPage = () => {
       {first.data && campaigns.length === 0 ? (
         <p>No campaigns yet. Start one with “New campaign”, or `invites send` from a terminal.</p>
       ) : null}
-      {campaigns.length > 0 ? (
-        <table class="data">
-          <thead>
-            <tr>
-              <th scope="col">Campaign</th>
-              <th scope="col">Created</th>
-              <th scope="col">Status</th>
-              <th scope="col" class="num">
-                Invited
-              </th>
-              <th scope="col" class="num">
-                Delivered
-              </th>
-              <th scope="col" class="num">
-                Started
-              </th>
-              <th scope="col" class="num">
-                Completed
-              </th>
-              <th scope="col" class="num">
-                Bounced
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {campaigns.map((s) => (
-              <Row key={s.campaignId} s={s} />
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      {campaigns.length > 0 ? <CampaignTable campaigns={campaigns} /> : null}
       {first.loading && !first.data ? <p aria-live="polite">Loading…</p> : null}
       <ErrorNote error={more.error}>More campaigns could not be loaded: </ErrorNote>
       {next ? (

@@ -44,7 +44,8 @@ export const CancelForm = ({ summary, onDone }: { summary: CampaignSummary; onDo
   const [open, setOpen] = useState(false);
   const cancelled = summary.status === 'cancelled';
   // A cancelled campaign can be cancelled again only to revoke the rooms nobody started.
-  const [revoke, setRevoke] = useState(cancelled);
+  const [choice, setRevoke] = useState(false);
+  const revoke = choice || cancelled;
   const [state, setState] = useState<{ busy?: boolean; error?: unknown; done?: string }>({});
   if (summary.status === 'failed' || summary.status === 'ingesting') return null;
   const cancel = async (event: Event) => {

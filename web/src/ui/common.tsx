@@ -18,15 +18,19 @@ export const usePolled = <T,>(load: () => Promise<T>, key: string, everyMs: numb
   const [loading, setLoading] = useState(true);
   const latest = useRef(load);
   latest.current = load;
+  // Answers can arrive out of order (a slow poll, then a new page): only the last request's answer counts.
+  const sequence = useRef(0);
   const refresh = useCallback(async () => {
+    const asked = ++sequence.current;
     try {
       const value = await latest.current();
+      if (asked !== sequence.current) return;
       setData(value);
       setError(undefined);
     } catch (e) {
-      setError(e);
+      if (asked === sequence.current) setError(e);
     } finally {
-      setLoading(false);
+      if (asked === sequence.current) setLoading(false);
     }
   }, []);
   // A new key (another campaign, page or filter) reloads at once; the old answer stays until the new one.

@@ -1,6 +1,6 @@
 // The respondent table of a campaign page: filtered by status, searched, paged by the API (a 10,000-row
 // campaign sends one page of rows), each row opening its timeline.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TablePage } from '#shared/console/read.ts';
 import type { ReportLine } from '#shared/store/report.ts';
 import type { TableParams } from '../api.ts';
@@ -64,12 +64,15 @@ const StatusFilter = ({ table, params, onParams }: Omit<TableProps, 'openRow' | 
 /** The search box: the URL follows a moment after typing stops. */
 const Search = ({ value, onSearch }: { value: string; onSearch: (s: string) => void }) => {
   const [text, setText] = useState(value);
+  // The latest callback: a filter ticked while typing must not be undone by the search that follows.
+  const latest = useRef(onSearch);
+  latest.current = onSearch;
   useEffect(() => setText(value), [value]);
   useEffect(() => {
     if (text === value) return;
-    const timer = setTimeout(() => onSearch(text), 300);
+    const timer = setTimeout(() => latest.current(text), 300);
     return () => clearTimeout(timer);
-  }, [text]);
+  }, [text, value]);
   return (
     <label class="search">
       Search address or name{' '}
