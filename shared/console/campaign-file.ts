@@ -8,7 +8,6 @@ import type { CampaignsPort } from '#shared/store/ports.ts';
 import type { CampaignRecord } from '#shared/store/types.ts';
 import { CAMPAIGN_NAME, MAX_CHECK_BYTES } from './names.ts';
 
-
 /** The CSV is too large to check in the console (the console answers 413). */
 export class CsvTooLargeError extends PermanentError {}
 

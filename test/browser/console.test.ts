@@ -87,7 +87,7 @@ describe.runIf(run)('the web console in Chromium, against invites up', () => {
     await page.getByLabel('Line of the CSV').fill('3');
     await page.getByRole('button', { name: 'Show preview' }).click();
     await page.getByText('To ben.okafor@example.org').waitFor();
-    const email = await page.frameLocator('iframe.email-html').locator('body').innerText();
+    const email = await page.frameLocator('iframe.email-html').locator('body').textContent();
     expect(await accessibility()).toEqual([]);
     await screenshot(page, '2-new-campaign-checked');
     // A reload keeps the file, the name and the check.

@@ -30,7 +30,14 @@ const consoleOf = async () => {
     uploads,
     campaignDefaults: DEFAULTS,
     clock: () => 1_000_000,
-    testSend: { mailer: { sendBulk: async (email: BulkEmail) => (mailed.push(email), [SENT]) } },
+    testSend: {
+      mailer: {
+        sendBulk: async (email: BulkEmail) => {
+          mailed.push(email);
+          return [SENT];
+        },
+      },
+    },
   });
   const call = async (method: string, target: string, body?: unknown) => {
     const result = await handler(request(method, target, body));
