@@ -1,7 +1,10 @@
 // The console API from the page: same origin (`/api/...`), the signed-in researcher's token when deployed,
 // and every failure as an ApiError carrying the API's own words, for the page to show where it happened.
+
+import type { PreviewAnswer, TestSendAnswer } from '#shared/console/preview.ts';
 import type { CampaignSummary, CampaignView } from '#shared/console/read.ts';
 import type { UploadGrant } from '#shared/console/uploads.ts';
+import type { ValidationAnswer } from '#shared/console/validation.ts';
 
 /** A request the API (or the network) refused, with the reason to show. */
 export class ApiError extends Error {
@@ -77,56 +80,8 @@ export const tableQueryString = (p: TableParams): string => {
   return q.toString();
 };
 
-/** One of the validation's refused rows. */
-export interface RefusedRow {
-  line: number;
-  email: string;
-  status: 'rejected' | 'duplicate' | 'suppressed' | 'already';
-  reason: string;
-}
-
-/** What `POST /api/validate` found in a dropped CSV and its settings. */
-export interface ValidationAnswer {
-  name: string;
-  campaignId: string;
-  existing?: { status: string; uploads: number };
-  refusal?: string;
-  fileError?: string;
-  settingsError?: string;
-  mergeFieldError?: string;
-  columns?: string;
-  rows: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  suppressed: number;
-  already: number;
-  refused: RefusedRow[];
-  refusedTotal: number;
-  invitable: number;
-  cost: { tokensPer30Min?: number; halfHours?: number; tokens?: number; source: string; problem?: string };
-  budgetProblem?: string;
-  wouldFail: boolean;
-  settings?: {
-    projectId: string;
-    maxDurationMinutes: number;
-    expiresInDays: number;
-    language: string;
-    sender: string;
-    maxTokens?: number;
-  };
-  firstLine?: number;
-}
-
-/** One row's invitation as SES would render it. */
-export interface PreviewAnswer {
-  line: number;
-  email: string;
-  locale: string;
-  subject: string;
-  html: string;
-  text: string;
-}
+/** What `POST /api/validate` found, one row's rendered email, a test send's answer: the API's own types. */
+export type { PreviewAnswer, TestSendAnswer, ValidationAnswer };
 
 /** A campaign's input as the new-campaign page holds it. */
 export interface Draft {
@@ -156,17 +111,17 @@ export const api = {
   preview: (draft: Draft, line?: number) =>
     postJson<PreviewAnswer>('/api/preview', { ...draft, ...(line ? { line } : {}) }),
   testSend: (draft: Draft, to: string, line?: number) =>
-    postJson<{ line: number; to: string; messageId: string }>('/api/test-send', {
+    postJson<TestSendAnswer>('/api/test-send', {
       ...draft,
       to,
       ...(line ? { line } : {}),
     }),
   /** A test send of an existing campaign's invitation, with its settings and one of its respondents. */
   testSendCampaign: (id: string, to: string, line?: number) =>
-    postJson<{ line: number; to: string; messageId: string }>(
-      `/api/campaigns/${encodeURIComponent(id)}/test-send`,
-      { to, ...(line ? { line } : {}) },
-    ),
+    postJson<TestSendAnswer>(`/api/campaigns/${encodeURIComponent(id)}/test-send`, {
+      to,
+      ...(line ? { line } : {}),
+    }),
   /** Signs one upload and PUTs the file there (S3 takes it only with the signed type and length). */
   upload: async (name: string, kind: 'csv' | 'settings', file: Blob): Promise<UploadGrant> => {
     const grant = await postJson<UploadGrant>('/api/uploads', { name, kind, bytes: file.size });

@@ -2,7 +2,7 @@
 // Each shows its own outcome or error beside its button.
 import { useState } from 'preact/hooks';
 import type { CampaignSummary } from '#shared/console/read.ts';
-import { api } from '../api.ts';
+import { api, type TestSendAnswer } from '../api.ts';
 import { ErrorNote } from './common.tsx';
 
 /** Saves a blob under `filename` through a temporary link (the API needs the token, so no plain href). */
@@ -100,11 +100,7 @@ export const CancelForm = ({ summary, onDone }: { summary: CampaignSummary; onDo
 };
 
 /** A test send of a campaign's invitation (one row's merge fields, a placeholder link) to the researcher. */
-export const TestSendForm = ({
-  send,
-}: {
-  send: (to: string, line?: number) => Promise<{ line: number; to: string; messageId: string }>;
-}) => {
+export const TestSendForm = ({ send }: { send: (to: string, line?: number) => Promise<TestSendAnswer> }) => {
   const [to, setTo] = useState('');
   const [line, setLine] = useState('');
   const [state, setState] = useState<{ busy?: boolean; error?: unknown; done?: string }>({});
