@@ -26,10 +26,38 @@ export const EXIT = {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** A campaign id (22 base64url characters) that begins with '-' (one in 64 do): an id, not an option. */
+const DASHED_ID = /^-[A-Za-z0-9_-]{21}$/;
+
+/** True when `token` is an option of `options` that takes a value (so the next token is that value). */
+const takesValue = (options: Options, token: string | undefined): boolean => {
+  if (!token?.startsWith('-') || token.includes('=')) return false;
+  const name = token.replace(/^--?/, '');
+  const option = token.startsWith('--')
+    ? options[name]
+    : Object.values(options).find((o) => o.short === name);
+  return option?.type === 'string';
+};
+
+/** The arguments with dash-led campaign ids moved behind `--`, where parseArgs takes them as positionals. */
+export const dashedIdsAsPositionals = (args: readonly string[], options: Options): string[] => {
+  const end = args.indexOf('--');
+  const head = end === -1 ? [...args] : args.slice(0, end);
+  const ids = head.filter((a, i) => DASHED_ID.test(a) && !takesValue(options, head[i - 1]));
+  if (ids.length === 0) return [...args];
+  const rest = end === -1 ? [] : args.slice(end + 1);
+  return [...head.filter((a) => !ids.includes(a)), '--', ...ids, ...rest];
+};
+
 /** parseArgs with strict checking, turning its errors into {@link UsageError}s. */
 export const parse = <O extends Options>(command: string, args: string[], options: O) => {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: dashedIdsAsPositionals(args, options),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     const message = (error as Error).message
       .replace(/^Unknown option '(.+?)'.*$/s, 'unknown option $1')
