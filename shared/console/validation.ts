@@ -42,23 +42,27 @@ export interface ValidationPorts extends CampaignKeys {
 }
 
 /** The answer of `POST /api/validate` (the web page reads these names). */
-export interface ValidationAnswer {
+export interface ValidationAnswer
+  extends Pick<
+    Validation,
+    | 'fileError'
+    | 'settingsError'
+    | 'mergeFieldError'
+    | 'columns'
+    | 'rows'
+    | 'accepted'
+    | 'rejected'
+    | 'duplicates'
+    | 'suppressed'
+    | 'already'
+    | 'refused'
+    | 'refusedTotal'
+    | 'firstLine'
+  > {
   name: string;
   campaignId: string;
   existing?: { status: string; uploads: number };
   refusal?: string;
-  fileError?: string;
-  settingsError?: string;
-  mergeFieldError?: string;
-  columns?: string;
-  rows: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  suppressed: number;
-  already: number;
-  refused: RefusedRow[];
-  refusedTotal: number;
   invitable: number;
   cost: { tokensPer30Min?: number; halfHours?: number; tokens?: number; source: string; problem?: string };
   budgetProblem?: string;
@@ -71,7 +75,6 @@ export interface ValidationAnswer {
     sender: string;
     maxTokens?: number;
   };
-  firstLine?: number;
 }
 
 /**

@@ -46,6 +46,9 @@ const Row = ({ s }: { s: CampaignSummary }) => {
   );
 };
 
+/** The funnel columns of the list, in the order of figuresOf's fields. */
+const FIGURES = ['Invited', 'Delivered', 'Started', 'Completed', 'Bounced'] as const;
+
 /** The list's table. */
 const CampaignTable = ({ campaigns }: { campaigns: CampaignSummary[] }) => (
   <table class="data">
@@ -54,21 +57,11 @@ const CampaignTable = ({ campaigns }: { campaigns: CampaignSummary[] }) => (
         <th scope="col">Campaign</th>
         <th scope="col">Created</th>
         <th scope="col">Status</th>
-        <th scope="col" class="num">
-          Invited
-        </th>
-        <th scope="col" class="num">
-          Delivered
-        </th>
-        <th scope="col" class="num">
-          Started
-        </th>
-        <th scope="col" class="num">
-          Completed
-        </th>
-        <th scope="col" class="num">
-          Bounced
-        </th>
+        {FIGURES.map((label) => (
+          <th key={label} scope="col" class="num">
+            {label}
+          </th>
+        ))}
       </tr>
     </thead>
     <tbody>
