@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InterviewRoom } from '#shared/aseed/schemas.ts';
+import { sleepUntil } from '#shared/campaign/pacer.ts';
 import { tallyOf } from '#shared/invite/close.ts';
 import { DEFAULT_INVITE, resolveInviteConfig } from '#shared/invite/config.ts';
 import { chunksByLocale, claimLeadMs, sendMarginMs } from '#shared/invite/email/plan.ts';
@@ -121,6 +122,26 @@ describe('send plan', () => {
     expect(sendMarginMs(config, { worstMs: 60_000 })).toBe(3000);
     expect(claimLeadMs(config, { worstMs: 0 })).toBe(2 * DEFAULT_INVITE.claimEstimateMs);
     expect(claimLeadMs(config, { worstMs: 0, claimMs: 5000 })).toBe(500);
+  });
+
+  it('waits out a timer that fires before the slot, and gives up on a sleep that never waits', async () => {
+    // Prepare: a timer that wakes one millisecond early each time, and one that does not wait at all.
+    let now = 1000;
+    const earlyTimer = async (ms: number) => {
+      now += Math.max(ms - 1, 1);
+    };
+    const waits: number[] = [];
+    const noWait = async (ms: number) => {
+      waits.push(ms);
+    };
+
+    // Act
+    await sleepUntil(1500, () => now, earlyTimer);
+    await sleepUntil(1500, () => 0, noWait);
+
+    // Assert
+    expect(now).toBeGreaterThanOrEqual(1500);
+    expect(waits).toEqual([1500, 1500, 1500]);
   });
 });
 
